@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// lora: LoRA-Ensembles on self-attention networks, with its own tensor engine,
+// a small language, a REPL and a notebook runner. See README.md.
+import PackageDescription
+
+// Numeric hot paths are compiled with -Ounchecked in release builds: bounds are
+// checked once at the op's entry (shapes), not per element.
+let fast: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "lora",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lora", targets: ["lora"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System layers. CBLAS loads OpenBLAS at first use (dlopen), after
+        // choosing OPENBLAS_CORETYPE for this CPU; see Sources/CBLAS.
+        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Engine: tensors, kernels, autograd, optimizers. Knows nothing of models.
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        // Data sets, loaders, transforms, batches.
+        .target(name: "Data", dependencies: ["CZlib"], swiftSettings: fast),
+        // Models, LoRA adapters, ensembles, training, checkpoints.
+        .target(name: "NN", dependencies: ["Tensor", "Data"], swiftSettings: fast),
+        // Metrics on probabilities: pure functions.
+        .target(name: "Uncertainty", swiftSettings: fast),
+        // Terminal tables, heatmaps, progress bars; SVG figures.
+        .target(name: "Render"),
+        // The lora language: lexer, parser, interpreter, builtins.
+        .target(name: "Lang", dependencies: ["Tensor", "Data", "NN", "Uncertainty", "Render"]),
+        // The executable: REPL on libedit, script runner, subcommands.
+        .executableTarget(name: "lora", dependencies: [
+            "Lang", "CEditLine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RenderTests", dependencies: ["Render"]),
+        .testTarget(name: "LangTests", dependencies: ["Lang"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// The Data layer. See ARCHITECTURE.md in the README for what it holds.

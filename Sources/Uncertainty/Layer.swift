@@ -1,0 +1,1 @@
+// The Uncertainty layer. See ARCHITECTURE.md in the README for what it holds.
