@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "lora", targets: ["lora"]),
+        .executable(name: "lora-bench", targets: ["lora-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,6 +44,11 @@ let package = Package(
             "Lang", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Benchmarks against the peer (PyTorch) live in scripts/bench; this is the
+        // Swift side they time.
+        .executableTarget(name: "lora-bench", dependencies: ["Tensor", "NN", "Data"],
+                          path: "Sources/Bench", swiftSettings: fast),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
