@@ -47,7 +47,7 @@ public struct TableColumn: Equatable, ExpressibleByStringLiteral {
 ///     single            0.9120  0.0810      85,812
 ///     LoRA-Ensemble     0.9410  0.0350     104,000
 ///
-/// Numbers in a column share one decimal count (4 significant digits of the
+/// Numbers in a column share one decimal count (3 significant digits of the
 /// smallest non-zero magnitude, at most 6; or `TableColumn.decimals`), so their
 /// points line up; a column with values below 1e-4 or from 1e7 up uses scientific
 /// notation. Integers from 10,000 get thousands separators.
@@ -77,7 +77,7 @@ public struct TextTable: Equatable {
             }
             let nonzero = numbers.map(abs).filter { $0 > 0 }
             let useScientific = column.decimals == nil && nonzero.contains { $0 < 1e-4 || $0 >= 1e7 }
-            let decimals = column.decimals ?? min(6, nonzero.map { NumberFormatting.decimalsFor($0, significant: 4) }.max() ?? 0)
+            let decimals = column.decimals ?? min(6, nonzero.map { NumberFormatting.decimalsFor($0, significant: 3) }.max() ?? 0)
             for (r, row) in rows.enumerated() {
                 guard c < row.count else { continue }
                 switch row[c] {

