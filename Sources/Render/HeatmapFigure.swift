@@ -1,3 +1,5 @@
+import Foundation
+
 /// One panel of a heatmap figure: a grid (e.g. class-token attention over
 /// patches), an optional grey-scale base image in [0, 1], and a caption.
 public struct HeatmapPanel: Equatable {
@@ -73,14 +75,11 @@ public struct HeatmapFigure: SVGFigure, Equatable {
         svg.text(title, x: l.width / 2, y: 30, size: 16, anchor: .middle, bold: true)
         for (i, p) in panels.enumerated() {
             let o = origin(i, l)
-            if let base = p.base {
-                let bw = l.cellW / Double(base.columns), bh = l.cellH / Double(base.rows)
-                for r in 0..<base.rows {
-                    for c in 0..<base.columns {
-                        svg.rect(x: o.x + Double(c) * bw, y: o.y + Double(r) * bh, width: bw + 0.3, height: bh + 0.3, fill: RGB.grey(base[r, c]).hex)
-                    }
-                }
+            if let base = p.base, let png = try? greyPNG(base) {
+                // The base image as an embedded PNG, one raster pixel per base pixel, drawn unsmoothed.
+                svg.raw("<image x=\"\(SVGCanvas.n(o.x))\" y=\"\(SVGCanvas.n(o.y))\" width=\"\(SVGCanvas.n(l.cellW))\" height=\"\(SVGCanvas.n(l.cellH))\" preserveAspectRatio=\"none\" image-rendering=\"pixelated\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,\(Data(png).base64EncodedString())\"/>")
             }
+            svg.raw("<g shape-rendering=\"crispEdges\">")
             let hw = l.cellW / Double(p.heat.columns), hh = l.cellH / Double(p.heat.rows)
             for r in 0..<p.heat.rows {
                 for c in 0..<p.heat.columns {
@@ -89,24 +88,39 @@ public struct HeatmapFigure: SVGFigure, Equatable {
                              fill: color, opacity: p.base == nil ? nil : opacity)
                 }
             }
+            svg.raw("</g>")
             svg.rect(x: o.x, y: o.y, width: l.cellW, height: l.cellH, fill: "none", stroke: "#888888", strokeWidth: 0.8)
             svg.text(p.caption, x: o.x + l.cellW / 2, y: o.y + l.cellH + 16, size: 12, anchor: .middle)
         }
-        // Colour scale: 64 strips from low (bottom) to high (top), 5 tick labels.
+        // Colour scale: a vertical gradient through the scale's stops, low at the bottom, nice ticks.
         let barTop = l.top, barH = l.cellH
-        let strips = 64
-        for s in 0..<strips {
-            let t = (Double(s) + 0.5) / Double(strips)
-            let y = barTop + barH * (1 - Double(s + 1) / Double(strips))
-            svg.rect(x: l.barX, y: y, width: l.barW, height: barH / Double(strips) + 0.3, fill: scale.color(at: t).hex)
+        var gradient = "<defs><linearGradient id=\"colour-scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
+        for (k, stop) in scale.stops.enumerated() {
+            gradient += "<stop offset=\"\(SVGCanvas.n(Double(k) / Double(scale.stops.count - 1)))\" stop-color=\"\(stop.hex)\"/>"
         }
-        svg.rect(x: l.barX, y: barTop, width: l.barW, height: barH, fill: "none", stroke: "#888888", strokeWidth: 0.8)
-        for k in 0...4 {
-            let v = low + (high - low) * Double(k) / 4
-            let y = barTop + barH * (1 - Double(k) / 4)
-            svg.line(x1: l.barX + l.barW, y1: y, x2: l.barX + l.barW + 4, y2: y, stroke: "#444444")
-            svg.text(NumberFormatting.compact(v, significant: 3), x: l.barX + l.barW + 6, y: y + 4, size: 10, anchor: .start, fill: "#444444")
+        svg.raw(gradient + "</linearGradient></defs>")
+        svg.rect(x: l.barX, y: barTop, width: l.barW, height: barH, fill: "url(#colour-scale)", stroke: "#888888", strokeWidth: 0.8)
+        if high > low {
+            let axis = LinearAxis(min: low, max: high, pixels: (barTop + barH, barTop), count: 5, exact: true)
+            for v in axis.ticks {
+                let y = axis.pixel(v)
+                svg.line(x1: l.barX + l.barW, y1: y, x2: l.barX + l.barW + 4, y2: y, stroke: "#444444")
+                svg.text(axis.label(v), x: l.barX + l.barW + 6, y: y + 4, size: 10, anchor: .start, fill: "#444444")
+            }
+        } else {
+            svg.text(NumberFormatting.compact(low, significant: 3), x: l.barX + l.barW + 6, y: barTop + barH / 2 + 4, size: 10, anchor: .start, fill: "#444444")
         }
         return svg.document(title: title)
     }
+}
+
+/// A grey-scale grid (values in [0, 1]) as a PNG.
+func greyPNG(_ g: Grid) throws -> [UInt8] {
+    var rgb: [UInt8] = []
+    rgb.reserveCapacity(g.values.count * 3)
+    for v in g.values {
+        let c = RGB.grey(v)
+        rgb += [c.r, c.g, c.b]
+    }
+    return try PNGEncoder.encode(width: g.columns, height: g.rows, rgb: rgb)
 }

@@ -39,7 +39,9 @@ public struct LineChart: SVGFigure, Equatable {
         let frame = ChartFrame(width: 640, height: 420)
         let xs = series.flatMap(\.x).filter(\.isFinite), ys = series.flatMap(\.y).filter(\.isFinite)
         let x = LinearAxis(min: xs.min() ?? 0, max: xs.max() ?? 1, pixels: (frame.plotLeft, frame.plotRight), count: 7)
-        let y = LinearAxis(min: ys.min() ?? 0, max: ys.max() ?? 1, pixels: (frame.plotBottom, frame.plotTop), count: 6)
+        let (ylo, yhi) = (ys.min() ?? 0, ys.max() ?? 1)
+        let pad = (yhi - ylo) * 0.05
+        let y = LinearAxis(min: ylo - pad, max: yhi + pad, pixels: (frame.plotBottom, frame.plotTop), count: 6)
         var svg = SVGCanvas(width: frame.width, height: frame.height)
         frame.draw(on: &svg, title: title, x: x, y: y, xLabel: xLabel, yLabel: yLabel)
         for (i, s) in series.enumerated() {

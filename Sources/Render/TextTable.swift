@@ -41,11 +41,11 @@ public struct TableColumn: Equatable, ExpressibleByStringLiteral {
 
 /// An aligned plain-text table for the terminal or a log:
 ///
-///     Evaluation (test, 15 ECE bins)
-///     model           accuracy     ECE  parameters
-///     ──────────────  ────────  ──────  ──────────
-///     single            0.9120  0.0810      85,812
-///     LoRA-Ensemble     0.9410  0.0350     104,000
+///     Evaluation (15 ECE bins)
+///     model          accuracy     ECE  parameters
+///     ─────────────  ────────  ──────  ──────────
+///     single            0.912  0.0810      85,812
+///     LoRA-Ensemble     0.940  0.0352     104,000
 ///
 /// Numbers in a column share one decimal count (3 significant digits of the
 /// smallest non-zero magnitude, at most 6; or `TableColumn.decimals`), so their
