@@ -20,14 +20,20 @@ public enum NumberFormatting {
     }
 
     /// A compact form with about `significant` significant digits: fixed point for
-    /// 1e-3 <= |x| < 1e6, scientific otherwise; whole numbers print without a point.
+    /// 1e-3 <= |x| < 1e6 with trailing zeros removed ("0.5", "0.0352"), scientific
+    /// otherwise; whole numbers print without a point.
     public static func compact(_ x: Double, significant: Int = 4) -> String {
         if !x.isFinite { return fixed(x, decimals: 0) }
         if x == 0 { return "0" }
         let a = abs(x)
         if a < 1e-3 || a >= 1e6 { return scientific(x, digits: significant - 1) }
         if x == x.rounded() { return fixed(x, decimals: 0) }
-        return fixed(x, decimals: decimalsFor(a, significant: significant))
+        var s = fixed(x, decimals: decimalsFor(a, significant: significant))
+        if s.contains(".") {
+            while s.hasSuffix("0") { s.removeLast() }
+            if s.hasSuffix(".") { s.removeLast() }
+        }
+        return s
     }
 
     /// Digits after the point needed to show `significant` significant digits of |x|.

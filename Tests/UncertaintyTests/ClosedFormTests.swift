@@ -137,3 +137,27 @@ final class ClosedFormTests: XCTestCase {
         XCTAssertEqual(p.values[2], Double(Float(0.7)))
     }
 }
+
+final class SampleReportTests: XCTestCase {
+    func testReportsCarryVotesAndDecomposition() throws {
+        // Three members, two samples, three classes.
+        let p = try MemberProbabilities([
+            [[0.8, 0.1, 0.1], [0.2, 0.2, 0.6]],
+            [[0.6, 0.3, 0.1], [0.1, 0.8, 0.1]],
+            [[0.1, 0.8, 0.1], [0.3, 0.3, 0.4]],
+        ])
+        let reports = try p.sampleReports(labels: [0, 2])
+        XCTAssertEqual(reports.map(\.prediction), [0, 1])
+        XCTAssertEqual(reports[0].votes, [2, 1, 0])
+        XCTAssertEqual(reports[1].votes, [0, 1, 2])
+        XCTAssertEqual(reports[0].agreement, 2.0 / 3, accuracy: 1e-15)
+        XCTAssertEqual(reports[1].confidence, (0.2 + 0.8 + 0.3) / 3, accuracy: 1e-15)
+        XCTAssertEqual(reports[1].label, 2)
+        let d = p.decomposition()
+        XCTAssertEqual(reports[1].epistemic, d.epistemic[1])
+        // Sample 1's mean [0.2, 0.433, 0.367] is flatter than sample 0's [0.5, 0.4, 0.1].
+        XCTAssertEqual(reports.mostUncertainFirst(by: .entropy).map(\.sample), [1, 0])
+        XCTAssertEqual(reports.mostUncertainFirst(by: .maxProbability).map(\.sample), [1, 0])
+        XCTAssertThrowsError(try p.sampleReports(labels: [0]))
+    }
+}
