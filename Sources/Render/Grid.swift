@@ -35,6 +35,24 @@ public struct Grid: Equatable {
         return self[r, c]
     }
 
+    /// The grid rescaled so its finite minimum is 0 and maximum is 1 (all 0.5 when
+    /// constant); non-finite values become 0. Used for grey-scale base images, which
+    /// may arrive as 0...255, 0...1 or normalised around 0.
+    public func minMaxNormalized() -> Grid {
+        let (lo, hi) = finiteRange
+        let v = values.map { x -> Double in
+            guard x.isFinite else { return 0 }
+            return hi > lo ? (x - lo) / (hi - lo) : 0.5
+        }
+        return Grid(unchecked: rows, columns, v)
+    }
+
+    init(unchecked rows: Int, _ columns: Int, _ values: [Double]) {
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
     /// Finite minimum and maximum (0...1 when there are no finite values).
     public var finiteRange: (min: Double, max: Double) {
         let finite = values.filter(\.isFinite)

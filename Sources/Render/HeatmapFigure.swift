@@ -1,7 +1,8 @@
 import Foundation
 
 /// One panel of a heatmap figure: a grid (e.g. class-token attention over
-/// patches), an optional grey-scale base image in [0, 1], and a caption.
+/// patches), an optional grey-scale base image (any value range; shown min-max
+/// scaled to black...white), and a caption.
 public struct HeatmapPanel: Equatable {
     public var heat: Grid
     public var base: Grid?
@@ -9,7 +10,7 @@ public struct HeatmapPanel: Equatable {
 
     public init(heat: Grid, base: Grid? = nil, caption: String = "") {
         self.heat = heat
-        self.base = base
+        self.base = base?.minMaxNormalized()
         self.caption = caption
     }
 }

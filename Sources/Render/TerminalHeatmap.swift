@@ -20,7 +20,8 @@ public struct TerminalHeatmap: Equatable {
 
     /// - Parameters:
     ///   - range: values shown at the ends of the colour scale (default: the grid's min and max).
-    ///   - base: grey levels in [0, 1], any size; the raster takes its size unless `width` is given.
+    ///   - base: a grey-scale image of any size and value range (shown min-max scaled to
+    ///     black...white); the raster takes its size unless `width` is given.
     ///   - width: raster width in pixels (= terminal columns); default base width, else 2 per heat column.
     public init(heat: Grid, base: Grid? = nil, range: (low: Double, high: Double)? = nil,
                 scale: ColorScale = .viridis, opacity: Double = 0.65, width: Int? = nil) throws {
@@ -36,7 +37,7 @@ public struct TerminalHeatmap: Equatable {
             throw RenderError.argument("heatmap range must be finite with low <= high, got \(r.low)...\(r.high)")
         }
         self.heat = heat
-        self.base = base
+        self.base = base?.minMaxNormalized()
         self.low = r.low
         self.high = r.high
         self.scale = scale

@@ -77,7 +77,8 @@ extension Prediction {
         try checkLabels(labels, samples: samples, classes: classes)
         let predicted = predictedClasses()
         let correct = (0..<samples).map { predicted[$0] == labels[$0] }
-        return try Calibration(confidences: confidences(), correct: correct, binCount: binCount)
+        // Rows are accepted within a small tolerance of summing to 1, so clamp max p to 1.
+        return try Calibration(confidences: confidences().map { min($0, 1) }, correct: correct, binCount: binCount)
     }
 
     /// Expected calibration error with `binCount` equal-width bins (lower, upper].

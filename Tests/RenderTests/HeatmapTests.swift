@@ -80,3 +80,15 @@ final class HeatmapTests: XCTestCase {
         XCTAssertThrowsError(try TerminalHeatmap(heat: Grid([[0]]), range: (low: 1, high: 0)))
     }
 }
+
+final class BaseImageTests: XCTestCase {
+    func testBaseImageIsMinMaxScaled() throws {
+        let raw = try Grid([[0, 255], [127.5, .nan]])
+        XCTAssertEqual(raw.minMaxNormalized().values, [0, 1, 0.5, 0])
+        XCTAssertEqual(try Grid([[3, 3]]).minMaxNormalized().values, [0.5, 0.5])
+        let heat = try TerminalHeatmap(heat: Grid([[0]]), base: Grid([[-1, 1]]), range: (low: 0, high: 1), opacity: 0)
+        XCTAssertEqual(heat.pixel(y: 0, x: 0), RGB(0, 0, 0))
+        XCTAssertEqual(heat.pixel(y: 0, x: 1), RGB(255, 255, 255))
+        XCTAssertEqual(HeatmapPanel(heat: try Grid([[0]]), base: try Grid([[0, 2]])).base?.values, [0, 1])
+    }
+}
