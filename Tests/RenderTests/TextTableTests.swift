@@ -1,0 +1,68 @@
+import XCTest
+@testable import Render
+
+final class TextTableTests: XCTestCase {
+    func testColumnsAlignAndNumbersShareDecimals() {
+        let table = TextTable(title: "Evaluation (15 ECE bins)",
+                              columns: ["model", "accuracy", "ECE", "parameters"],
+                              rows: [["single", 0.912, 0.081, 85812],
+                                     ["LoRA-Ensemble", 0.94, 0.0352, 104000]])
+        let expected = """
+        Evaluation (15 ECE bins)
+        model          accuracy     ECE  parameters
+        ─────────────  ────────  ──────  ──────────
+        single            0.912  0.0810      85,812
+        LoRA-Ensemble     0.940  0.0352     104,000
+        """
+        XCTAssertEqual(table.render(), expected)
+    }
+
+    func testScientificColumnFixedDecimalsAndAlignment() {
+        let table = TextTable(columns: ["lr", TableColumn("loss", decimals: 2), TableColumn("note", alignment: .right)],
+                              rows: [[0.0001, 1.23456, "a"], [0.00003, 10.0, "long note"], [.empty, .number(.nan), "b"]],
+                              ascii: true)
+        let expected = """
+              lr   loss       note
+        --------  -----  ---------
+        1.00e-04   1.23          a
+        3.00e-05  10.00  long note
+                    nan          b
+        """
+        XCTAssertEqual(table.render(), expected)
+    }
+
+    func testNumberFormatting() {
+        XCTAssertEqual(NumberFormatting.svg(12.5), "12.5")
+        XCTAssertEqual(NumberFormatting.svg(3.0), "3")
+        XCTAssertEqual(NumberFormatting.svg(-0.001), "0")
+        XCTAssertEqual(NumberFormatting.svg(0.126), "0.13")
+        XCTAssertEqual(NumberFormatting.fixed(-0.0001, decimals: 2), "0.00")
+        XCTAssertEqual(NumberFormatting.grouped(1234), "1234")
+        XCTAssertEqual(NumberFormatting.grouped(-1234567), "-1,234,567")
+        XCTAssertEqual(NumberFormatting.compact(0.034567), "0.03457")
+        XCTAssertEqual(NumberFormatting.compact(2.0), "2")
+        XCTAssertEqual(NumberFormatting.compact(1.5e-6), "1.50e-06")
+    }
+
+    func testDurations() {
+        XCTAssertEqual(formatDuration(0.84), "0.8s")
+        XCTAssertEqual(formatDuration(42.2), "42s")
+        XCTAssertEqual(formatDuration(187), "3:07")
+        XCTAssertEqual(formatDuration(3723), "1:02:03")
+        XCTAssertEqual(formatDuration(.nan), "?")
+    }
+
+    func testProgressLines() {
+        let p = TrainingProgress(epoch: 2, epochs: 5, step: 96, steps: 192, loss: 0.43121, accuracy: 0.8716,
+                                 samplesPerSecond: 12345.4, eta: 42)
+        XCTAssertEqual(ProgressRenderer.bar(p, width: 10, mode: .plain),
+                       "epoch 2/5 [#####-----]  50% 96/192  loss 0.4312  acc 0.872  12,345 samples/s  ETA 42s")
+        XCTAssertEqual(ProgressRenderer.bar(p, width: 4, mode: .truecolor).prefix(17), "epoch 2/5 [██░░] ")
+        XCTAssertEqual(ProgressRenderer.update(p, width: 4, mode: .ansi256).first, "\r")
+        XCTAssertTrue(ProgressRenderer.update(p, width: 4, mode: .ansi256).hasSuffix("\u{1B}[K"))
+        XCTAssertTrue(ProgressRenderer.update(p, width: 4, mode: .plain).hasSuffix("\n"))
+        let e = EpochSummary(epoch: 3, epochs: 10, loss: 0.5, accuracy: 0.9, validationLoss: 0.61, validationAccuracy: 0.85, seconds: 12.34)
+        XCTAssertEqual(ProgressRenderer.epochLine(e),
+                       "epoch  3/10  loss 0.5000  acc 0.9000  val_loss 0.6100  val_acc 0.8500  12s")
+    }
+}
