@@ -94,6 +94,15 @@ final class BuiltinDatasetTests: XCTestCase {
         bad.write("train-labels-idx1-ubyte", idxBytes(dims: [1], data: [0]))
         bad.write("t10k-images-idx3-ubyte", idxBytes(dims: [1, 2, 2], data: [0, 0, 0, 0]))
         bad.write("t10k-labels-idx1-ubyte", idxBytes(dims: [1], data: [0]))
-        assertDataError(try Datasets.fashionMNIST(directory: bad.path), ["not 1x28x28"])
+        assertDataError(try Datasets.fashionMNIST(directory: bad.path), [bad.path + "/train-images-idx3-ubyte", "uint8 1x2x2, not uint8 Nx28x28", "reinstall"])
+        // Image and label counts that disagree, and a label outside 0...9.
+        let odd = TempDir()
+        odd.write("train-images-idx3-ubyte", idxBytes(dims: [2, 28, 28], data: tr))
+        odd.write("train-labels-idx1-ubyte", idxBytes(dims: [1], data: [0]))
+        odd.write("t10k-images-idx3-ubyte", idxBytes(dims: [1, 28, 28], data: te))
+        odd.write("t10k-labels-idx1-ubyte", idxBytes(dims: [1], data: [12]))
+        assertDataError(try Datasets.fashionMNIST(directory: odd.path), ["train-labels-idx1-ubyte", "2 images but labels of shape [1]"])
+        odd.write("train-labels-idx1-ubyte", idxBytes(dims: [2], data: [0, 1]))
+        assertDataError(try Datasets.fashionMNIST(directory: odd.path), ["t10k-labels-idx1-ubyte at entry 0", "label 12 is not a Fashion-MNIST class"])
     }
 }

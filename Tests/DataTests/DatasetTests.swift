@@ -171,6 +171,9 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(d.grayscale(0)[3], 13.0 / 16)
         // Normalized data previews the same picture.
         XCTAssertEqual(d.normalized().preview([0]), d.preview([0]))
+        let echo = d.echo(samples: 2)
+        XCTAssertTrue(echo.hasPrefix(d.summary + "\n"))
+        XCTAssertTrue(echo.hasSuffix(p))
         XCTAssertEqual(grey256(0), 16)
         XCTAssertEqual(grey256(1), 231)
         XCTAssertEqual(grey256(0.5), 231 + 13)   // 0.5 * 25 = 12.5 rounds to 13

@@ -48,6 +48,16 @@ final class IDXTests: XCTestCase {
         XCTAssertEqual(c.floats(), [-1])
     }
 
+    func testEmptyDataSet() throws {
+        let x = dir.write("x", idxBytes(dims: [0, 2, 2], data: []))
+        let y = dir.write("y", idxBytes(dims: [0], data: []))
+        let d = try Datasets.loadIDX(images: x, labels: y)
+        XCTAssertEqual(d.count, 0)
+        XCTAssertEqual(d.preview(), "")
+        XCTAssertEqual(d.echo(), d.summary)
+        assertDataError(try d.split(0.5, seed: 1), ["leaves one part empty"])
+    }
+
     func testBadMagic() {
         let p = dir.write("bad", [0x50, 0x4B, 3, 4] + [UInt8](repeating: 0, count: 20))
         assertDataError(try IDXArray(path: p), [p, "bad magic number 50 4B 03 04", "at byte 0", "give an IDX file"])

@@ -78,6 +78,25 @@ final class NPYTests: XCTestCase {
         assertDataError(try NPYArray(path: p2), [p2, "more bytes than can be addressed"])
     }
 
+    func testScalarAndEmptyArrays() throws {
+        func npy(_ shape: String, _ data: [UInt8]) -> [UInt8] {
+            var h = Array("{'descr': '|u1', 'fortran_order': False, 'shape': \(shape), }".utf8)
+            h.append(0x0A)
+            return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(h.count), 0] + h + data
+        }
+        let scalar = dir.write("s.npy", npy("()", [7]))
+        let labels = dir.write("l.npy", npy("(1,)", [0]))
+        XCTAssertEqual(try NPYArray(path: scalar).floats(), [7])
+        assertDataError(try Datasets.loadNPY(images: scalar, labels: labels), [scalar, "a single number"])
+        assertDataError(try Datasets.loadNPY(images: labels, labels: scalar), [scalar, "expected one label per sample"])
+        let bad = dir.write("b.npy", npy("(2, x)", [0, 0]))
+        assertDataError(try NPYArray(path: bad), [bad, "unreadable NPY header", "shape entry 'x'"])
+        let x = dir.write("x.npy", npy("(1, 2)", [0, 255]))
+        assertDataError(try Datasets.loadNPY(images: x, labels: labels, scale: .divide(0)), ["divide(0.0) is not a positive number"])
+        let d = try Datasets.loadNPY(images: x, labels: labels, scale: .divide(510))
+        XCTAssertEqual(d.images, [0, 0.5])
+    }
+
     func testFloatLabelsMustBeWhole() {
         let f = dir.base64("f.npy", DataFixtures.npyFloat32)
         assertDataError(try NPYArray(path: f).ints(), [f, "not a whole number", "entry 0"])
