@@ -18,7 +18,7 @@ static inline int lora_el_bind(EditLine *e, const char *key, const char *command
 }
 /// Turns a tty flag on or off in edit mode, e.g. ("-isig") so Ctrl-C reaches the editor as a key.
 static inline int lora_el_setty_edit(EditLine *e, const char *flag) {
-    return el_set(e, EL_SETTY, "setty", "-d", flag, (const char *)NULL);
+    return el_set(e, EL_SETTY, "-d", flag, (const char *)NULL);
 }
 static inline int lora_history_setsize(History *h, HistEvent *ev, int n) { return history(h, ev, H_SETSIZE, n); }
 static inline int lora_history_setunique(History *h, HistEvent *ev, int on) { return history(h, ev, H_SETUNIQUE, on); }

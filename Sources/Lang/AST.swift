@@ -39,6 +39,23 @@ public struct Expr {
     }
     public let kind: Kind
     public let location: SourceLocation
+    /// Height of the tree below this node; the parser refuses very tall trees.
+    public let height: Int
+
+    public init(kind: Kind, location: SourceLocation) {
+        self.kind = kind
+        self.location = location
+        var h = 0
+        switch kind {
+        case .int, .float, .string, .bool, .nil, .name: h = 0
+        case .list(let xs), .tuple(let xs): h = xs.map { $0.height }.max() ?? 0
+        case .range(let a, let b, _), .binary(_, let a, let b), .and(let a, let b), .or(let a, let b), .index(let a, let b):
+            h = max(a.height, b.height)
+        case .unary(_, let x), .member(let x, _): h = x.height
+        case .call(let f, let args): h = max(f.height, args.map { $0.value.height }.max() ?? 0)
+        }
+        height = h + 1
+    }
 }
 
 /// A binding target of `let` and `for`: a name, `_`, or a tuple of patterns.

@@ -37,7 +37,7 @@ public enum CoreBuiltins {
             if step == 1 { return .range(start, end) }
             guard step != 0 else { throw args.error("step", "step must not be zero") }
             let n = step > 0 ? max(0, (end - start + step - 1) / step) : max(0, (start - end - step - 1) / -step)
-            guard n <= 10_000_000 else { throw args.error("step", "range(\(start), \(end), step: \(step)) has too many elements (\(n))") }
+            guard n <= 2_000_000 else { throw args.error("step", "range(\(start), \(end), step: \(step)) has too many elements (\(n))") }
             return .list((0..<n).map { .int(start + $0 * step) })
         }
         t.register(Help("str", [.positional("x", "any value")], summary: "The value as text, as print shows it.",
@@ -144,7 +144,7 @@ public enum CoreBuiltins {
             let v = try args.value("x")
             switch v {
             case .range(let a, let b):
-                guard Value.rangeCount(a, b) <= 10_000_000 else { throw args.error("x", "range \(a)..<\(b) is too long to turn into a list") }
+                guard Value.rangeCount(a, b) <= 2_000_000 else { throw args.error("x", "range \(a)..<\(b) is too long to turn into a list") }
                 return .list((a..<max(a, b)).map { .int($0) })
             case .string(let s): return .list(s.map { .string(String($0)) })
             default: return .list(try args.list("x"))

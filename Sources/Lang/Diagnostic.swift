@@ -103,7 +103,7 @@ public enum Suggest {
     /// The closest candidate to `name`, if it is close enough to be a likely typo.
     public static func closest(to name: String, in candidates: [String]) -> String? {
         guard name.count <= 64 else { return nil }
-        let limit = max(1, min(3, name.count / 3 + 1))
+        let limit = name.count <= 4 ? 1 : (name.count <= 8 ? 2 : 3)
         var best: (String, Int)? = nil
         for c in candidates where c != name {
             let d = c.lowercased() == name.lowercased() ? 0 : distance(name, c)

@@ -205,7 +205,9 @@ public struct Arguments {
         let v = try value(name)
         switch v {
         case .list(let l), .tuple(let l): return l
-        case .range(let a, let b): return (a..<max(a, b)).map { .int($0) }
+        case .range(let a, let b):
+            guard Value.rangeCount(a, b) <= 2_000_000 else { throw error(name, "range \(a)..<\(b) is too long to turn into a list") }
+            return (a..<max(a, b)).map { .int($0) }
         default: throw typeError(name, "a list", v)
         }
     }

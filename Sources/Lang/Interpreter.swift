@@ -81,7 +81,7 @@ public final class Interpreter {
             }
         case .while(let condition, let body):
             while try evaluate(condition, in: env).isTruthy {
-                try context.checkCancelled()
+                try checkInterrupt(at: s.location)
                 let flow = try execute(body, in: Environment(parent: env))
                 switch flow {
                 case .broke: return .normal
@@ -93,7 +93,7 @@ public final class Interpreter {
             let seq = try evaluate(sequence, in: env)
             var flowOut: Flow = .normal
             try iterate(seq, at: sequence.location) { item in
-                try context.checkCancelled()
+                try checkInterrupt(at: s.location)
                 let scope = Environment(parent: env)
                 try bind(pattern, item, in: scope, at: sequence.location)
                 let flow = try execute(body, in: scope)
@@ -110,6 +110,12 @@ public final class Interpreter {
             return .continued
         }
         return .normal
+    }
+
+    private func checkInterrupt(at loc: SourceLocation) throws {
+        if context.cancellation.isSet {
+            throw LangError(.interrupted, "interrupted", at: loc, remedy: "Ctrl-C stopped the work; variables keep their last values")
+        }
     }
 
     private func rebind(_ name: String, _ v: Value, in env: Environment, at loc: SourceLocation) throws {
@@ -317,9 +323,10 @@ public final class Interpreter {
     private func callMethod(_ receiver: Value, _ name: String, _ positional: [(Value, SourceLocation?)],
                             _ named: [(String, Value, SourceLocation?)], at loc: SourceLocation) throws -> Value {
         guard case .object(let o) = receiver else {
-            // A field holding a function can still be called.
-            let f = try member(receiver, name, at: loc)
-            if case .function = f { return try call(f, positional, named, at: loc) }
+            if Value.builtinFields(receiver).contains(name) {
+                throw LangError(.type, "'\(name)' is a field of \(receiver.typeWithArticle), not a method", at: loc,
+                                remedy: "write it without parentheses: .\(name)")
+            }
             throw LangError(.type, "\(receiver.typeWithArticle) has no method '\(name)'", at: loc,
                             remedy: "methods belong to data sets, models, ensembles and reports; use builtins such as len(x) on \(receiver.typeName)s")
         }
@@ -375,6 +382,7 @@ public final class Interpreter {
                 throw LangError(.argument, "missing argument '\(missing)' for \(decl.name)", at: loc,
                                 remedy: "call it as \(decl.name)(\(params.joined(separator: ", ")))")
             }
+            try checkInterrupt(at: loc)
             callDepth += 1
             defer { callDepth -= 1 }
             if callDepth > Interpreter.maxCallDepth {

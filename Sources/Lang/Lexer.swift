@@ -6,6 +6,8 @@ public struct Lexer {
     private var index = 0
     private var line: Int
     private var column = 1
+    /// Column just past the end of the previous line (for end-of-input positions).
+    private var previousLineEnd = 1
     /// Open `(`, `[` and `{` with their positions, innermost last.
     private(set) var brackets: [(Character, SourceLocation)] = []
     private var tokens: [Token] = []
@@ -32,7 +34,7 @@ public struct Lexer {
     private mutating func advance() -> Unicode.Scalar {
         let s = scalars[index]
         index += 1
-        if s == "\n" { line += 1; column = 1 } else { column += 1 }
+        if s == "\n" { previousLineEnd = column; line += 1; column = 1 } else { column += 1 }
         return s
     }
 
@@ -82,8 +84,12 @@ public struct Lexer {
                 }
             }
         }
-        if let last = tokens.last, case .newline = last.kind {} else if !tokens.isEmpty { emit(.newline, here) }
-        emit(.eof, here)
+        // End of input points just past the last character, on the last line.
+        let end = scalars.last == "\n" && line > 1 ? SourceLocation(file: file, line: line - 1, column: previousLineEnd) : here
+        if brackets.isEmpty, let last = tokens.last {
+            if case .newline = last.kind {} else { emit(.newline, end) }
+        }
+        emit(.eof, end)
         return tokens
     }
 
@@ -184,18 +190,20 @@ public struct Lexer {
         emit(.string(value), start)
     }
 
-    private static let operators: [String] = [
+    private static let operators: Set<String> = [
         "...", "..<", "**", "//", "==", "!=", "<=", ">=", "&&", "||", "+=", "-=", "*=", "/=",
         "+", "-", "*", "/", "%", "<", ">", "=", "!", ".", ",", ":", "(", ")", "[", "]", "{", "}",
     ]
 
     private mutating func lexOperator(_ c: Unicode.Scalar, start: SourceLocation) throws {
-        for op in Lexer.operators {
-            let opScalars = Array(op.unicodeScalars)
-            if index + opScalars.count <= scalars.count && Array(scalars[index..<index + opScalars.count]) == opScalars {
-                for _ in opScalars { _ = advance() }
-                try track(op, start)
-                emit(.op(op), start)
+        // Longest match first: three, two, then one character.
+        for length in stride(from: min(3, scalars.count - index), through: 1, by: -1) {
+            var candidate = ""
+            candidate.unicodeScalars.append(contentsOf: scalars[index..<index + length])
+            if Lexer.operators.contains(candidate) {
+                for _ in 0..<length { _ = advance() }
+                try track(candidate, start)
+                emit(.op(candidate), start)
                 return
             }
         }

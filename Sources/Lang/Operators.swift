@@ -19,8 +19,8 @@ enum Operators {
         case (.string(let a), .string(let b)) where op == .add: return .string(a + b)
         case (.list(let a), .list(let b)) where op == .add: return .list(a + b)
         case (.tuple(let a), .tuple(let b)) where op == .add: return .tuple(a + b)
-        case (.string(let s), .int(let n)) where op == .multiply: return .string(try repeated(n, at: loc) { String(repeating: s, count: $0) })
-        case (.int(let n), .string(let s)) where op == .multiply: return .string(try repeated(n, at: loc) { String(repeating: s, count: $0) })
+        case (.string(let s), .int(let n)) where op == .multiply: return .string(try repeated(n, count: s.count, limit: 10_000_000, at: loc) { String(repeating: s, count: $0) })
+        case (.int(let n), .string(let s)) where op == .multiply: return .string(try repeated(n, count: s.count, limit: 10_000_000, at: loc) { String(repeating: s, count: $0) })
         case (.list(let a), .int(let n)) where op == .multiply: return .list(try repeated(n, count: a.count, at: loc) { Array([[Value]](repeating: a, count: $0).joined()) })
         default:
             var remedy: String? = nil
@@ -30,10 +30,10 @@ enum Operators {
         }
     }
 
-    private static func repeated<T>(_ n: Int, count: Int = 1, at loc: SourceLocation, _ make: (Int) -> T) throws -> T {
+    private static func repeated<T>(_ n: Int, count: Int, limit: Int = 2_000_000, at loc: SourceLocation, _ make: (Int) -> T) throws -> T {
         guard n >= 0 else { throw LangError(.arithmetic, "cannot repeat a negative number of times (\(n))", at: loc) }
         let (total, overflow) = n.multipliedReportingOverflow(by: max(1, count))
-        guard !overflow, total <= 100_000_000 else {
+        guard !overflow, total <= limit else {
             throw LangError(.limit, "the result would have \(overflow ? "too many" : String(total)) elements", at: loc,
                             remedy: "repeat fewer times")
         }

@@ -2,6 +2,8 @@
 /// `maxDepth` is refused with an error instead of overflowing the stack.
 public struct Parser {
     public static let maxDepth = 100
+    /// Longest chain of operators, calls and indexes in one expression tree.
+    public static let maxHeight = 1000
 
     private var tokens: [Token]
     private var position = 0
@@ -90,6 +92,16 @@ public struct Parser {
         }
     }
     private mutating func leave() { depth -= 1 }
+
+    /// Builds an expression node, refusing trees too tall to evaluate safely.
+    private func node(_ kind: Expr.Kind, location: SourceLocation) throws -> Expr {
+        let e = Expr(kind: kind, location: location)
+        if e.height > Parser.maxHeight {
+            throw LangError(.limit, "expression is too long (more than \(Parser.maxHeight) operations in a chain)", at: location,
+                            remedy: "split it using 'let' bindings or a loop")
+        }
+        return e
+    }
 
     private mutating func skipNewlines() {
         while isNewline { _ = advance() }
@@ -260,7 +272,7 @@ public struct Parser {
         var left = try andExpr()
         while check("||") || checkKeyword("or") {
             let loc = advance().location
-            left = Expr(kind: .or(left, try andExpr()), location: loc)
+            left = try node(.or(left, try andExpr()), location: loc)
         }
         return left
     }
@@ -269,7 +281,7 @@ public struct Parser {
         var left = try notExpr()
         while check("&&") || checkKeyword("and") {
             let loc = advance().location
-            left = Expr(kind: .and(left, try notExpr()), location: loc)
+            left = try node(.and(left, try notExpr()), location: loc)
         }
         return left
     }
@@ -279,7 +291,7 @@ public struct Parser {
             let loc = advance().location
             try enter()
             defer { leave() }
-            return Expr(kind: .unary(.not, try notExpr()), location: loc)
+            return try node(.unary(.not, try notExpr()), location: loc)
         }
         return try comparison()
     }
@@ -297,7 +309,7 @@ public struct Parser {
                 throw LangError(.syntax, "comparisons cannot be chained", at: current.location,
                                 remedy: "combine them with 'and', e.g. 'a < b and b < c'")
             }
-            return Expr(kind: .binary(op, left, right), location: loc)
+            return try node(.binary(op, left, right), location: loc)
         }
         return left
     }
@@ -307,7 +319,7 @@ public struct Parser {
         if check("..<") || check("...") {
             let t = advance()
             let right = try additive()
-            return Expr(kind: .range(left, right, inclusive: t.kind == .op("...")), location: t.location)
+            return try node(.range(left, right, inclusive: t.kind == .op("...")), location: t.location)
         }
         return left
     }
@@ -317,7 +329,7 @@ public struct Parser {
         while check("+") || check("-") {
             let t = advance()
             let op: BinaryOperator = t.kind == .op("+") ? .add : .subtract
-            left = Expr(kind: .binary(op, left, try multiplicative()), location: t.location)
+            left = try node(.binary(op, left, try multiplicative()), location: t.location)
         }
         return left
     }
@@ -328,7 +340,7 @@ public struct Parser {
             guard case .op(let o) = current.kind, let op = BinaryOperator(rawValue: o),
                   op == .multiply || op == .divide || op == .floorDivide || op == .remainder else { break }
             let loc = advance().location
-            left = Expr(kind: .binary(op, left, try unary()), location: loc)
+            left = try node(.binary(op, left, try unary()), location: loc)
         }
         return left
     }
@@ -338,7 +350,7 @@ public struct Parser {
             let loc = advance().location
             try enter()
             defer { leave() }
-            return Expr(kind: .unary(.negate, try unary()), location: loc)
+            return try node(.unary(.negate, try unary()), location: loc)
         }
         if check("+") {
             _ = advance()
@@ -355,7 +367,7 @@ public struct Parser {
             let loc = advance().location
             try enter()
             defer { leave() }
-            return Expr(kind: .binary(.power, base, try unary()), location: loc)
+            return try node(.binary(.power, base, try unary()), location: loc)
         }
         return base
     }
@@ -366,21 +378,21 @@ public struct Parser {
         while true {
             if check("(") {
                 let open = advance()
-                expr = Expr(kind: .call(expr, try arguments(open)), location: expr.location)
+                expr = try node(.call(expr, try arguments(open)), location: expr.location)
             } else if check(".") {
                 _ = advance()
                 if case .int(let i) = current.kind {
                     let loc = advance().location
-                    expr = Expr(kind: .member(expr, String(i)), location: loc)
+                    expr = try node(.member(expr, String(i)), location: loc)
                 } else {
                     let (name, loc) = try identifier("a field or method name after '.'")
-                    expr = Expr(kind: .member(expr, name), location: loc)
+                    expr = try node(.member(expr, name), location: loc)
                 }
             } else if check("[") {
                 let open = advance()
                 let index = try expression()
                 try expect("]", "to close the index", opened: open)
-                expr = Expr(kind: .index(expr, index), location: open.location)
+                expr = try node(.index(expr, index), location: open.location)
             } else {
                 break
             }
@@ -426,18 +438,18 @@ public struct Parser {
         let t = current
         let loc = t.location
         switch t.kind {
-        case .int(let v): _ = advance(); return Expr(kind: .int(v), location: loc)
-        case .float(let v): _ = advance(); return Expr(kind: .float(v), location: loc)
-        case .string(let s): _ = advance(); return Expr(kind: .string(s), location: loc)
-        case .identifier(let n): _ = advance(); return Expr(kind: .name(n), location: loc)
-        case .keyword("true"): _ = advance(); return Expr(kind: .bool(true), location: loc)
-        case .keyword("false"): _ = advance(); return Expr(kind: .bool(false), location: loc)
-        case .keyword("nil"): _ = advance(); return Expr(kind: .nil, location: loc)
+        case .int(let v): _ = advance(); return try node(.int(v), location: loc)
+        case .float(let v): _ = advance(); return try node(.float(v), location: loc)
+        case .string(let s): _ = advance(); return try node(.string(s), location: loc)
+        case .identifier(let n): _ = advance(); return try node(.name(n), location: loc)
+        case .keyword("true"): _ = advance(); return try node(.bool(true), location: loc)
+        case .keyword("false"): _ = advance(); return try node(.bool(false), location: loc)
+        case .keyword("nil"): _ = advance(); return try node(.nil, location: loc)
         case .op("("):
             _ = advance()
             try enter()
             defer { leave() }
-            if match(")") { return Expr(kind: .tuple([]), location: loc) }
+            if match(")") { return try node(.tuple([]), location: loc) }
             let first = try expression()
             if match(")") { return first }
             try expect(",", "or ')' after the expression in parentheses", opened: t)
@@ -447,7 +459,7 @@ public struct Parser {
                 if !match(",") { break }
             }
             try expect(")", "to close the tuple", opened: t)
-            return Expr(kind: .tuple(items), location: loc)
+            return try node(.tuple(items), location: loc)
         case .op("["):
             _ = advance()
             try enter()
@@ -458,7 +470,7 @@ public struct Parser {
                 if !match(",") { break }
             }
             try expect("]", "to close the list", opened: t)
-            return Expr(kind: .list(items), location: loc)
+            return try node(.list(items), location: loc)
         case .keyword(let k):
             throw LangError(.syntax, "expected an expression, found '\(k)'", at: loc,
                             remedy: k == "if" || k == "for" || k == "let" || k == "fn"

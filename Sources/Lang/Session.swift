@@ -33,8 +33,11 @@ public final class Session {
     }
 
     private func run(_ text: String, in file: SourceFile, firstLine: Int, echo: Bool) throws {
-        let program = try Parser.parse(text, file: file, firstLine: firstLine)
-        let value = try interpreter.run(program)
+        let interpreter = self.interpreter
+        let value = try DeepStack.run { () throws -> Value? in
+            let program = try Parser.parse(text, file: file, firstLine: firstLine)
+            return try interpreter.run(program)
+        }
         if echo, let v = value {
             if case .null = v { return }
             context.print(v.echo(context))
@@ -88,11 +91,15 @@ public final class Session {
             context.output(variablesTable())
         case ":type", ":t":
             guard !argument.isEmpty else { throw LangError(.syntax, ":type needs an expression, e.g. :type 1.5", at: commandLocation) }
-            let program = try Parser.parse(padded, file: replFile, firstLine: lineNumber)
-            guard program.count == 1, case .expression(let e) = program[0].kind else {
-                throw LangError(.syntax, ":type needs a single expression", at: commandLocation)
+            let (interpreter, file) = (self.interpreter, replFile)
+            let value = try DeepStack.run { () throws -> Value in
+                let program = try Parser.parse(padded, file: file, firstLine: lineNumber)
+                guard program.count == 1, case .expression(let e) = program[0].kind else {
+                    throw LangError(.syntax, ":type needs a single expression", at: commandLocation)
+                }
+                return try interpreter.evaluate(e, in: interpreter.globals)
             }
-            context.print(try interpreter.evaluate(e, in: interpreter.globals).typeName)
+            context.print(value.typeName)
         case ":time":
             guard !argument.isEmpty else { throw LangError(.syntax, ":time needs a statement, e.g. :time sum(0..<1000)", at: commandLocation) }
             let start = DispatchTime.now().uptimeNanoseconds
