@@ -15,13 +15,10 @@ enum LoraBinary {
             guard FileManager.default.isExecutableFile(atPath: p) else { throw Missing(message: "LORA_BIN=\(p) is not an executable") }
             return p
         }
-        // Prefer the binary next to the test bundle (same configuration), then release, then debug.
-        var candidates: [String] = []
-        let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent().path
-        candidates.append(bundleDir + "/lora")
-        for config in ["release", "debug"] {
-            candidates.append(packageRoot.appendingPathComponent(".build/\(config)/lora").path)
-        }
+        // Prefer the configuration the tests were built in, then the other one.
+        let testBinary = (Bundle.main.executablePath ?? "") + " " + (CommandLine.arguments.first ?? "")
+        let configs = testBinary.contains("/release/") ? ["release", "debug"] : ["debug", "release"]
+        let candidates = configs.map { packageRoot.appendingPathComponent(".build/\($0)/lora").path }
         for c in candidates where FileManager.default.isExecutableFile(atPath: c) { return c }
         throw Missing(message: "the lora binary is not built; run `swift build --product lora` (looked in \(candidates.joined(separator: ", ")); or set LORA_BIN)")
     }
