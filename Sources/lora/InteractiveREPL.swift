@@ -33,7 +33,7 @@ final class InteractiveREPL {
     func run() -> Int32 {
         setlocale(LC_CTYPE, "")
         InteractiveREPL.active = self
-        Interrupt.install(interruptsLineEditing: true)
+        Interrupt.install(interactive: true)
         setUpEditor()
         defer {
             if let e = editor { el_end(e) }

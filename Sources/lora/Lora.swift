@@ -47,18 +47,18 @@ struct Lora: ParsableCommand {
         }
         let session = Session(context: context)
         if let code = code {
-            Interrupt.install(interruptsLineEditing: false)
+            Interrupt.install(interactive: false)
             throw exit(runScript { try session.runSource(code, name: "-e") })
         }
         if let file = file {
-            Interrupt.install(interruptsLineEditing: false)
+            Interrupt.install(interactive: false)
             throw exit(runScript { try session.runFile(path: file) })
         }
         if interactiveTerminal {
             let repl = InteractiveREPL(session: session, quiet: quiet)
             throw exit(repl.run())
         }
-        Interrupt.install(interruptsLineEditing: false)
+        Interrupt.install(interactive: false)
         throw exit(PipedREPL(session: session).run())
     }
 

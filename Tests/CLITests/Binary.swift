@@ -51,12 +51,14 @@ func lora(_ arguments: [String], stdin: String? = nil, directory: String? = nil,
     if let s = stdin { input.fileHandleForWriting.write(s.data(using: .utf8)!) }
     try input.fileHandleForWriting.close()
     // Read both pipes fully before waiting, so a full pipe cannot block the child.
-    var outData = Data(), errData = Data()
+    final class Box { var data = Data() }
+    let errBox = Box()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    outData = out.fileHandleForReading.readDataToEndOfFile()
+    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
+    let errData = errBox.data
     process.waitUntilExit()
     return RunResult(status: process.terminationStatus,
                      stdout: String(decoding: outData, as: UTF8.self),
