@@ -127,6 +127,19 @@ final class PseudoTerminalTests: XCTestCase {
         XCTAssertTrue(term.waitFor("41", after: mark))
         XCTAssertFalse(term.transcript.contains("unknown name 'this'"), term.transcript)
 
+        // Ctrl-C during a long-running statement interrupts it; the session survives.
+        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        mark = term.type("let spins = 0\n")
+        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        mark = term.type("while true { spins += 1 }\n")
+        Thread.sleep(forTimeInterval: 0.5)
+        term.type("\u{3}")
+        XCTAssertTrue(term.waitFor("error: interrupted", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        mark = term.type("spins > 0\n")
+        XCTAssertTrue(term.waitFor("true", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+
         // Ctrl-D on an empty line quits with status 0.
         term.type("\u{4}")
         let deadline = Date().addingTimeInterval(10)
