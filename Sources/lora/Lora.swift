@@ -3,8 +3,8 @@ import Foundation
 import Lang
 
 /// `lora` starts the REPL, `lora FILE.lora [args]` runs a script,
-/// `lora -e 'code'` runs a snippet. Subcommands (e.g. `notebook`) are added to
-/// `configuration.subcommands`; a first argument naming one runs it instead.
+/// `lora -e 'code'` runs a snippet. Subcommands (e.g. `notebook`) are
+/// dispatched in main.swift before this command parses.
 struct Lora: ParsableCommand {
     static var configuration = CommandConfiguration(
         commandName: "lora",
