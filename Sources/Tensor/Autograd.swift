@@ -42,13 +42,14 @@ extension Tensor {
         return false
     }
 
-    /// Accumulates into this tensor's gradient through `body(buffer, fresh)`.
+    /// Accumulates into this tensor's gradient through `body(buffer, fresh)`
+    /// (a gradient of the wrong size, e.g. assigned by hand, is replaced).
     /// When `fresh` is true the buffer is uninitialised and `body` must SET every
     /// element; otherwise it must ADD. Does nothing if `requiresGrad` is false.
     @inline(__always)
     func accumulateGrad(_ body: (UnsafeMutablePointer<Float>, _ fresh: Bool) -> Void) {
         guard requiresGrad else { return }
-        if let g = grad {
+        if let g = grad, g.count == count {
             g.data.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { body(p, false) } }
         } else {
             grad = Tensor(shape, uninitializedFloats(count) { body($0, true) })
@@ -59,7 +60,7 @@ extension Tensor {
     @inline(__always)
     func accumulateGrad(_ g: [Float]) {
         guard requiresGrad else { return }
-        if let old = grad {
+        if let old = grad, old.count == count {
             old.data.withUnsafeMutableBufferPointer { d in
                 g.withUnsafeBufferPointer { s in
                     let n = d.count

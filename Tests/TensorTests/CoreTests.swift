@@ -99,6 +99,10 @@ final class CoreTests: XCTestCase {
         XCTAssertEqual(x.grad?.data, [4, 6, 8])
         x.zeroGrad()
         XCTAssertNil(x.grad)
+        x.grad = Tensor.zeros([5])  // wrong size assigned by hand: replaced, never overrun
+        try (x * 1).sum().backward()
+        XCTAssertEqual(x.grad?.data, [1, 1, 1])
+        x.zeroGrad()
         try (x * 3).sum().backward()
         XCTAssertEqual(x.grad?.data, [3, 3, 3])
     }
