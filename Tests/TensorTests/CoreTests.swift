@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import Tensor
 
 final class CoreTests: XCTestCase {
@@ -80,6 +81,25 @@ final class CoreTests: XCTestCase {
         let z = try Tensor.linear(x, weight: w, bias: nil).sum()
         XCTAssertTrue(z.requiresGrad)
         XCTAssertFalse(z.parents.isEmpty)
+    }
+
+    func testGradModeIsPerThread() throws {
+        let w = randomTensor([2, 2], seed: 1)
+        let inside = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        final class Flag: @unchecked Sendable { var value = false }
+        let otherThreadRecorded = Flag()
+        Tensor.noGrad {
+            XCTAssertFalse(Tensor.isGradEnabled)
+            Thread.detachNewThread {
+                otherThreadRecorded.value = Tensor.isGradEnabled && (w * 2).requiresGrad
+                inside.signal()
+                done.signal()
+            }
+            inside.wait()
+        }
+        done.wait()
+        XCTAssertTrue(otherThreadRecorded.value)
+        XCTAssertTrue(Tensor.isGradEnabled)
     }
 
     func testFrozenInputsGetNoGradient() throws {
