@@ -169,7 +169,7 @@ extension Tensor {
                 case .tanh: map1(n, p, y, cost: 8) { Foundation.tanh($0) }
                 case .relu: map1(n, p, y) { $0 > 0 ? $0 : 0 }
                 case .sigmoid: map1(n, p, y, cost: 8) { 1 / (1 + Foundation.exp(-$0)) }
-                case .gelu: map1(n, p, y, cost: 12) { 0.5 * $0 * (1 + Foundation.erf($0 * invSqrt2)) }
+                case .gelu: map1(n, p, y, cost: 12) { 0.5 * $0 * (1 + fastErf($0 * invSqrt2)) }
                 case let .pow(e):
                     if e == 2 { map1(n, p, y) { $0 * $0 } } else { map1(n, p, y, cost: 8) { Foundation.pow($0, e) } }
                 }
@@ -193,8 +193,8 @@ extension Tensor {
                     case .sigmoid: map2(n, d, yp, g, accumulate: acc) { $0 * $1 * (1 - $1) }
                     case .gelu:
                         map2(n, d, xp, g, accumulate: acc, cost: 16) { dv, xv in
-                            let cdf = 0.5 * (1 + Foundation.erf(xv * invSqrt2))
-                            let pdf = invSqrt2Pi * Foundation.exp(-0.5 * xv * xv)
+                            let cdf = 0.5 * (1 + fastErf(xv * invSqrt2))
+                            let pdf = invSqrt2Pi * fastExp(-0.5 * xv * xv)
                             return dv * (cdf + xv * pdf)
                         }
                     case let .pow(e):

@@ -51,4 +51,24 @@ public enum Engine {
         }
         if usesBLAS { lora_blas_set_threads(Int32(t)) }
     }
+
+    /// How many chunks a loop of `n` items with `work` elementary operations should use.
+    @inline(__always)
+    static func chunkCount(_ n: Int, work: Int, minWork: Int = 1 << 16) -> Int {
+        let t = threads
+        if t <= 1 || n <= 1 || work < minWork { return 1 }
+        return min(n, t)
+    }
+
+    /// Runs `body(chunk, range)` for `chunks` contiguous chunks of 0..<n (in parallel when chunks > 1).
+    @inline(__always)
+    static func parallelChunks(_ n: Int, chunks: Int, usesBLAS: Bool = false, _ body: (Int, Range<Int>) -> Void) {
+        if chunks <= 1 { body(0, 0..<n); return }
+        if usesBLAS { lora_blas_set_threads(1) }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = n * c / chunks, hi = n * (c + 1) / chunks
+            if lo < hi { body(c, lo..<hi) }
+        }
+        if usesBLAS { lora_blas_set_threads(Int32(threads)) }
+    }
 }

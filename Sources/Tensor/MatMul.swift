@@ -110,7 +110,7 @@ extension Tensor {
         if let b = bias, b.shape != [outF] {
             throw TensorError.shapeMismatch(op: op, shapes: [weight.shape, b.shape], detail: "bias must be [\(outF)] for weight [out, in]")
         }
-        let rows = x.count / max(inF, 1)
+        let rows = x.count / Swift.max(inF, 1)
         var outShape = x.shape
         outShape[outShape.count - 1] = outF
         try checkedCount(outShape, op: op)
