@@ -67,7 +67,7 @@ public final class LoRAAdapter: Module, ProjectionAdapter {
         let xm = try x.reshape([m, rows, base.inFeatures])      // [M, B*T, in]
         let h = try Tensor.matmul(xm, a, transposeB: true)       // [M, B*T, r]
         var delta = try Tensor.matmul(h, b, transposeB: true)    // [M, B*T, out]
-        if scale != 1 { delta = try delta * scale }
+        if scale != 1 { delta = delta * scale }
         return try y + delta.reshape(y.shape)
     }
 

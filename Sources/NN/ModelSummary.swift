@@ -42,9 +42,9 @@ public struct ModelSummary: Equatable, CustomStringConvertible {
 
     static func formatBytes(_ b: Int) -> String {
         let d = Double(b)
-        if d >= 1 << 30 { return String(format: "%.2f GiB", d / Double(1 << 30)) }
-        if d >= 1 << 20 { return String(format: "%.2f MiB", d / Double(1 << 20)) }
-        if d >= 1 << 10 { return String(format: "%.1f KiB", d / 1024) }
+        if b >= 1 << 30 { return String(format: "%.2f GiB", d / Double(1 << 30)) }
+        if b >= 1 << 20 { return String(format: "%.2f MiB", d / Double(1 << 20)) }
+        if b >= 1 << 10 { return String(format: "%.1f KiB", d / 1024) }
         return "\(b) B"
     }
 
