@@ -94,7 +94,7 @@ extension Tensor {
             q.data.withUnsafeBufferPointer { qb in k.data.withUnsafeBufferPointer { kb in v.data.withUnsafeBufferPointer { vb in
             probs.withUnsafeMutableBufferPointer { pb in keepMask.withUnsafeBufferPointer { mb in
                 let qp = qb.baseAddress!, kp = kb.baseAddress! + kOffset, vp = vb.baseAddress! + vOffset, pp = pb.baseAddress!
-                let mp = mb.baseAddress
+                let mp = dropKey > 0 ? mb.baseAddress : nil
                 Engine.parallelChunks(slices, chunks: chunks, usesBLAS: true) { _, r in
                     for s in r {
                         let bi = s / lay.heads, hi = s % lay.heads
@@ -145,9 +145,10 @@ extension Tensor {
             dq.withUnsafeMutableBufferPointer { dqb in dk.withUnsafeMutableBufferPointer { dkb in dvv.withUnsafeMutableBufferPointer { dvb in
                 let dp = db.baseAddress!, pp = pb.baseAddress!
                 let qp = qb.baseAddress!, kp = kb.baseAddress! + kOffset, vp = vb.baseAddress! + vOffset
-                let gq = dqb.baseAddress
-                let gk = packed ? dqb.baseAddress.map { $0 + kOffset } : dkb.baseAddress
-                let gv = packed ? dqb.baseAddress.map { $0 + vOffset } : dvb.baseAddress
+                // (Empty arrays may still report a base address: select by the flags.)
+                let gq = wantQ ? dqb.baseAddress : nil
+                let gk = packed ? gq.map { $0 + kOffset } : (wantK ? dkb.baseAddress : nil)
+                let gv = packed ? gq.map { $0 + vOffset } : (wantV ? dvb.baseAddress : nil)
                 Engine.parallelChunks(slices, chunks: chunks, usesBLAS: true) { _, r in
                     var dP = [Float](repeating: 0, count: tq * tk)
                     dP.withUnsafeMutableBufferPointer { sb in

@@ -47,7 +47,9 @@ extension Tensor {
             meanS.withUnsafeBufferPointer { mb in rstdS.withUnsafeBufferPointer { rb in
             dg.withUnsafeMutableBufferPointer { dgb in dbt.withUnsafeMutableBufferPointer { dbb in dx.withUnsafeMutableBufferPointer { dxb in
                 let dp = db.baseAddress!, xp = xb.baseAddress!, gp = gb.baseAddress!, mp = mb.baseAddress!, rp = rb.baseAddress!
-                let dgp = dgb.baseAddress, dbp = dbb.baseAddress, dxp = dxb.baseAddress
+                // (Empty arrays may still report a base address: select by the flags.)
+                let dgp = wantP ? dgb.baseAddress : nil, dbp = wantP ? dbb.baseAddress : nil
+                let dxp = wantX ? dxb.baseAddress : nil
                 Engine.parallelChunks(rows, chunks: chunks) { c, r in
                     for row in r {
                         let dr = dp + row * d, xr = xp + row * d
