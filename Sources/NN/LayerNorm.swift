@@ -16,17 +16,6 @@ public final class LayerNorm: Module {
     public var localParameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        // Workaround: Tensor.layerNorm's backward (fabbe63) writes through the
-        // base address of an EMPTY array when gamma/beta need no gradient,
-        // corrupting the runtime's empty-collection singletons (later crashes
-        // in Dictionary). With a frozen LayerNorm in a graph, hand it throwaway
-        // trainable copies so it takes the well-defined path; the frozen
-        // parameters themselves get no gradient.
-        if Tensor.isGradEnabled && x.requiresGrad && !weight.requiresGrad && !bias.requiresGrad {
-            let g = weight.detached(), b = bias.detached()
-            g.requiresGrad = true; b.requiresGrad = true
-            return try Tensor.layerNorm(x, gamma: g, beta: b, eps: eps)
-        }
         return try Tensor.layerNorm(x, gamma: weight, beta: bias, eps: eps)
     }
 }

@@ -42,7 +42,7 @@ public final class MultiHeadAttention: Module {
         let kh = try split(project(x, .k, ctx))
         let vh = try split(project(x, .v, ctx))
         let p: Float = ctx.dropKey
-        let r = try scaledDotProductAttention(q: qh, k: kh, v: vh, dropKey: p, rng: &ctx.rng,
+        let r = try Tensor.attention(q: qh, k: kh, v: vh, dropKey: p, rng: &ctx.rng,
                                      keepWeights: ctx.recorder != nil)
         if let w = r.weights { ctx.recorder?.record(w) }
         let merged = try r.output.permute([0, 2, 1, 3]).reshape([n, t, dim])
