@@ -53,6 +53,7 @@ enum Trainer {
                     onEpochEnd: ((Int) throws -> Void)? = nil,
                     onStepEnd: ((Int, Int) throws -> Void)? = nil) throws -> FitOutcome {
         try config.validate()
+        MemoryTuning.keepFreedBuffers()
         let vc = network.vitConfig
         try checkData(data, vc)
         let params = network.trainableParameters()
