@@ -87,7 +87,7 @@ extension Tensor {
             for i in 0..<pn { keepMask[i] = rng!.uniform() >= dropKey }
         }
         let scale = 1 / Float(dh).squareRoot()
-        var probs = [Float](repeating: 0, count: pn)
+        var probs = uninitializedFloats(pn) { _ in }  // every slice is written below
         let work = slices * tq * tk * (dh + dv + 8)
         let chunks = Engine.chunkCount(slices, work: work, minWork: 1 << 17)
         let out = uninitializedFloats(Tensor.product(outShape)) { o in
@@ -136,9 +136,10 @@ extension Tensor {
         let parents = packed ? [q] : [q, k, v]
         let output = result(outShape, out, parents) { t in
             let dy = t.grad!.data
-            var dq = q.requiresGrad ? [Float](repeating: 0, count: q.count) : []
-            var dk = (!packed && k.requiresGrad) ? [Float](repeating: 0, count: k.count) : []
-            var dvv = (!packed && v.requiresGrad) ? [Float](repeating: 0, count: v.count) : []
+            // Every slice writes its whole block of each wanted gradient (beta 0), so no zeroing.
+            var dq = q.requiresGrad ? uninitializedFloats(q.count) { _ in } : []
+            var dk = (!packed && k.requiresGrad) ? uninitializedFloats(k.count) { _ in } : []
+            var dvv = (!packed && v.requiresGrad) ? uninitializedFloats(v.count) { _ in } : []
             let wantQ = q.requiresGrad, wantK = k.requiresGrad, wantV = v.requiresGrad
             dy.withUnsafeBufferPointer { db in probs.withUnsafeBufferPointer { pb in
             q.data.withUnsafeBufferPointer { qb in k.data.withUnsafeBufferPointer { kb in v.data.withUnsafeBufferPointer { vb in
@@ -169,8 +170,7 @@ extension Tensor {
                             sgemm(false, true, tq, tk, dv, 1, dos, lay.ldo, vs, lay.ldv, 0, dps, tk)
                             for i in 0..<tq {
                                 let pr = ps + i * tk, dr = dps + i * tk
-                                var acc: Float = 0
-                                for j in 0..<tk { acc += pr[j] * dr[j] }
+                                let acc = vdot(pr, dr, tk)
                                 for j in 0..<tk { dr[j] = pr[j] * (dr[j] - acc) * scale }
                             }
                             // dQ = dS K; dK = dS^T Q
