@@ -8,7 +8,7 @@ import Darwin
 /// Each image gets its own draw; pixels that come from outside the image are
 /// filled with the background (0 in [0, 1] scale, mapped through the data
 /// set's normalization when it has one).
-public struct Augmentation: Equatable {
+public struct Augmentation: Equatable, Sendable {
     /// Probability of a left-right mirror.
     public var horizontalFlip: Double
     /// Probability of an upside-down mirror (off by default: digits and clothes have an up).

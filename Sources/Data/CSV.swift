@@ -84,7 +84,6 @@ public struct CSVTable {
         }
         let names = hasHeader ? headerNames() : nil
         var features: [Float] = []
-        features.reserveCapacity(min(bytes.count / 2, 1 << 26))
         var labels: [String] = []
         func take(_ lineNo: Int, _ fields: [Substring]) throws {
             guard fields.count == width else {
@@ -108,7 +107,59 @@ public struct CSVTable {
             labels.append(l)
         }
         if !hasHeader { try take(firstLineNo, firstFields) }
-        while let (lineNo, fields) = try lines.next(file: file) { try take(lineNo, fields) }
+        // The rest, at the byte level: lines without quotes are split on commas
+        // in place and their numbers parsed from the bytes.
+        try bytes.withUnsafeBufferPointer { buf in
+            // Locals of this closure, not captured by `take`: no boxing or
+            // dynamic exclusivity checks in the hot loop.
+            var ranges: [Range<Int>] = []
+            ranges.reserveCapacity(width)
+            var values: [Float] = []
+            values.reserveCapacity(min(buf.count / 2, 1 << 26))
+            var texts: [String] = []
+            var lines = lines
+            func flush() {
+                features.append(contentsOf: values)
+                labels.append(contentsOf: texts)
+                values.removeAll(keepingCapacity: true)
+                texts.removeAll(keepingCapacity: true)
+            }
+            while let line = try lines.nextLine(file: file) {
+                if line.quoted {
+                    flush()
+                    let text = String(decoding: buf[line.start..<line.stop], as: UTF8.self)
+                    try take(line.number, CSVLines.fields(text, file: file, line: line.number))
+                    continue
+                }
+                ranges.removeAll(keepingCapacity: true)
+                var fieldStart = line.start
+                for i in line.start..<line.stop where buf[i] == 0x2C {
+                    ranges.append(fieldStart..<i)
+                    fieldStart = i + 1
+                }
+                ranges.append(fieldStart..<line.stop)
+                guard ranges.count == width else {
+                    throw DataError.malformed(file: file, problem: "line has \(ranges.count) fields but line \(firstLineNo) has \(width) (ragged rows)",
+                                              at: .line(line.number, column: nil), remedy: "give every row the same number of fields")
+                }
+                for k in 0..<width where k != labelCol {
+                    guard let v = parseNumber(bytes: UnsafeBufferPointer(rebasing: buf[ranges[k]])) else {
+                        let f = String(decoding: buf[ranges[k]], as: UTF8.self)
+                        let col = names.map { " ('\($0[k])')" } ?? ""
+                        throw DataError.malformed(file: file, problem: "'\(f.prefix(40))' in column \(k + 1)\(col) is not a number",
+                                                  at: .line(line.number, column: k + 1), remedy: "features must be numbers; fix or remove the row")
+                    }
+                    values.append(Float(v))
+                }
+                let l = String(decoding: buf[ranges[labelCol]], as: UTF8.self).trimmingSpaces
+                guard !l.isEmpty else {
+                    throw DataError.malformed(file: file, problem: "the label is empty", at: .line(line.number, column: labelCol + 1),
+                                              remedy: "give every row a label")
+                }
+                texts.append(l)
+            }
+            flush()
+        }
         guard !labels.isEmpty else {
             throw DataError.malformed(file: file, problem: "the file has a header but no data rows", at: .line(firstLineNo + 1, column: nil),
                                       remedy: "give one sample per line after the header")
@@ -134,11 +185,20 @@ struct CSVLines {
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { pos = 3 }
     }
 
-    mutating func next(file: String) throws -> (Int, [Substring])? {
-        while pos < bytes.count {
+    /// The next line that is not blank or a # comment: its 1-based number,
+    /// byte range (without the line break) and whether it holds a quote.
+    mutating func nextLine(file: String) throws -> (number: Int, start: Int, stop: Int, quoted: Bool)? {
+        let n = bytes.count
+        while pos < n {
             lineNo += 1
             var end = pos
-            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            var quoted = false, nul = false
+            while end < n {
+                let b = bytes[end]
+                if b == 0x0A { break }
+                if b == 0x22 { quoted = true } else if b == 0 { nul = true }
+                end += 1
+            }
             var stop = end
             if stop > pos && bytes[stop - 1] == 0x0D { stop -= 1 }
             let start = pos
@@ -146,14 +206,20 @@ struct CSVLines {
             var first = start
             while first < stop && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
             if first == stop || bytes[first] == 0x23 { continue }   // blank or # comment
-            if bytes[start..<stop].contains(0) {
+            if nul {
                 throw DataError.malformed(file: file, problem: "the line holds NUL bytes (a binary file, not CSV text?)",
                                           at: .line(lineNo, column: nil), remedy: "give a plain-text CSV file")
             }
-            let text = String(decoding: bytes[start..<stop], as: UTF8.self)
-            return (lineNo, try Self.fields(text, file: file, line: lineNo))
+            return (lineNo, start, stop, quoted)
         }
         return nil
+    }
+
+    /// The next line's fields as text.
+    mutating func next(file: String) throws -> (Int, [Substring])? {
+        guard let line = try nextLine(file: file) else { return nil }
+        let text = String(decoding: bytes[line.start..<line.stop], as: UTF8.self)
+        return (line.number, try Self.fields(text, file: file, line: line.number))
     }
 
     static func fields(_ line: String, file: String, line lineNo: Int) throws -> [Substring] {
@@ -193,35 +259,43 @@ struct CSVLines {
 
 /// Parses a decimal number (spaces around allowed); nil when it is not one.
 func parseNumber(_ s: Substring) -> Double? {
-    var u = s.utf8[...]
-    while let f = u.first, f == 0x20 || f == 0x09 { u = u.dropFirst() }
-    while let l = u.last, l == 0x20 || l == 0x09 { u = u.dropLast() }
-    guard !u.isEmpty else { return nil }
+    var str = String(s)
+    return str.withUTF8 { parseNumber(bytes: $0) }
+}
+
+/// `parseNumber` on UTF-8 bytes.
+func parseNumber(bytes u: UnsafeBufferPointer<UInt8>) -> Double? {
+    var a = 0, b = u.count
+    while a < b && (u[a] == 0x20 || u[a] == 0x09) { a += 1 }
+    while b > a && (u[b - 1] == 0x20 || u[b - 1] == 0x09) { b -= 1 }
+    guard a < b else { return nil }
     // Fast path: [sign] digits [. digits] with no exponent.
+    var i = a
     var neg = false
-    var it = u
-    if let f = it.first, f == 0x2D || f == 0x2B { neg = f == 0x2D; it = it.dropFirst() }
+    if u[i] == 0x2D || u[i] == 0x2B { neg = u[i] == 0x2D; i += 1 }
     var intPart: Double = 0
     var digits = 0
     var scale: Double = 1
     var frac: Double = 0
     var seenDot = false
     var simple = true
-    for b in it {
-        if b >= 0x30 && b <= 0x39 {
+    while i < b {
+        let c = u[i]
+        if c >= 0x30 && c <= 0x39 {
             digits += 1
-            if seenDot { scale *= 0.1; frac += Double(b - 0x30) * scale } else { intPart = intPart * 10 + Double(b - 0x30) }
-        } else if b == 0x2E && !seenDot {
+            if seenDot { scale *= 0.1; frac += Double(c - 0x30) * scale } else { intPart = intPart * 10 + Double(c - 0x30) }
+        } else if c == 0x2E && !seenDot {
             seenDot = true
         } else {
             simple = false
             break
         }
+        i += 1
     }
     if simple && digits > 0 && digits <= 15 {
         let v = intPart + frac
         return neg ? -v : v
     }
     // Exponents, long mantissas, inf and nan: the standard library's parser.
-    return Double(String(decoding: u, as: UTF8.self))
+    return Double(String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self))
 }

@@ -1,5 +1,5 @@
 /// Where in a file a problem was found.
-public enum DataLocation: Equatable, CustomStringConvertible {
+public enum DataLocation: Equatable, Sendable, CustomStringConvertible {
     /// A byte offset from the start of the file (of the decompressed stream for gzip files).
     case byte(Int)
     /// A 1-based line and, when known, a 1-based column (field) number.
@@ -19,7 +19,7 @@ public enum DataLocation: Equatable, CustomStringConvertible {
 
 /// Every error the Data layer reports. The description names the file, what
 /// was wrong, where (byte offset, line or entry) and the remedy.
-public enum DataError: Error, CustomStringConvertible, Equatable {
+public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The path does not exist.
     case missingFile(path: String, remedy: String)
     /// The path exists but is a directory (or another non-regular file).

@@ -1,6 +1,6 @@
 /// A small seeded generator (SplitMix64) for the Data layer: shuffles, splits
 /// and augmentation. Same seed, same sequence, on every platform.
-public struct DataRNG: RandomNumberGenerator {
+public struct DataRNG: RandomNumberGenerator, Sendable {
     public private(set) var state: UInt64
 
     public init(seed: UInt64) { state = seed }

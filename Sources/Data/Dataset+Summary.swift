@@ -19,6 +19,13 @@ extension Dataset: CustomStringConvertible {
 
     public var description: String { summary }
 
+    /// What a REPL shows for a data set: the summary, then the first few
+    /// samples drawn (see `preview`).
+    public func echo(samples: Int = 4, ansi: Bool = false) -> String {
+        let p = preview(Array(0..<min(max(0, samples), count)), ansi: ansi)
+        return p.isEmpty ? summary : summary + "\n" + p
+    }
+
     /// Sample `i` as grey levels in [0, 1] (channels averaged, normalization
     /// undone, clamped), row-major height x width. For renderers.
     public func grayscale(_ i: Int) -> [Float] {

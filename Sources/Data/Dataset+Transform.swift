@@ -34,7 +34,7 @@ extension Dataset {
     /// normalized is returned unchanged. A constant channel keeps std 1.
     public func normalized() -> Dataset {
         if normalization != nil { return self }
-        return try! normalized(using: channelStatistics())   // stats match channels by construction
+        return applying(channelStatistics())
     }
 
     /// `normalized()` in place.
@@ -53,6 +53,11 @@ extension Dataset {
         guard normalization == nil else {
             throw DataError.invalidArgument(problem: "\(name) is already normalized", remedy: "normalize the original data set")
         }
+        return applying(stats)
+    }
+
+    /// Applies statistics that match the channels (not checked here).
+    private func applying(_ stats: Normalization) -> Dataset {
         var d = self
         let plane = height * width
         d.images.withUnsafeMutableBufferPointer { p in

@@ -1,5 +1,5 @@
 /// Per-channel statistics applied by `normalize()`: x' = (x - mean[c]) / std[c].
-public struct Normalization: Equatable {
+public struct Normalization: Equatable, Sendable {
     public var mean: [Float]
     public var std: [Float]
 
@@ -10,7 +10,7 @@ public struct Normalization: Equatable {
 }
 
 /// One sample: its pixels (C, H, W) and its label.
-public struct Sample {
+public struct DatasetSample: Sendable {
     public var image: [Float]
     public var label: Int
     public var channels: Int, height: Int, width: Int
@@ -23,7 +23,7 @@ public struct Sample {
 /// Images are stored row-major as (N, C, H, W); pixels are scaled to [0, 1] on
 /// load (until `normalize()`). Labels are class indices into `classNames`.
 /// A value type: transforms return new data sets and share storage until written.
-public struct Dataset {
+public struct Dataset: Sendable {
     public var name: String
     /// count * channels * height * width floats, (N, C, H, W) row-major.
     public var images: [Float]
@@ -104,14 +104,14 @@ public struct Dataset {
     }
 
     /// The sample at `i`, checked.
-    public func sample(_ i: Int) throws -> Sample {
+    public func sample(_ i: Int) throws -> DatasetSample {
         try checkIndex(i)
-        return Sample(image: Array(image(i)), label: labels[i], channels: channels, height: height, width: width,
+        return DatasetSample(image: Array(image(i)), label: labels[i], channels: channels, height: height, width: width,
                       className: classNames[labels[i]])
     }
 
     /// `data[i]`: the sample at `i`, checked.
-    public subscript(i: Int) -> Sample {
+    public subscript(i: Int) -> DatasetSample {
         get throws { try sample(i) }
     }
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CZlib
+import Dispatch
 
 /// The built-in data sets and the loaders for users' own files.
 public enum Datasets {
@@ -25,8 +26,12 @@ public enum Datasets {
         switch key {
         case "digits": return try digits()
         case "fashion-mnist", "fashionmnist": return try fashionMNIST()
-        case "fashion-mnist-train": return try fashionMNIST().officialSplit().train
-        case "fashion-mnist-test": return try fashionMNIST().officialSplit().test
+        case "fashion-mnist-train", "fashion-mnist-test":
+            if let d = cache.get(key) { return d }
+            let (train, test) = try fashionMNIST().officialSplit()
+            cache.put("fashion-mnist-train", train)
+            cache.put("fashion-mnist-test", test)
+            return key.hasSuffix("train") ? train : test
         default: throw DataError.unknownDataset(name: name, known: names)
         }
     }
@@ -95,17 +100,46 @@ public enum Datasets {
         }
         let key = "fashion-mnist:" + dir
         if let d = cache.get(key) { return d }
-        let train = try loadIDX(images: paths[0], labels: paths[1], name: "fashion-mnist", classNames: fashionClassNames)
-        let test = try loadIDX(images: paths[2], labels: paths[3], name: "fashion-mnist", classNames: fashionClassNames)
-        guard train.sampleShape == [1, 28, 28], test.sampleShape == [1, 28, 28] else {
-            throw DataError.mismatch(files: [paths[0], paths[2]], problem: "images are \(train.sampleShape) and \(test.sampleShape), not 1x28x28",
-                                     remedy: "reinstall dataset-fashion-mnist")
+        // Inflate the training and test files on two threads.
+        var parts = [Result<(IDXArray, IDXArray), Error>](repeating: .failure(DataError.notAFile(path: "")), count: 2)
+        let lock = Lock()
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            let r = Result { (try IDXArray(path: paths[2 * k]), try IDXArray(path: paths[2 * k + 1])) }
+            lock.withLock { parts[k] = r }
         }
-        var images = train.images
-        images.append(contentsOf: test.images)
-        let d = Dataset(unchecked: "fashion-mnist", images: images, labels: train.labels + test.labels,
+        let (trainX, trainY) = try parts[0].get()
+        let (testX, testY) = try parts[1].get()
+        for (x, y, xf, yf) in [(trainX, trainY, paths[0], paths[1]), (testX, testY, paths[2], paths[3])] {
+            guard x.type == .uint8, x.dims.count == 3, x.dims[1] == 28, x.dims[2] == 28 else {
+                throw DataError.malformed(file: xf, problem: "images are \(x.type) \(x.dims.map(String.init).joined(separator: "x")), not uint8 Nx28x28",
+                                          at: .byte(2), remedy: "reinstall dataset-fashion-mnist")
+            }
+            guard y.dims.count == 1, y.dims[0] == x.dims[0] else {
+                throw DataError.mismatch(files: [xf, yf], problem: "\(x.dims[0]) images but labels of shape \(y.dims)",
+                                         remedy: "reinstall dataset-fashion-mnist")
+            }
+        }
+        let labels = try trainY.ints() + testY.ints()
+        if let bad = labels.firstIndex(where: { $0 < 0 || $0 > 9 }) {
+            let (f, at) = bad < trainY.elementCount ? (paths[1], bad) : (paths[3], bad - trainY.elementCount)
+            throw DataError.malformed(file: f, problem: "label \(labels[bad]) is not a Fashion-MNIST class (0...9)",
+                                      at: .entry(at), remedy: "reinstall dataset-fashion-mnist")
+        }
+        let nTrain = trainX.elementCount
+        guard nTrain > 0, testX.elementCount > 0 else {
+            throw DataError.malformed(file: nTrain == 0 ? paths[0] : paths[2], problem: "holds no images", at: .byte(4),
+                                      remedy: "reinstall dataset-fashion-mnist")
+        }
+        let images = [Float](unsafeUninitializedCapacity: nTrain + testX.elementCount) { out, initialized in
+            DispatchQueue.concurrentPerform(iterations: 2) { k in
+                if k == 0 { trainX.write(into: out.baseAddress!, scale: 1 / 255) }
+                else { testX.write(into: out.baseAddress! + nTrain, scale: 1 / 255) }
+            }
+            initialized = nTrain + testX.elementCount
+        }
+        let d = Dataset(unchecked: "fashion-mnist", images: images, labels: labels,
                         channels: 1, height: 28, width: 28, classNames: fashionClassNames,
-                        normalization: nil, officialTestStart: train.count)
+                        normalization: nil, officialTestStart: trainY.elementCount)
         cache.put(key, d)
         return d
     }
@@ -117,6 +151,7 @@ public enum Datasets {
     /// [C, H, W]) reshapes each sample. Class names default to "0", "1", ...
     public static func loadIDX(images: String, labels: String, name: String? = nil, classNames: [String]? = nil,
                                shape: [Int]? = nil, scale: PixelScale = .auto) throws -> Dataset {
+        try checkScale(scale)
         let x = try IDXArray(path: images)
         let y = try IDXArray(path: labels)
         guard y.dims.count == 1 || (y.dims.count == 2 && y.dims[1] == 1) else {
@@ -132,6 +167,7 @@ public enum Datasets {
     /// uint8, float32, float64 and int64 in C order.
     public static func loadNPY(images: String, labels: String, name: String? = nil, classNames: [String]? = nil,
                                shape: [Int]? = nil, scale: PixelScale = .auto) throws -> Dataset {
+        try checkScale(scale)
         let x = try NPYArray(path: images)
         let y = try NPYArray(path: labels)
         guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
@@ -151,6 +187,7 @@ public enum Datasets {
     /// the distinct label texts, sorted, become the class names.
     public static func loadCSV(_ path: String, label: LabelColumn = .auto, shape: [Int]? = nil, header: Bool? = nil,
                                scale: PixelScale = .auto, name: String? = nil) throws -> Dataset {
+        try checkScale(scale)
         let table = try CSVTable(bytes: FileBytes.read(path), file: path, label: label, header: header)
         let n = table.rowCount
         var classNames: [String]
@@ -175,7 +212,10 @@ public enum Datasets {
 
     static func assemble(name: String, values: [Float], dims: [Int], labels: [Int], imageFile: String, labelFile: String,
                          classNames: [String]?, shape: [Int]?, labelRowOffset: Int = 0) throws -> Dataset {
-        let n = dims[0]
+        guard let n = dims.first else {
+            throw DataError.malformed(file: imageFile, problem: "images are a single number, not an array", at: nil,
+                                      remedy: "give an array of shape (N, H, W), (N, C, H, W) or (N, D)")
+        }
         guard labels.count == n else {
             throw DataError.mismatch(files: imageFile == labelFile ? [imageFile] : [imageFile, labelFile],
                                      problem: "\(n) images but \(labels.count) labels",
@@ -235,6 +275,12 @@ public enum Datasets {
                        classNames: names, normalization: nil)
     }
 
+    static func checkScale(_ scale: PixelScale) throws {
+        if case .divide(let d) = scale, !(d > 0 && d.isFinite) {
+            throw DataError.invalidArgument(problem: "pixel scale divide(\(d)) is not a positive number", remedy: "e.g. scale: .divide(255)")
+        }
+    }
+
     static func applyScale(_ v: [Float], _ scale: PixelScale) -> [Float] {
         switch scale {
         case .none: return v
@@ -271,25 +317,28 @@ public enum Datasets {
 /// A process-wide cache of loaded data sets, safe across threads.
 final class DatasetCache {
     private var store: [String: Dataset] = [:]
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = {
-        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        pthread_mutex_init(m, nil)
-        return m
-    }()
+    private let lock = Lock()
 
-    func get(_ key: String) -> Dataset? {
-        pthread_mutex_lock(mutex); defer { pthread_mutex_unlock(mutex) }
-        return store[key]
+    func get(_ key: String) -> Dataset? { lock.withLock { store[key] } }
+    func put(_ key: String, _ d: Dataset) { lock.withLock { store[key] = d } }
+    func clear() { lock.withLock { store = [:] } }
+}
+
+/// A pthread mutex.
+final class Lock {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() { pthread_mutex_init(mutex, nil) }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
     }
 
-    func put(_ key: String, _ d: Dataset) {
-        pthread_mutex_lock(mutex); defer { pthread_mutex_unlock(mutex) }
-        store[key] = d
-    }
-
-    func clear() {
-        pthread_mutex_lock(mutex); defer { pthread_mutex_unlock(mutex) }
-        store = [:]
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
     }
 }
 

@@ -91,7 +91,18 @@ public struct IDXArray {
     /// The elements as Float, each multiplied by `scale`.
     public func floats(scale: Float = 1) -> [Float] {
         let n = elementCount
+        guard n > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: n) { out, initialized in
+            write(into: out.baseAddress!, scale: scale)
+            initialized = n
+        }
+    }
+
+    /// Converts the elements to Float (times `scale`) into `out`, which must
+    /// have room for `elementCount` values.
+    public func write(into out: UnsafeMutablePointer<Float>, scale: Float = 1) {
+        let n = elementCount
+        do {
             bytes.withUnsafeBufferPointer { b in
                 let p = b.baseAddress! + offset
                 switch type {
@@ -112,7 +123,6 @@ public struct IDXArray {
                     }
                 }
             }
-            initialized = n
         }
     }
 
