@@ -16,6 +16,17 @@ protocol Map2 { func callAsFunction(_ a: Float, _ b: Float) -> Float }
 /// A function of three floats.
 protocol Map3 { func callAsFunction(_ a: Float, _ b: Float, _ c: Float) -> Float }
 
+/// y[i] = f(p[i * sp], q[i * sq]) for i in 0..<m, with fast paths for unit and
+/// zero (broadcast) strides so the common cases vectorise.
+@inline(__always)
+func stridedRun<F: Map2>(_ f: F, _ y: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ sp: Int,
+                         _ q: UnsafePointer<Float>, _ sq: Int, _ m: Int) {
+    if sp == 1 && sq == 1 { for i in 0..<m { y[i] = f(p[i], q[i]) } }
+    else if sp == 1 && sq == 0 { let v = q[0]; for i in 0..<m { y[i] = f(p[i], v) } }
+    else if sp == 0 && sq == 1 { let v = p[0]; for i in 0..<m { y[i] = f(v, q[i]) } }
+    else { for i in 0..<m { y[i] = f(p[i * sp], q[i * sq]) } }
+}
+
 /// y[i] = f(x[i]) over n elements, parallel when large.
 @inline(__always)
 func map1<F: Map1>(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, cost: Int = 1, _ f: F) {
@@ -105,13 +116,11 @@ extension Tensor {
         let out = uninitializedFloats(n) { y in
             a.data.withUnsafeBufferPointer { ab in b.data.withUnsafeBufferPointer { bb in
                 let x = ab.baseAddress!, z = bb.baseAddress!
-                plan.forEachRun { o, ia, ib in
-                    switch kind {
-                    case .add: for i in 0..<m { y[o + i] = x[ia + i * sa] + z[ib + i * sb] }
-                    case .sub: for i in 0..<m { y[o + i] = x[ia + i * sa] - z[ib + i * sb] }
-                    case .mul: for i in 0..<m { y[o + i] = x[ia + i * sa] * z[ib + i * sb] }
-                    case .div: for i in 0..<m { y[o + i] = x[ia + i * sa] / z[ib + i * sb] }
-                    }
+                switch kind {
+                case .add: plan.forEachRun { o, ia, ib in stridedRun(AddF(), y + o, x + ia, sa, z + ib, sb, m) }
+                case .sub: plan.forEachRun { o, ia, ib in stridedRun(SubF(), y + o, x + ia, sa, z + ib, sb, m) }
+                case .mul: plan.forEachRun { o, ia, ib in stridedRun(MulF(), y + o, x + ia, sa, z + ib, sb, m) }
+                case .div: plan.forEachRun { o, ia, ib in stridedRun(DivF(), y + o, x + ia, sa, z + ib, sb, m) }
                 }
             } }
         }
@@ -126,12 +135,12 @@ extension Tensor {
                     return uninitializedFloats(n) { g in
                         dy.withUnsafeBufferPointer { db in a.data.withUnsafeBufferPointer { ab in b.data.withUnsafeBufferPointer { bb in
                             let d = db.baseAddress!, x = ab.baseAddress!, z = bb.baseAddress!
-                            plan.forEachRun { o, ia, ib in
-                                switch (kind, forA) {
-                                case (.mul, true): for i in 0..<m { g[o + i] = d[o + i] * z[ib + i * sb] }
-                                case (.mul, false): for i in 0..<m { g[o + i] = d[o + i] * x[ia + i * sa] }
-                                case (.div, true): for i in 0..<m { g[o + i] = d[o + i] / z[ib + i * sb] }
-                                default:
+                            switch (kind, forA) {
+                            case (.mul, true): plan.forEachRun { o, _, ib in stridedRun(MulF(), g + o, d + o, 1, z + ib, sb, m) }
+                            case (.mul, false): plan.forEachRun { o, ia, _ in stridedRun(MulF(), g + o, d + o, 1, x + ia, sa, m) }
+                            case (.div, true): plan.forEachRun { o, _, ib in stridedRun(DivF(), g + o, d + o, 1, z + ib, sb, m) }
+                            default:
+                                plan.forEachRun { o, ia, ib in
                                     for i in 0..<m {
                                         let zv = z[ib + i * sb]
                                         g[o + i] = -d[o + i] * x[ia + i * sa] / (zv * zv)

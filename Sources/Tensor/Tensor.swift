@@ -1,3 +1,5 @@
+import Foundation
+
 // The tensor: Float32, n-d, row-major, always contiguous. Each op builds its
 // output and its backward closure side by side (see the op files).
 
@@ -25,8 +27,12 @@ public final class Tensor {
     /// Number of axes.
     public var rank: Int { shape.count }
 
-    /// Largest tensor the engine creates (elements).
-    public static let maxElements = 1 << 31
+    /// Largest tensor the engine creates (elements): 2^31, or fewer when one
+    /// tensor of that size would take more than an eighth of physical memory.
+    public static let maxElements: Int = {
+        let byMemory = Int(clamping: ProcessInfo.processInfo.physicalMemory / 32)
+        return Swift.max(1 << 20, Swift.min(1 << 31, byMemory))
+    }()
 
     /// Internal unchecked init: caller guarantees `data.count == product(shape)`.
     init(_ shape: [Int], _ data: [Float]) {
