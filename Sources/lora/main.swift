@@ -1,2 +1,3 @@
-import Lang
-print("lora")
+// lora: the REPL, the script runner and (later) the notebook subcommands.
+import Foundation
+Lora.main()

@@ -1,1 +1,0 @@
-// The Data layer. See ARCHITECTURE.md in the README for what it holds.

@@ -1,0 +1,137 @@
+import Foundation
+
+/// A flag set from a SIGINT handler (Ctrl-C) and polled by long work. Its storage
+/// is a plain `Int32` so a C signal handler can set it through `rawPointer`.
+public final class CancellationFlag {
+    public let rawPointer: UnsafeMutablePointer<Int32>
+    public init() {
+        rawPointer = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        rawPointer.initialize(to: 0)
+    }
+    deinit { rawPointer.deallocate() }
+    public var isSet: Bool { rawPointer.pointee != 0 }
+    public func set() { rawPointer.pointee = 1 }
+    public func clear() { rawPointer.pointee = 0 }
+}
+
+/// One report of progress from long work (training, evaluation).
+public struct ProgressUpdate {
+    public var label: String
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    public var steps: Int
+    public var loss: Double?
+    public var accuracy: Double?
+    public var samplesPerSecond: Double?
+    /// Seconds left, if known.
+    public var eta: Double?
+    public init(label: String, epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double? = nil,
+                accuracy: Double? = nil, samplesPerSecond: Double? = nil, eta: Double? = nil) {
+        self.label = label; self.epoch = epoch; self.epochs = epochs; self.step = step; self.steps = steps
+        self.loss = loss; self.accuracy = accuracy; self.samplesPerSecond = samplesPerSecond; self.eta = eta
+    }
+}
+
+/// Receives progress from long work; `ProgressPrinter` is the standard one.
+public protocol ProgressReporter: AnyObject {
+    func update(_ progress: ProgressUpdate)
+    /// The work is over (normally or not); a terminal bar ends its line.
+    func finish()
+}
+
+/// What every builtin and method receives: where output goes, whether a person
+/// is watching, Ctrl-C, progress, the seed and thread count.
+public final class Context {
+    /// Writes text (already containing its newlines) to the user.
+    public var output: (String) -> Void
+    /// True in the REPL on a terminal: progress may redraw a line in place.
+    public var isInteractive: Bool
+    /// Set by Ctrl-C during long work: stop after the current step.
+    public let cancellation: CancellationFlag
+    /// Where long work reports progress; nil when `--quiet`.
+    public var progress: ProgressReporter?
+    /// The global seed (`--seed`, `seed(n)`); domain code derives its RNGs from it.
+    public var seed: UInt64
+    /// Worker threads allowed (`--threads`).
+    public var threads: Int
+    /// `--quiet`: no progress, no banners.
+    public var quiet: Bool
+    /// Columns available for tables and heatmaps.
+    public var terminalWidth: Int
+    /// Arguments after the script name, visible to scripts as `args`.
+    public var scriptArguments: [String]
+
+    public init(output: @escaping (String) -> Void = { FileHandle.standardOutput.write($0.data(using: .utf8)!) },
+                isInteractive: Bool = false, cancellation: CancellationFlag = CancellationFlag(),
+                progress: ProgressReporter? = nil, seed: UInt64 = 0, threads: Int = 1, quiet: Bool = false,
+                terminalWidth: Int = 80, scriptArguments: [String] = []) {
+        self.output = output
+        self.isInteractive = isInteractive
+        self.cancellation = cancellation
+        self.progress = progress
+        self.seed = seed
+        self.threads = threads
+        self.quiet = quiet
+        self.terminalWidth = terminalWidth
+        self.scriptArguments = scriptArguments
+    }
+
+    /// Writes `text` and a newline.
+    public func print(_ text: String) { output(text + "\n") }
+
+    /// Throws an `.interrupted` error when Ctrl-C was pressed. Long work that
+    /// prefers to stop gracefully checks `cancellation.isSet` itself instead.
+    public func checkCancelled() throws {
+        if cancellation.isSet {
+            throw LangError(.interrupted, "interrupted", remedy: "Ctrl-C stopped the work; variables keep their last values")
+        }
+    }
+}
+
+/// Prints progress: on a terminal one line redrawn in place
+/// (`epoch 2/5  step 30/100  loss 0.4123  acc 0.871  1520 samples/s  ETA 12s`),
+/// otherwise one plain line per finished epoch.
+public final class ProgressPrinter: ProgressReporter {
+    private let write: (String) -> Void
+    private let inPlace: Bool
+    private var drawn = false
+    private var lastEpochPrinted = -1
+
+    public init(inPlace: Bool, write: @escaping (String) -> Void) {
+        self.inPlace = inPlace
+        self.write = write
+    }
+
+    static func line(_ p: ProgressUpdate, barWidth: Int) -> String {
+        var parts: [String] = []
+        if !p.label.isEmpty { parts.append(p.label) }
+        parts.append("epoch \(p.epoch)/\(p.epochs)")
+        if barWidth > 0 && p.steps > 0 {
+            let filled = min(barWidth, max(0, p.step * barWidth / p.steps))
+            parts.append("[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "]")
+        }
+        if p.steps > 0 { parts.append("step \(p.step)/\(p.steps)") }
+        if let l = p.loss { parts.append("loss " + String(format: "%.4f", l)) }
+        if let a = p.accuracy { parts.append("acc " + String(format: "%.3f", a)) }
+        if let s = p.samplesPerSecond { parts.append(String(format: "%.0f samples/s", s)) }
+        if let e = p.eta { parts.append("ETA " + String(format: "%.0fs", e)) }
+        return parts.joined(separator: "  ")
+    }
+
+    public func update(_ p: ProgressUpdate) {
+        if inPlace {
+            write("\r\u{1B}[K" + ProgressPrinter.line(p, barWidth: 20))
+            drawn = true
+        } else if p.step >= p.steps && p.epoch != lastEpochPrinted {
+            lastEpochPrinted = p.epoch
+            write(ProgressPrinter.line(p, barWidth: 0) + "\n")
+        }
+    }
+
+    public func finish() {
+        if inPlace && drawn { write("\n") }
+        drawn = false
+        lastEpochPrinted = -1
+    }
+}

@@ -1,1 +1,0 @@
-// The Lang layer. See ARCHITECTURE.md in the README for what it holds.

@@ -1,0 +1,44 @@
+/// A piece of lora source text with a name, as diagnostics show it: a script
+/// path, `-e`, or `<repl>`. The REPL keeps one growing virtual file and appends
+/// each entry, so line numbers stay meaningful across entries.
+public final class SourceFile {
+    /// The name printed in diagnostics (`FILE:LINE:COL`).
+    public let name: String
+    /// The lines of the file so far, without line terminators.
+    public private(set) var lines: [String] = []
+
+    public init(name: String, text: String = "") {
+        self.name = name
+        if !text.isEmpty { _ = append(text) }
+    }
+
+    /// Appends `text` as new lines and returns the 1-based number of its first line.
+    @discardableResult
+    public func append(_ text: String) -> Int {
+        let first = lines.count + 1
+        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > 1 && parts.last == "" { parts.removeLast() }
+        lines.append(contentsOf: parts.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 })
+        return first
+    }
+
+    /// The text of 1-based line `n`, or nil when out of range.
+    public func line(_ n: Int) -> String? {
+        n >= 1 && n <= lines.count ? lines[n - 1] : nil
+    }
+}
+
+/// A position in a source file: 1-based line and column (columns count Unicode scalars).
+public struct SourceLocation: CustomStringConvertible {
+    public let file: SourceFile
+    public let line: Int
+    public let column: Int
+
+    public init(file: SourceFile, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file.name):\(line):\(column)" }
+}

@@ -1,0 +1,21 @@
+import Foundation
+import Lang
+
+/// Ctrl-C. While a statement runs, SIGINT sets the session's cancellation flag
+/// (long work stops after its current step; loops stop with "interrupted").
+/// While the line editor waits for input, Ctrl-C is a key that clears the line.
+enum Interrupt {
+    static let flag = CancellationFlag()
+
+    static func install(interruptsLineEditing: Bool) {
+        interruptPointer = flag.rawPointer
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in interruptPointer?.pointee = 1 }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+    }
+}
+
+/// Read by the signal handler; set before the handler is installed.
+nonisolated(unsafe) var interruptPointer: UnsafeMutablePointer<Int32>? = nil

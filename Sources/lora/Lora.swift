@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Lang
+
+/// `lora` starts the REPL, `lora FILE.lora [args]` runs a script,
+/// `lora -e 'code'` runs a snippet. Subcommands (e.g. `notebook`) are added to
+/// `configuration.subcommands`; a first argument naming one runs it instead.
+struct Lora: ParsableCommand {
+    static var configuration = CommandConfiguration(
+        commandName: "lora",
+        abstract: "LoRA-Ensembles and calibrated uncertainty: a REPL and a script runner.",
+        discussion: """
+        Without a file, starts the REPL (plain line reading when stdin is not a terminal).
+        Options go before the script name; everything after it is passed to the script as `args`.
+        """,
+        subcommands: [])
+
+    @Option(name: [.customShort("e"), .customLong("eval")], help: "Run this code and exit.")
+    var code: String?
+
+    @Option(help: "Global seed for training, splits and sampling.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Worker threads for the tensor engine.")
+    var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    @Flag(name: [.short, .long], help: "No progress bars, no banner.")
+    var quiet = false
+
+    @Argument(help: "A .lora script to run.")
+    var file: String?
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the script, visible to it as `args`.")
+    var scriptArguments: [String] = []
+
+    func validate() throws {
+        guard threads >= 1 && threads <= 1024 else { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
+    }
+
+    func run() throws {
+        let interactiveTerminal = code == nil && file == nil && isatty(STDIN_FILENO) == 1
+        let context = Context(output: Output.standard, isInteractive: interactiveTerminal, cancellation: Interrupt.flag,
+                              seed: seed, threads: threads, quiet: quiet, terminalWidth: Output.terminalWidth(),
+                              scriptArguments: scriptArguments)
+        if !quiet {
+            context.progress = ProgressPrinter(inPlace: isatty(STDERR_FILENO) == 1, write: Output.error)
+        }
+        let session = Session(context: context)
+        if let code = code {
+            Interrupt.install(interruptsLineEditing: false)
+            throw exit(runScript { try session.runSource(code, name: "-e") })
+        }
+        if let file = file {
+            Interrupt.install(interruptsLineEditing: false)
+            throw exit(runScript { try session.runFile(path: file) })
+        }
+        if interactiveTerminal {
+            let repl = InteractiveREPL(session: session, quiet: quiet)
+            throw exit(repl.run())
+        }
+        Interrupt.install(interruptsLineEditing: false)
+        throw exit(PipedREPL(session: session).run())
+    }
+
+    private func exit(_ status: Int32) -> ExitCode { ExitCode(status) }
+
+    private func runScript(_ body: () throws -> Void) -> Int32 {
+        do {
+            try body()
+            return 0
+        } catch {
+            Output.report(error)
+            return 1
+        }
+    }
+}

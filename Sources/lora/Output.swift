@@ -1,0 +1,28 @@
+import Foundation
+import Lang
+
+/// Writing to stdout and stderr, and reporting errors as diagnostics.
+enum Output {
+    static func standard(_ text: String) {
+        FileHandle.standardOutput.write(text.data(using: .utf8)!)
+    }
+    static func error(_ text: String) {
+        FileHandle.standardError.write(text.data(using: .utf8)!)
+    }
+
+    /// Prints an error as `FILE:LINE:COL: error: message`, the line and a caret.
+    static func report(_ error: Error) {
+        if let e = error as? LangError {
+            self.error(Diagnostic.format(e))
+        } else {
+            self.error("error: \(error)\n")
+        }
+    }
+
+    /// Columns of the terminal on stdout, or 80.
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col >= 20 { return Int(size.ws_col) }
+        return 80
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+
+/// End-to-end: `.lora` scripts, `-e`, piped stdin, through the built binary.
+final class ScriptTests: XCTestCase {
+    func testScriptRunsWithArgumentsAndShebang() throws {
+        let dir = try ScratchDirectory()
+        try dir.write("hello.lora", """
+        #!/usr/bin/env lora
+        # sums its arguments
+        let total = 0
+        for a in args { total += int(a) }
+        print("total", total)
+        total    # a bare expression does not echo in a script
+        """)
+        let r = try lora(["hello.lora", "3", "4", "--not-an-option"], directory: dir.path)
+        XCTAssertEqual(r.status, 1, r.stderr) // int("--not-an-option") fails
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertTrue(r.stderr.hasPrefix("hello.lora:4:30: error: cannot convert \"--not-an-option\" to an integer"), r.stderr)
+        let ok = try lora(["hello.lora", "3", "4"], directory: dir.path)
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(ok.stdout, "total 7\n")
+        XCTAssertEqual(ok.stderr, "")
+    }
+
+    func testEvalOption() throws {
+        let r = try lora(["-e", "print(2 ** 8)"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "256\n")
+        let seeded = try lora(["--seed", "7", "--threads", "1", "--quiet", "-e", "print(1)"])
+        XCTAssertEqual(seeded.stdout, "1\n")
+    }
+
+    func testPipedInputActsLikeTheREPLWithoutPrompts() throws {
+        let r = try lora([], stdin: "print(1+1)\nlet xs = [1,\n 2]\nlen(xs)\n:type xs\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "2\n2\nlist\n")
+        XCTAssertEqual(r.stderr, "")
+    }
+
+    func testPipedErrorsContinueAndSetTheExitStatus() throws {
+        let r = try lora([], stdin: "let kept = 5\nkept / 0\nkept + 1\n")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "6\n")
+        XCTAssertEqual(r.stderr, """
+        <repl>:2:6: error: division by zero
+        2 | kept / 0
+          |      ^
+        note: check the divisor before dividing
+
+        """)
+    }
+
+    /// Each kind of user error: its message, location, caret, and a non-zero status.
+    func testEachKindOfErrorIsReported() throws {
+        let dir = try ScratchDirectory()
+        let cases: [(String, String, String)] = [
+            ("syntax", "let x = (1,\n", "syntax.lora:1:12: error: expected an expression, found end of input"),
+            ("unknown", "let ensemble = 1\nprint(ensemle)", "unknown.lora:2:7: error: unknown name 'ensemle'\n2 | print(ensemle)\n  |       ^\nnote: did you mean 'ensemble'?"),
+            ("count", "len([1], [2])", "count.lora:1:10: error: len takes 1 positional argument (x), but 2 were given"),
+            ("named", "round(1.25, digit: 1)", "named.lora:1:13: error: unknown argument 'digit' for round\n1 | round(1.25, digit: 1)\n  |             ^\nnote: did you mean 'digits'?"),
+            ("type", "let n = \"3\" + 4", "type.lora:1:13: error: cannot apply '+' to a string and an int"),
+            ("receiver", "let xs = [1]\nxs.fit(1)", "receiver.lora:2:4: error: a list has no method 'fit'"),
+            ("index", "let xs = [1, 2, 3]\nxs[3]", "index.lora:2:3: error: index 3 is out of range for a list of 3 elements"),
+            ("zero", "let a = 1\nprint(a % 0)", "zero.lora:2:9: error: division by zero"),
+            ("deep", String(repeating: "[", count: 500) + String(repeating: "]", count: 500), "deep.lora:1:"),
+            ("binary", "\u{0}\u{1}\u{2}ELF", "binary.lora:1:1: error: unexpected character '\\u{0}'"),
+            ("recursion", "fn f(n) { return f(n + 1) }\nf(0)", "recursion.lora:1:18: error: too many nested calls"),
+        ]
+        for (name, source, expected) in cases {
+            try dir.write("\(name).lora", source)
+            let r = try lora(["\(name).lora"], directory: dir.path)
+            XCTAssertEqual(r.status, 1, name)
+            XCTAssertTrue(r.stderr.hasPrefix(expected), "\(name):\n\(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("^"), "\(name) has no caret:\n\(r.stderr)")
+        }
+    }
+
+    func testVeryLongLineErrorIsCut() throws {
+        let dir = try ScratchDirectory()
+        try dir.write("long.lora", "let x = [" + String(repeating: "1, ", count: 30_000) + "oops]")
+        try dir.write("chain.lora", "let x = " + String(repeating: "1 + ", count: 30_000) + "1")
+        let chain = try lora(["chain.lora"], directory: dir.path)
+        XCTAssertEqual(chain.status, 1)
+        XCTAssertTrue(chain.stderr.contains("error: expression is too long"), String(chain.stderr.prefix(300)))
+        let r = try lora(["long.lora"], directory: dir.path)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("long.lora:1:90010: error: unknown name 'oops'"), String(r.stderr.prefix(200)))
+        XCTAssertLessThan(r.stderr.count, 600)
+    }
+
+    func testMissingFileAndBadOptions() throws {
+        let r = try lora(["no-such-file.lora"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("cannot read file 'no-such-file.lora'"), r.stderr)
+        let bad = try lora(["--threads", "0", "-e", "1"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--threads"), bad.stderr)
+    }
+
+    func testHelpOption() throws {
+        let r = try lora(["--help"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("--seed"), r.stdout)
+    }
+}
