@@ -38,7 +38,8 @@ public final class ModelValue: DomainObject {
     /// Summary: kind, sizes, parameters total / trainable / frozen per part, memory.
     public func echo(_ context: Context) -> String {
         let s = model.summary()
-        var t = TextTable(title: "\(label) (\(s.kind), \(s.members) member\(s.members == 1 ? "" : "s")) on \(s.config)",
+        let kind = label == s.kind ? "" : "\(s.kind), "
+        var t = TextTable(title: "\(label) (\(kind)\(s.members) member\(s.members == 1 ? "" : "s")) on \(s.config)",
                           columns: [TableColumn("part"), TableColumn("total"), TableColumn("trainable"), TableColumn("frozen")])
         for p in s.parts { t.append([.text(p.name), .integer(p.total), .integer(p.trainable), .integer(p.frozen)]) }
         if s.parts.count > 1 { t.append(["all", .integer(s.total), .integer(s.trainable), .integer(s.frozen)]) }

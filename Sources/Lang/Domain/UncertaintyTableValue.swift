@@ -58,9 +58,11 @@ public final class UncertaintyTableValue: DomainObject {
         }
         let labelled = rows.filter { $0.label != nil }
         let accuracy = labelled.isEmpty ? nil : Double(labelled.filter { $0.label == $0.prediction }.count) / Double(labelled.count)
-        t.append([.text("mean"), .empty, .empty, accuracy.map { .text("acc " + Domain.fixed($0, 3)) } ?? .empty,
+        t.append([.text("mean"), .empty, .empty, .empty,
                   .number(mean(\.confidence)), .number(mean(\.total)), .number(mean(\.aleatoric)), .number(mean(\.epistemic)), .empty])
-        return t.render()
+        var out = t.render()
+        if let a = accuracy { out += "\naccuracy of these \(labelled.count) rows: \(Domain.fixed(a, 3))" }
+        return out
     }
 
     static let sortKeys = ["total", "entropy", "epistemic", "aleatoric", "confidence", "sample"]
