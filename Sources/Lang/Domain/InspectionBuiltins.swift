@@ -141,6 +141,7 @@ public final class ComparisonValue: DomainObject {
     }
 
     static let fieldList: [FieldHelp] = [
+        FieldHelp("count", "number of models"),
         FieldHelp("reports", "one Report per model"),
         FieldHelp("chart", "the grouped bar chart (a Figure)"),
         FieldHelp("table", "the table as text"),
@@ -154,6 +155,7 @@ public final class ComparisonValue: DomainObject {
 
     public func field(_ name: String) throws -> Value? {
         switch name {
+        case "count": return .int(reports.count)
         case "reports": return .list(reports.map { .object($0) })
         case "chart": return .object(FigureValue(.bars(try chart())))
         case "table": return .string(table())

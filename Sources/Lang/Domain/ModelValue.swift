@@ -119,8 +119,9 @@ public final class ModelValue: DomainObject {
 
     static func typeHelp(ensemble: Bool) -> TypeHelp {
         ensemble
-            ? TypeHelp(name: "Ensemble", summary: "An ensemble on a backbone: lora_ensemble, explicit_ensemble, mc_dropout, batch_ensemble, snapshot_ensemble. Echo shows parameters total / trainable / frozen.",
-                       fields: fieldList, methods: methodList)
+            // The methods are listed once, under Model, so `:help fit` shows one entry.
+            ? TypeHelp(name: "Ensemble", summary: "An ensemble on a backbone: lora_ensemble, explicit_ensemble, mc_dropout, batch_ensemble, snapshot_ensemble. Echo shows parameters total / trainable / frozen. Methods as a Model (see :help Model): fit, evaluate, predict, uncertainty, attention, save.",
+                       fields: fieldList, methods: [])
             : TypeHelp(name: "Model", summary: "A Vision Transformer (vit(...), load_model, single(base)); .fit trains it in place.",
                        fields: fieldList, methods: methodList)
     }

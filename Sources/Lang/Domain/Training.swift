@@ -43,6 +43,7 @@ enum Training {
                                                loss: Double(p.endOfEpoch ? p.epochLoss : p.loss),
                                                accuracy: Double(p.endOfEpoch ? p.epochAccuracy : p.accuracy),
                                                samplesPerSecond: p.samplesPerSecond, eta: p.eta))
+                if context.cancellation.isSet { cancel.cancel() }
             }, cancel: cancel)
         } catch {
             reporter?.finish()

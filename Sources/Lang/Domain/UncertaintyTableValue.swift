@@ -68,6 +68,7 @@ public final class UncertaintyTableValue: DomainObject {
     static let sortKeys = ["total", "entropy", "epistemic", "aleatoric", "confidence", "sample"]
 
     static let fieldList: [FieldHelp] = [
+        FieldHelp("count", "number of rows"),
         FieldHelp("samples", "sample indices, in the table's order"),
         FieldHelp("predictions", "predicted classes"),
         FieldHelp("labels", "true labels"),
@@ -94,6 +95,7 @@ public final class UncertaintyTableValue: DomainObject {
 
     public func field(_ name: String) throws -> Value? {
         switch name {
+        case "count": return .int(rows.count)
         case "samples": return .list(rows.map { .int(id($0)) })
         case "predictions": return .list(rows.map { .int($0.prediction) })
         case "labels": return .list(rows.map { $0.label.map { .int($0) } ?? .null })
