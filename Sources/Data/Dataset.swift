@@ -10,7 +10,7 @@ public struct Normalization: Equatable, Sendable {
 }
 
 /// One sample: its pixels (C, H, W) and its label.
-public struct Sample: Sendable {
+public struct DatasetSample: Sendable {
     public var image: [Float]
     public var label: Int
     public var channels: Int, height: Int, width: Int
@@ -104,14 +104,14 @@ public struct Dataset: Sendable {
     }
 
     /// The sample at `i`, checked.
-    public func sample(_ i: Int) throws -> Sample {
+    public func sample(_ i: Int) throws -> DatasetSample {
         try checkIndex(i)
-        return Sample(image: Array(image(i)), label: labels[i], channels: channels, height: height, width: width,
+        return DatasetSample(image: Array(image(i)), label: labels[i], channels: channels, height: height, width: width,
                       className: classNames[labels[i]])
     }
 
     /// `data[i]`: the sample at `i`, checked.
-    public subscript(i: Int) -> Sample {
+    public subscript(i: Int) -> DatasetSample {
         get throws { try sample(i) }
     }
 

@@ -22,6 +22,8 @@ public struct Expr {
         case int(Int)
         case float(Double)
         case string(String)
+        /// `"acc \(r.accuracy)"`: the printed values of the parts, joined.
+        case interpolation([Expr])
         case bool(Bool)
         case `nil`
         case name(String)
@@ -48,7 +50,7 @@ public struct Expr {
         var h = 0
         switch kind {
         case .int, .float, .string, .bool, .nil, .name: h = 0
-        case .list(let xs), .tuple(let xs): h = xs.map { $0.height }.max() ?? 0
+        case .list(let xs), .tuple(let xs), .interpolation(let xs): h = xs.map { $0.height }.max() ?? 0
         case .range(let a, let b, _), .binary(_, let a, let b), .and(let a, let b), .or(let a, let b), .index(let a, let b):
             h = max(a.height, b.height)
         case .unary(_, let x), .member(let x, _): h = x.height

@@ -176,6 +176,10 @@ public final class Interpreter {
         case .int(let v): return .int(v)
         case .float(let v): return .double(v)
         case .string(let s): return .string(s)
+        case .interpolation(let parts):
+            var text = ""
+            for p in parts { text += try evaluate(p, in: env).printed }
+            return .string(text)
         case .bool(let b): return .bool(b)
         case .nil: return .null
         case .name(let n):

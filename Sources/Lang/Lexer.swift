@@ -15,10 +15,11 @@ public struct Lexer {
     /// - Parameters:
     ///   - text: the source; it must already be appended to `file` at `firstLine`.
     ///   - firstLine: the line in `file` where `text` starts.
-    public init(_ text: String, file: SourceFile, firstLine: Int = 1) {
+    public init(_ text: String, file: SourceFile, firstLine: Int = 1, firstColumn: Int = 1) {
         self.file = file
         self.scalars = Array(text.unicodeScalars)
         self.line = firstLine
+        self.column = firstColumn
     }
 
     /// Lexes a whole text that is not attached to any file (tests, completion).
@@ -146,6 +147,7 @@ public struct Lexer {
     private mutating func lexString(quote: Unicode.Scalar, start: SourceLocation) throws {
         _ = advance()
         var value = ""
+        var parts: [InterpolationPart] = []
         while true {
             guard let c = peek(), c != "\n" else {
                 throw LangError(.syntax, "unterminated string literal", at: start,
@@ -167,6 +169,35 @@ public struct Lexer {
                 case "\\": value += "\\"
                 case "\"": value += "\""
                 case "'": value += "'"
+                case "(":
+                    // `\(expr)`: keep the expression's source and position; the parser parses it.
+                    let codeLine = line, codeColumn = column
+                    var code = ""
+                    var depth = 1
+                    var quote: Unicode.Scalar? = nil
+                    while let d = peek(), d != "\n" {
+                        if let q = quote {
+                            if d == "\\" { code.unicodeScalars.append(advance()); if let n = peek(), n != "\n" { code.unicodeScalars.append(advance()) }; continue }
+                            if d == q { quote = nil }
+                        } else if d == "\"" || d == "'" {
+                            quote = d
+                        } else if d == "(" {
+                            depth += 1
+                        } else if d == ")" {
+                            depth -= 1
+                            if depth == 0 { break }
+                        }
+                        code.unicodeScalars.append(advance())
+                    }
+                    guard peek() == ")" else {
+                        throw LangError(.syntax, "unterminated interpolation '\\('", at: escapeAt, remedy: "close it with ')' before the end of the string")
+                    }
+                    _ = advance()
+                    if code.trimmingCharacters(in: .whitespaces).isEmpty {
+                        throw LangError(.syntax, "empty interpolation '\\()'", at: escapeAt, remedy: "write an expression inside: \\(x)")
+                    }
+                    if !value.isEmpty { parts.append(.text(value)); value = "" }
+                    parts.append(.code(code, line: codeLine, column: codeColumn))
                 case "u":
                     guard peek() == "{" else {
                         throw LangError(.syntax, "malformed unicode escape", at: escapeAt, remedy: "write \\u{1F600}")
@@ -181,13 +212,18 @@ public struct Lexer {
                     value.unicodeScalars.append(scalar)
                 default:
                     throw LangError(.syntax, "unknown escape sequence '\\\(Character(e))'", at: escapeAt,
-                                    remedy: "valid escapes are \\n \\t \\r \\0 \\\\ \\\" \\' \\u{...}")
+                                    remedy: "valid escapes are \\n \\t \\r \\0 \\\\ \\\" \\' \\u{...} and \\(expression)")
                 }
                 continue
             }
             value.unicodeScalars.append(advance())
         }
-        emit(.string(value), start)
+        if parts.isEmpty {
+            emit(.string(value), start)
+        } else {
+            if !value.isEmpty { parts.append(.text(value)) }
+            emit(.interpolation(parts), start)
+        }
     }
 
     private static let operators: Set<String> = [

@@ -9,8 +9,9 @@ public struct Parser {
     private var position = 0
     private var depth = 0
 
-    public init(tokens: [Token]) {
+    public init(tokens: [Token], depth: Int = 0) {
         self.tokens = tokens
+        self.depth = depth
     }
 
     /// Lexes and parses `text`, which must already be appended to `file` at `firstLine`.
@@ -441,6 +442,27 @@ public struct Parser {
         case .int(let v): _ = advance(); return try node(.int(v), location: loc)
         case .float(let v): _ = advance(); return try node(.float(v), location: loc)
         case .string(let s): _ = advance(); return try node(.string(s), location: loc)
+        case .interpolation(let parts):
+            _ = advance()
+            try enter()
+            defer { leave() }
+            var items: [Expr] = []
+            for part in parts {
+                switch part {
+                case .text(let text):
+                    items.append(try node(.string(text), location: loc))
+                case .code(let code, let line, let column):
+                    var lexer = Lexer(code, file: loc.file, firstLine: line, firstColumn: column)
+                    var inner = Parser(tokens: try lexer.tokenize(), depth: depth)
+                    let e = try inner.expression()
+                    if !inner.isNewline && !inner.isAtEnd {
+                        throw LangError(.syntax, "expected ')' to end the interpolation, found \(inner.describe(inner.current))",
+                                        at: inner.current.location)
+                    }
+                    items.append(e)
+                }
+            }
+            return try node(.interpolation(items), location: loc)
         case .identifier(let n): _ = advance(); return try node(.name(n), location: loc)
         case .keyword("true"): _ = advance(); return try node(.bool(true), location: loc)
         case .keyword("false"): _ = advance(); return try node(.bool(false), location: loc)

@@ -4,6 +4,8 @@ public struct Token: CustomStringConvertible {
         case int(Int)
         case float(Double)
         case string(String)
+        /// A string with `\(expr)` parts, in order.
+        case interpolation([InterpolationPart])
         case identifier(String)
         /// A reserved word: see `Token.keywords`.
         case keyword(String)
@@ -43,6 +45,7 @@ public struct Token: CustomStringConvertible {
         case .int(let v): return String(v)
         case .float(let v): return String(v)
         case .string(let s): return "\"\(s)\""
+        case .interpolation: return "string"
         case .identifier(let s): return s
         case .keyword(let s): return s
         case .op(let s): return s
@@ -50,4 +53,11 @@ public struct Token: CustomStringConvertible {
         case .eof: return "end of input"
         }
     }
+}
+
+/// A piece of an interpolated string: literal text, or the source of an
+/// expression with the position of its first character.
+public enum InterpolationPart: Equatable {
+    case text(String)
+    case code(String, line: Int, column: Int)
 }

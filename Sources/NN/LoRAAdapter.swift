@@ -13,6 +13,18 @@ public enum LoRAInit: Equatable, Codable, CustomStringConvertible {
     /// The paper's default: Xavier-uniform with gain 10.
     public static let paper = LoRAInit.xavierUniform(gain: 10)
 
+    /// Parses a user's choice: "xavier" / "xavier_uniform" (gain, default 10),
+    /// "gaussian" / "normal" (std, default 0.02), "kaiming" / "kaiming_uniform".
+    public static func named(_ name: String, gain: Float? = nil, std: Float? = nil) throws -> LoRAInit {
+        switch name.lowercased() {
+        case "xavier", "xavier_uniform", "xavieruniform": return .xavierUniform(gain: gain ?? 10)
+        case "gaussian", "normal": return .gaussian(std: std ?? 0.02)
+        case "kaiming", "kaiming_uniform", "kaiminguniform": return .kaimingUniform
+        default:
+            throw NNError.invalidConfiguration("unknown LoRA init '\(name)'; choose xavier (gain, default 10), gaussian (std, default 0.02) or kaiming")
+        }
+    }
+
     public var description: String {
         switch self {
         case .xavierUniform(let g): return "xavier_uniform(gain: \(g))"
@@ -61,14 +73,20 @@ public final class LoRAAdapter: Module, ProjectionAdapter {
     public var localParameters: [(name: String, tensor: Tensor)] { [("A", a), ("B", b)] }
 
     public func project(_ x: Tensor, through base: Linear) throws -> Tensor {
-        let y = try base(x)                                      // shared frozen product, all rows
-        let m = members
-        let rows = x.count / x.shape[x.rank - 1] / m
-        let xm = try x.reshape([m, rows, base.inFeatures])      // [M, B*T, in]
+        try base(x) + additiveDelta(x, outFeatures: base.outFeatures)!      // shared frozen product over all rows
+    }
+
+    /// scale * B_m (A_m x) for every member's rows, shaped [..., out] like x.
+    public func additiveDelta(_ x: Tensor, outFeatures: Int) throws -> Tensor? {
+        let m = members, inF = a.shape[2]
+        let rows = x.count / inF / m
+        let xm = try x.reshape([m, rows, inF])                   // [M, B*T, in]
         let h = try Tensor.matmul(xm, a, transposeB: true)       // [M, B*T, r]
         var delta = try Tensor.matmul(h, b, transposeB: true)    // [M, B*T, out]
         if scale != 1 { delta = delta * scale }
-        return try y + delta.reshape(y.shape)
+        var shape = x.shape
+        shape[shape.count - 1] = outFeatures
+        return try delta.reshape(shape)
     }
 
     /// Member m's dense update scale * B_m A_m: [out, in] (for merging into W0).

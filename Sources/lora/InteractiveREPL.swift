@@ -33,7 +33,7 @@ final class InteractiveREPL {
     func run() -> Int32 {
         setlocale(LC_CTYPE, "")
         InteractiveREPL.active = self
-        Interrupt.install(interruptsLineEditing: true)
+        Interrupt.install(interactive: true)
         setUpEditor()
         defer {
             if let e = editor { el_end(e) }
@@ -45,7 +45,8 @@ final class InteractiveREPL {
             InteractiveREPL.continuation = !buffer.isEmpty
             InteractiveREPL.lineCancelled = false
             var count: Int32 = 0
-            guard let raw = el_gets(editor, &count) else {
+            let raw = el_gets(editor, &count)
+            guard let raw = raw else {
                 if count == -1 && errno == EINTR {
                     // A Ctrl-C that reached us as a signal: clear the line.
                     Interrupt.flag.clear()
@@ -60,6 +61,7 @@ final class InteractiveREPL {
             var line = String(cString: raw)
             if line.hasSuffix("\n") { line.removeLast() }
             if InteractiveREPL.lineCancelled {
+                Output.standard("^C\n")
                 buffer = ""
                 continue
             }

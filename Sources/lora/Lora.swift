@@ -3,8 +3,8 @@ import Foundation
 import Lang
 
 /// `lora` starts the REPL, `lora FILE.lora [args]` runs a script,
-/// `lora -e 'code'` runs a snippet. Subcommands (e.g. `notebook`) are added to
-/// `configuration.subcommands`; a first argument naming one runs it instead.
+/// `lora -e 'code'` runs a snippet. Subcommands (e.g. `notebook`) are
+/// dispatched in main.swift before this command parses.
 struct Lora: ParsableCommand {
     static var configuration = CommandConfiguration(
         commandName: "lora",
@@ -47,18 +47,18 @@ struct Lora: ParsableCommand {
         }
         let session = Session(context: context)
         if let code = code {
-            Interrupt.install(interruptsLineEditing: false)
+            Interrupt.install(interactive: false)
             throw exit(runScript { try session.runSource(code, name: "-e") })
         }
         if let file = file {
-            Interrupt.install(interruptsLineEditing: false)
+            Interrupt.install(interactive: false)
             throw exit(runScript { try session.runFile(path: file) })
         }
         if interactiveTerminal {
             let repl = InteractiveREPL(session: session, quiet: quiet)
             throw exit(repl.run())
         }
-        Interrupt.install(interruptsLineEditing: false)
+        Interrupt.install(interactive: false)
         throw exit(PipedREPL(session: session).run())
     }
 

@@ -1,3 +1,17 @@
-// lora: the REPL, the script runner and (later) the notebook subcommands.
+// lora: the REPL, the script runner and subcommands.
+import ArgumentParser
 import Foundation
-Lora.main()
+
+/// Subcommands, dispatched on the first argument before the root command
+/// parses (the root's script arguments would otherwise take them as a file
+/// name). The notebook runner registers here: `"notebook": Notebook.self`,
+/// where `Notebook` is a ParsableCommand with its own subcommands (run, check).
+/// A script whose name equals a subcommand runs as `lora ./name`.
+let subcommands: [String: ParsableCommand.Type] = [:]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if let first = arguments.first, let command = subcommands[first] {
+    command.main(Array(arguments.dropFirst()))
+} else {
+    Lora.main()
+}

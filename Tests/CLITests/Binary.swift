@@ -15,13 +15,10 @@ enum LoraBinary {
             guard FileManager.default.isExecutableFile(atPath: p) else { throw Missing(message: "LORA_BIN=\(p) is not an executable") }
             return p
         }
-        // Prefer the binary next to the test bundle (same configuration), then release, then debug.
-        var candidates: [String] = []
-        let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent().path
-        candidates.append(bundleDir + "/lora")
-        for config in ["release", "debug"] {
-            candidates.append(packageRoot.appendingPathComponent(".build/\(config)/lora").path)
-        }
+        // Prefer the configuration the tests were built in, then the other one.
+        let testBinary = (Bundle.main.executablePath ?? "") + " " + (CommandLine.arguments.first ?? "")
+        let configs = testBinary.contains("/release/") ? ["release", "debug"] : ["debug", "release"]
+        let candidates = configs.map { packageRoot.appendingPathComponent(".build/\($0)/lora").path }
         for c in candidates where FileManager.default.isExecutableFile(atPath: c) { return c }
         throw Missing(message: "the lora binary is not built; run `swift build --product lora` (looked in \(candidates.joined(separator: ", ")); or set LORA_BIN)")
     }
@@ -54,12 +51,14 @@ func lora(_ arguments: [String], stdin: String? = nil, directory: String? = nil,
     if let s = stdin { input.fileHandleForWriting.write(s.data(using: .utf8)!) }
     try input.fileHandleForWriting.close()
     // Read both pipes fully before waiting, so a full pipe cannot block the child.
-    var outData = Data(), errData = Data()
+    final class Box { var data = Data() }
+    let errBox = Box()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    outData = out.fileHandleForReading.readDataToEndOfFile()
+    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
+    let errData = errBox.data
     process.waitUntilExit()
     return RunResult(status: process.terminationStatus,
                      stdout: String(decoding: outData, as: UTF8.self),

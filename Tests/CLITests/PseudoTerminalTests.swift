@@ -10,14 +10,24 @@ final class PseudoTerminalTests: XCTestCase {
     final class Terminal {
         let process = Process()
         var master: Int32 = -1
-        var transcript = ""
+        /// Everything the REPL wrote, as bytes (offsets stay valid while it grows).
+        var output: [UInt8] = []
+        var transcript: String { String(decoding: output, as: UTF8.self) }
 
         init(environment: [String: String]) throws {
             var slave: Int32 = -1
             var size = winsize(ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0)
             guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw LoraBinary.Missing(message: "openpty failed") }
-            process.executableURL = URL(fileURLWithPath: try LoraBinary.path())
-            process.arguments = []
+            // Like a login terminal, the pty becomes the REPL's controlling
+            // terminal (setsid -c), so Ctrl-C behaves as it does for a person.
+            let binary = try LoraBinary.path()
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") {
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+                process.arguments = ["-c", binary]
+            } else {
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = []
+            }
             var env = ProcessInfo.processInfo.environment
             env["TERM"] = "xterm"
             for (k, v) in environment { env[k] = v }
@@ -30,27 +40,35 @@ final class PseudoTerminalTests: XCTestCase {
         }
 
         /// Reads until `text` appears in the output after `from`, or fails after a timeout.
+        func contains(_ text: String, after from: Int) -> Bool {
+            let needle = Array(text.utf8)
+            guard output.count - from >= needle.count else { return false }
+            for i in from...(output.count - needle.count) where output[i] == needle[0] {
+                if Array(output[i..<(i + needle.count)]) == needle { return true }
+            }
+            return false
+        }
+
         @discardableResult
-        func waitFor(_ text: String, after from: String.Index? = nil, timeout: Double = 10) -> Bool {
+        func waitFor(_ text: String, after from: Int = 0, timeout: Double = 10) -> Bool {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
-                let start = from ?? transcript.startIndex
-                if transcript[start...].contains(text) { return true }
+                if contains(text, after: from) { return true }
                 var fds = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
                 if poll(&fds, 1, 50) > 0 {
                     var buffer = [UInt8](repeating: 0, count: 4096)
                     let n = read(master, &buffer, buffer.count)
                     if n <= 0 { break }
-                    transcript += String(decoding: buffer[0..<n], as: UTF8.self)
+                    output += buffer[0..<n]
                 }
             }
-            return transcript[(from ?? transcript.startIndex)...].contains(text)
+            return contains(text, after: from)
         }
 
-        /// Types `text` and returns the transcript position before its echo.
+        /// Types `text` and returns the output offset before its echo.
         @discardableResult
-        func type(_ text: String) -> String.Index {
-            let mark = transcript.endIndex
+        func type(_ text: String) -> Int {
+            let mark = output.count
             _ = text.withCString { write(master, $0, strlen($0)) }
             return mark
         }
@@ -67,7 +85,7 @@ final class PseudoTerminalTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: history)
         defer { try? FileManager.default.removeItem(atPath: history) }
         let term = try Terminal(environment: ["LORA_HISTORY": history])
-        defer { term.close() }
+        defer { term.close(); try? term.transcript.write(toFile: NSTemporaryDirectory() + "lora-pty-transcript.txt", atomically: true, encoding: .utf8) }
 
         XCTAssertTrue(term.waitFor("lora> "), "no prompt:\n\(term.transcript)")
 
@@ -99,21 +117,35 @@ final class PseudoTerminalTests: XCTestCase {
         XCTAssertTrue(term.waitFor("error: unknown name 'alpha_valeu'", after: mark), term.transcript)
         XCTAssertTrue(term.waitFor("did you mean 'alpha_value'?", after: mark), term.transcript)
         mark = term.type("alpha_value * 2\n")
-        XCTAssertTrue(term.waitFor("82", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("82\r\nlora> ", after: mark), term.transcript)
 
         // Ctrl-C clears a half-typed line (nothing runs), the REPL goes on.
+        // (Typed before the prompt is up, Ctrl-C would be a signal instead.)
         mark = term.type("this is not run\u{3}")
-        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        XCTAssertTrue(term.waitFor("^C\r\nlora> ", after: mark), term.transcript)
         mark = term.type("alpha_value\n")
         XCTAssertTrue(term.waitFor("41", after: mark))
         XCTAssertFalse(term.transcript.contains("unknown name 'this'"), term.transcript)
+
+        // Ctrl-C during a long-running statement interrupts it; the session survives.
+        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        mark = term.type("let spins = 0\n")
+        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        mark = term.type("while true { spins += 1 }\n")
+        Thread.sleep(forTimeInterval: 0.5)
+        term.type("\u{3}")
+        XCTAssertTrue(term.waitFor("error: interrupted", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        mark = term.type("spins > 0\n")
+        XCTAssertTrue(term.waitFor("true", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("lora> ", after: mark))
 
         // Ctrl-D on an empty line quits with status 0.
         term.type("\u{4}")
         let deadline = Date().addingTimeInterval(10)
         while term.process.isRunning && Date() < deadline { _ = term.waitFor("\u{0}", timeout: 0.1) }
         XCTAssertFalse(term.process.isRunning, "Ctrl-D did not quit")
-        XCTAssertEqual(term.process.terminationStatus, 0)
+        if !term.process.isRunning { XCTAssertEqual(term.process.terminationStatus, 0) }
 
         let saved = try String(contentsOfFile: history, encoding: .utf8)
         XCTAssertTrue(saved.contains("alpha_value"), saved)

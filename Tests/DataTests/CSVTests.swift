@@ -37,6 +37,15 @@ final class CSVTests: XCTestCase {
         XCTAssertEqual(d.sampleShape, [1, 1, 2])
     }
 
+    func testQuotedLinesAmongPlainOnesKeepOrder() throws {
+        let p = dir.write("m.csv", text: "label,a,b\n1,2,3\n\"0\",4,\"5\"\n1,6,7\n")
+        let d = try Datasets.loadCSV(p, scale: .none)
+        XCTAssertEqual(d.labels, [1, 0, 1])
+        XCTAssertEqual(d.images, [2, 3, 4, 5, 6, 7])
+        let r = dir.write("r2.csv", text: "label,a,b\n1,2,3\n\"0\",4\n")
+        assertDataError(try Datasets.loadCSV(r), [r, "line 3", "2 fields but line 1 has 3"])
+    }
+
     func testRaggedRowNamesLine() {
         let p = dir.write("r.csv", text: "label,a,b\n1,2,3\n0,1\n")
         assertDataError(try Datasets.loadCSV(p), [p, "line 3", "2 fields but line 1 has 3", "same number of fields"])

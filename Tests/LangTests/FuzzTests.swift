@@ -24,6 +24,7 @@ final class FuzzTests: XCTestCase {
         "fn f(n) { if n < 2 { return n }\n return f(n - 1) + f(n - 2) }\nprint(f(10))",
         "let xs = [1, 2, 3]\nfor x in xs { print(x, xs[0..<2], len(xs)) }",
         "let s = \"hi\\n\" * 3\nlet t = s[0..<2]\nprint(t, str(1e-3), round(2.5, digits: 1))",
+        "let acc = 0.5\nprint(\"acc \\(acc * 100)% of \\(len([1, 2])) \\(\"in\\(1)\")\")",
         "let total = 0\nfor i in 0...10 { if i % 2 == 0 { continue }\n total += i }\nprint(total)",
         "let n = 0\nwhile n < 5 { n = n + 1 }\nprint(max(n, 3), min([4, 2]), sorted([3, 1]))",
         "print(not true or false and 1 < 2, -(3 ** 2), 7 // 2, (1, 2).0)",
@@ -34,7 +35,7 @@ final class FuzzTests: XCTestCase {
         "let", "fn", "return", "if", "else", "for", "in", "while", "break", "continue", "true", "false", "nil",
         "and", "or", "not", "x", "xs", "f", "print", "len", "range", "round", "args", "(", ")", "[", "]", "{", "}",
         ",", ":", ".", "=", "+=", "+", "-", "*", "/", "//", "%", "**", "==", "<", ">=", "..<", "...", "!", "\n", ";",
-        "0", "1", "-1", "2.5", "1e308", "9223372036854775807", "\"s\"", "\"\\u{41}\"", "#c\n", " ", "epochs:", "_",
+        "0", "1", "-1", "2.5", "\"a\\(x)b\"", "\"\\(", "\\(", "1e308", "9223372036854775807", "\"s\"", "\"\\u{41}\"", "#c\n", " ", "epochs:", "_",
     ]
 
     func check(_ source: String, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {

@@ -60,6 +60,17 @@ final class InterpreterTests: XCTestCase {
         """), "10 40 [20, 30] [20, 30] 5 3 el 4\n")
     }
 
+    func testStringInterpolation() throws {
+        XCTAssertEqual(try runScript("""
+        let r = (0.5, "ok")
+        print("acc \\(r.0 * 100)% is \\(r.1), \\(len([1, 2])) items, nested \\("<\\(1 + 1)>")")
+        """), "acc 50.0% is ok, 2 items, nested <2>\n")
+        let e = scriptError("let a = 1\nprint(\"value: \\(a + nope)\")")!
+        XCTAssertEqual(e.location?.description, "test.lora:2:21")
+        XCTAssertEqual(scriptError("print(\"\\(1 +\")")?.kind, .syntax)
+        XCTAssertEqual(scriptError("print(\"\\()\")")?.kind, .syntax)
+    }
+
     func testLogicShortCircuits() throws {
         XCTAssertEqual(try runScript("print(false and 1 / 0, true or 1 / 0, nil or 3, not nil)"), "false true 3 true\n")
     }

@@ -8,6 +8,7 @@ final class ParserTests: XCTestCase {
         case .int(let i): return "\(i)"
         case .float(let d): return "\(d)"
         case .string(let s): return "\"\(s)\""
+        case .interpolation(let parts): return "(interp " + parts.map(show).joined(separator: " ") + ")"
         case .bool(let b): return "\(b)"
         case .nil: return "nil"
         case .name(let n): return n
