@@ -47,7 +47,7 @@ enum ModelBuiltins {
         t.register(Help("load_model", [.positional("path", "a .safetensors file written by model.save")],
                         summary: "Loads a model or ensemble saved with .save (its kind, sizes and parameters).",
                         example: "let ens = load_model(\"ens.safetensors\")", returns: "a Model or an Ensemble")) { args, _ in
-            .object(try Checkpoint.load(Domain.path(args, "path")))
+            .object(try ModelFiles.load(Domain.path(args, "path")))
         }
         t.register(Help("lora_ensemble", [.positional("base", "a trained backbone (a Model from vit or load_model)"),
                                           .named("members", default: .int(16), "ensemble members M (the paper: 16)"),
