@@ -54,7 +54,7 @@ enum ModelBuiltins {
                                           .named("rank", default: .int(4), "rank r of every adapter (the paper: 4 to 16)"),
                                           .named("targets", default: .list(["q", "k", "v", "o"].map { .string($0) }), "attention projections that get adapters"),
                                           .named("init", default: .string("xavier"), "init of A: xavier (uniform, with gain), gaussian (std 0.02) or kaiming"),
-                                          .named("gain", default: .double(10), "Xavier gain (the paper's ViT configs: 10)"),
+                                          .named("gain", default: .double(10), "Xavier gain (the paper's ViT-B/32 configs: 10; the init bound grows as gain / sqrt(width), so small widths such as dim 32 want 1 to 2)"),
                                           .named("alpha", "PEFT-style alpha: scales B A by alpha / rank (default: scale 1, as the paper)"),
                                           .named("copy_head", default: .bool(false), "start every member's head as a copy of the backbone's (default: fresh heads, as the paper)"),
                                           .named("seed", "seed of A and the heads (default: the global seed)")],

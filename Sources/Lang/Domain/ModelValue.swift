@@ -82,7 +82,7 @@ public final class ModelValue: DomainObject {
     static let methodList: [Help] = [
         Help("fit", [.positional("data", "a Dataset to train on"),
                      .named("epochs", default: .int(1), "passes over the data"),
-                     .named("lr", default: .double(1e-3), "peak learning rate (AdamW)"),
+                     .named("lr", default: .double(1e-3), "peak learning rate (AdamW); the paper's 1e-4 suits fine-tuning a large pre-trained ViT, small models from scratch want 1e-3 or more"),
                      .named("batch", default: .int(32), "mini-batch size"),
                      .named("seed", "shuffling seed (default: the global seed)"),
                      .named("warmup", "linear warm-up steps (default: min(500, a tenth of the steps))"),
