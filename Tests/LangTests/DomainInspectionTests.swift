@@ -247,3 +247,24 @@ final class DomainInspectionTests: XCTestCase {
         XCTAssertNotNil(e)
     }
 }
+
+/// Pinned terminal renderings of small, hand-made attention maps.
+final class DomainAttentionGoldenTests: XCTestCase {
+    func testPlainRenderingIsPinned() throws {
+        let base = try Grid(rows: 4, columns: 4, values: (0..<16).map { Double($0) / 15 })
+        let a = AttentionValue(maps: [[0, 0.25, 0.5, 0.25], [0.1, 0.1, 0.1, 0.7]], selfWeights: [0, 0], captions: ["member 0", "member 1"],
+                               gridHeight: 2, gridWidth: 2, base: base, title: "Test map", shortTitle: "Test",
+                               spreadSource: [[0, 0.25, 0.5, 0.25], [0.1, 0.1, 0.1, 0.7]])
+        // Range 0...0.7 over 10 shades " .:-=+*#%@": 0 -> " ", 0.25 -> "-" (0.36), 0.5 -> "#" (0.71),
+        // 0.1 -> "." (0.14), 0.7 -> "@"; each patch is 8 columns x 4 lines (16 x 8 cells for 2 x 2 patches).
+        let top = ["        --------  ................", "        --------  ................"]
+        let bottom = ["########--------  ........@@@@@@@@", "########--------  ........@@@@@@@@"]
+        let golden = (["Test map"] + top + top + bottom + bottom
+            + ["    member 0          member 1    ", "scale: 0 [  ..::--==++**##%%@@] 0.7  (attention weight)"]).joined(separator: "\n")
+        XCTAssertEqual(a.terminal(mode: .plain, width: 80), golden)
+        // The spread: population standard deviation per patch, |a - b| / 2 for two maps.
+        guard case .object(let o)? = try a.field("spread"), let s = o as? AttentionValue else { return XCTFail() }
+        for (x, want) in zip(s.maps[0], [0.05, 0.075, 0.2, 0.225]) { XCTAssertEqual(x, want, accuracy: 1e-12) }
+        XCTAssertTrue(s.terminal(mode: .plain, width: 80).contains("(standard deviation across members)"))
+    }
+}
