@@ -127,6 +127,16 @@ final class DomainModelTests: XCTestCase {
         XCTAssertNotNil(Double(String(a.split(separator: "\n").last ?? "")))
     }
 
+    func testAugmentationIsSeededAndChangesTraining() throws {
+        func nll(_ augment: Bool) throws -> String {
+            try runScript(tinySetup + "\nbase.fit(train, epochs: 2, lr: 3e-3, seed: 4, augment: \(augment))\nprint(base.evaluate(test).nll)")
+                .split(separator: "\n").last.map(String.init) ?? ""
+        }
+        let plain = try nll(false), a = try nll(true), b = try nll(true)
+        XCTAssertEqual(a, b, "same seed, same augmented batches")
+        XCTAssertNotEqual(a, plain, "augmentation changes what the model sees")
+    }
+
     func testModelErrors() throws {
         var e = scriptError("vit(image: 8, patch: 3)")
         XCTAssertTrue(e?.message.contains("patch 3 does not divide the image side 8") ?? false, e?.message ?? "")
