@@ -157,7 +157,7 @@ public final class ComparisonValue: DomainObject {
             let s = m.model.summary()
             t.append([.text(m.label), .integer(m.model.memberCount), .number(r.metrics.accuracy), .number(r.metrics.negativeLogLikelihood),
                       .number(r.metrics.expectedCalibrationError), .number(r.metrics.brierScore), .integer(s.total), .integer(s.trainable),
-                      .text(formatDuration(m.trainSeconds))])
+                      .text(m.trainSeconds > 0 ? formatDuration(m.trainSeconds) : "-")])
         }
         return t.render()
     }
