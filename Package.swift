@@ -27,21 +27,24 @@ let package = Package(
                        providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Atomic file writes (temp + fsync + rename), used by every layer that writes files.
+        .target(name: "Files"),
+
         // Engine: tensors, kernels, autograd, optimizers. Knows nothing of models.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         // Data sets, loaders, transforms, batches.
         .target(name: "Data", dependencies: ["CZlib"], swiftSettings: fast),
         // Models, LoRA adapters, ensembles, training, checkpoints.
-        .target(name: "NN", dependencies: ["Tensor", "Data"], swiftSettings: fast),
+        .target(name: "NN", dependencies: ["Tensor", "Data", "Files"], swiftSettings: fast),
         // Metrics on probabilities: pure functions.
         .target(name: "Uncertainty", swiftSettings: fast),
         // Terminal tables, heatmaps, progress bars; SVG figures.
-        .target(name: "Render"),
+        .target(name: "Render", dependencies: ["Files"]),
         // The lora language: lexer, parser, interpreter, builtins.
-        .target(name: "Lang", dependencies: ["Tensor", "Data", "NN", "Uncertainty", "Render"]),
+        .target(name: "Lang", dependencies: ["Tensor", "Data", "NN", "Uncertainty", "Render", "Files"]),
         // The executable: REPL on libedit, script runner, subcommands.
         .executableTarget(name: "lora", dependencies: [
-            "Lang", "CEditLine",
+            "Lang", "CEditLine", "Files",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -54,7 +57,8 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RenderTests", dependencies: ["Render"]),
+        .testTarget(name: "FilesTests", dependencies: ["Files"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Files"]),
         .testTarget(name: "LangTests", dependencies: ["Lang"]),
         .testTarget(name: "CLITests", dependencies: []),
     ],

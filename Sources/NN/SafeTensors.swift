@@ -1,4 +1,5 @@
 import Foundation
+import Files
 import Tensor
 
 /// Reads and writes the safetensors format (https://github.com/huggingface/safetensors):
@@ -25,21 +26,17 @@ public enum SafeTensors {
         out.append(json)
         for (_, t) in tensors {
             t.data.withUnsafeBufferPointer { b in
+                #if _endian(little)
+                out.append(UnsafeBufferPointer(start: UnsafeRawPointer(b.baseAddress)?.assumingMemoryBound(to: UInt8.self), count: 4 * b.count))
+                #else
                 for v in b { var bits = v.bitPattern.littleEndian; withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) } }
+                #endif
             }
         }
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         do {
-            try out.write(to: tmp)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-            } else {
-                try FileManager.default.moveItem(at: tmp, to: url)
-            }
+            try AtomicFile.write(out, to: path)
         } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw NNError.checkpoint(path: path, detail: "could not write: \(error.localizedDescription); check that the directory exists and is writable")
+            throw NNError.checkpoint(path: path, detail: "could not write: \(error); check that the directory exists and is writable")
         }
     }
 

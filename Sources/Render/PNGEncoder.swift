@@ -1,3 +1,4 @@
+import Files
 /// A dependency-free PNG writer for 8-bit RGB images: zlib stream of stored
 /// (uncompressed) deflate blocks, CRC-32 per chunk, Adler-32 over the data.
 /// Files are larger than compressed PNGs but byte-for-byte deterministic.

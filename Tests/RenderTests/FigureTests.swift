@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import XCTest
+import Files
 @testable import Render
 
 /// Small figures used by the golden, XML and determinism tests.

@@ -19,21 +19,8 @@ enum ModelFiles {
         if !dir.isEmpty, !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
             throw fail(path, "directory \(dir) does not exist; create it first or choose another path")
         }
-        // Written under a fresh name, then renamed over `path` with rename(2):
-        // atomic, and it replaces an existing file (Foundation's replaceItemAt
-        // fails for that on Linux).
-        let temp = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).lora-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        do {
-            if let b = v.backbone { try NN.Checkpoint.save(b, to: temp) } else { try NN.Checkpoint.save(v.model, to: temp) }
-        } catch {
-            unlink(temp)
-            throw error
-        }
-        if rename(temp, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temp)
-            throw fail(path, "cannot replace the file (\(reason)); check that it is writable")
-        }
+        // NN's checkpoint writer is atomic (temp file + fsync + rename).
+        if let b = v.backbone { try NN.Checkpoint.save(b, to: path) } else { try NN.Checkpoint.save(v.model, to: path) }
     }
 
     static func load(_ given: String) throws -> ModelValue {
