@@ -90,7 +90,7 @@ final class PseudoTerminalTests: XCTestCase {
         XCTAssertTrue(term.waitFor("lora> "), "no prompt:\n\(term.transcript)")
 
         var mark = term.type("let alpha_value = 41\n")
-        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
 
         // Tab completes the variable name; the completed entry runs.
         mark = term.type("alpha_v\t")
@@ -108,7 +108,7 @@ final class PseudoTerminalTests: XCTestCase {
         mark = term.type("let xs = [1,\n")
         XCTAssertTrue(term.waitFor("...> ", after: mark), "no continuation prompt:\n\(term.transcript)")
         mark = term.type("2, 3]\n")
-        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
         mark = term.type("len(xs)\n")
         XCTAssertTrue(term.waitFor("3\r\n", after: mark))
 
@@ -121,6 +121,9 @@ final class PseudoTerminalTests: XCTestCase {
 
         // Ctrl-C clears a half-typed line (nothing runs), the REPL goes on.
         // (Typed before the prompt is up, Ctrl-C would be a signal instead.)
+        // libedit switches the terminal to raw mode just after the prompt is
+        // drawn; give it that moment, so ^C arrives as a key.
+        Thread.sleep(forTimeInterval: 0.3)
         mark = term.type("this is not run\u{3}")
         XCTAssertTrue(term.waitFor("^C\r\nlora> ", after: mark), term.transcript)
         mark = term.type("alpha_value\n")
@@ -128,17 +131,17 @@ final class PseudoTerminalTests: XCTestCase {
         XCTAssertFalse(term.transcript.contains("unknown name 'this'"), term.transcript)
 
         // Ctrl-C during a long-running statement interrupts it; the session survives.
-        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
         mark = term.type("let spins = 0\n")
-        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
         mark = term.type("while true { spins += 1 }\n")
         Thread.sleep(forTimeInterval: 0.5)
         term.type("\u{3}")
         XCTAssertTrue(term.waitFor("error: interrupted", after: mark), term.transcript)
-        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
         mark = term.type("spins > 0\n")
         XCTAssertTrue(term.waitFor("true", after: mark), term.transcript)
-        XCTAssertTrue(term.waitFor("lora> ", after: mark))
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
 
         // Ctrl-D on an empty line quits with status 0.
         term.type("\u{4}")
