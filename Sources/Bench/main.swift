@@ -97,6 +97,31 @@ do {
         let vit = try ViT(benchConfig, seed: 0)
         let s = try stepTime(vit, data: benchData(), steps: steps)
         print(String(format: "vit_step_ms threads=%d %.3f", threads, s * 1000))
+    case "gemmsplit":
+        // Where splitting a gemm over the threads starts to pay: [m, k] x [k, n]
+        // on 1 thread vs split over `threads` (gemmParallelMin forced to 0).
+        let saved = gemmParallelMin
+        for (m, n, k) in [(256, 64, 64), (544, 64, 64), (1024, 64, 64), (2048, 64, 64), (3200, 64, 64),
+                          (3200, 192, 64), (12800, 64, 64), (12800, 192, 64), (51200, 64, 64), (51200, 192, 64)] {
+            var rng = RNG(seed: 3)
+            let a = Tensor.randn([m, k], rng: &rng), b = Tensor.randn([k, n], rng: &rng)
+            func t(_ th: Int) throws -> Double {
+                Engine.threads = th
+                gemmParallelMin = 0
+                let reps = max(3, 20_000_000 / (m * n * k))
+                var best = Double.infinity
+                for _ in 0..<5 {
+                    let t0 = now()
+                    for _ in 0..<reps { _ = try Tensor.matmul(a, b) }
+                    best = min(best, (now() - t0) / Double(reps))
+                }
+                return best
+            }
+            let t1 = try t(1), t2 = try t(threads)
+            print(String(format: "gemm m=%d n=%d k=%d mnk=%d: 1 thread %.1f us, %d threads %.1f us, speed-up %.2f",
+                         m, n, k, m * n * k, t1 * 1e6, threads, t2 * 1e6, t1 / t2))
+        }
+        gemmParallelMin = saved
     case "compare":
         // Full fine-tuning step vs LoRA (M = 1) step on the same backbone, same run.
         let data = try benchData()

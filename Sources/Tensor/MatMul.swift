@@ -3,14 +3,70 @@
 // all leading rows: the workhorse of every model.
 import CBLAS
 
+/// Below this many multiply-adds (m * n * k) a gemm runs on the calling thread
+/// alone: handing half of it to another core costs a wake-up (tens of
+/// microseconds on a busy machine), more than the half saves. Measured on the
+/// bench machine (scripts/bench, lora-bench gemmsplit): splitting pays from
+/// about 2^21-2^22 multiply-adds (2^22 is used).
+public var gemmParallelMin = 1 << 22
+
+/// C (M x N, leading dim ldc) = alpha * op(A) * op(B) + beta * C, row-major,
+/// on one thread (for use inside the engine's parallel loops).
+@inline(__always)
+func sgemm1(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+            _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    lora_sgemm(ta ? 1 : 0, tb ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+               beta, c, Int32(ldc))
+}
+
 /// C (M x N, leading dim ldc) = alpha * op(A) * op(B) + beta * C, row-major.
+/// OpenBLAS itself always runs single-threaded (its own thread pool would spin
+/// against the engine's parallel loops on the same cores); a large product is
+/// instead cut into `Engine.threads` blocks of rows (or columns, whichever
+/// dimension is larger) that run on the engine's threads. Every element of C is
+/// computed by the same kernel over the same k order either way.
 @inline(__always)
 func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
            _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    lora_sgemm(ta ? 1 : 0, tb ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-               beta, c, Int32(ldc))
+    let t = Engine.threads
+    if t <= 1 || m * n * k < gemmParallelMin || Swift.max(m, n) < 64 {
+        sgemm1(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    sgemmSplit(t, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+/// The parallel half of `sgemm`: blocks of 16 rows/columns (the kernels' tile) per thread.
+func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    let byRows = m >= n
+    let extent = byRows ? m : n
+    let tiles = (extent + 15) / 16
+    let chunks = Swift.min(t, tiles)
+    Engine.run(chunks) { ci in
+        let lo = Swift.min(extent, tiles * ci / chunks * 16), hi = Swift.min(extent, tiles * (ci + 1) / chunks * 16)
+        guard lo < hi else { return }
+        if byRows {
+            // Rows lo..<hi of op(A) and C.
+            let ap = ta ? a + lo : a + lo * lda
+            sgemm1(ta, tb, hi - lo, n, k, alpha, ap, lda, b, ldb, beta, c + lo * ldc, ldc)
+        } else {
+            // Columns lo..<hi of op(B) and C.
+            let bp = tb ? b + lo * ldb : b + lo
+            sgemm1(ta, tb, m, hi - lo, k, alpha, a, lda, bp, ldb, beta, c + lo, ldc)
+        }
+    }
+}
+
+/// The gemm for slice bodies of a batched product: a single product may split
+/// over the threads itself; slices of a batch run on one thread each.
+typealias Gemm = (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int,
+                  Float, UnsafeMutablePointer<Float>, Int) -> Void
+@inline(__always)
+func sliceGemm(batch: Int) -> Gemm { batch == 1 ? sgemm : sgemm1 }
 
 extension Tensor {
     /// op(a) @ op(b) where op transposes the last two axes when asked.
@@ -50,8 +106,9 @@ extension Tensor {
                 if fold {
                     sgemm(false, tb, batch * m, n, k, 1, ap, lda, bp, ldb, 0, c, n)
                 } else {
+                    let gemm = sliceGemm(batch: batch)
                     Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20, usesBLAS: true) { r in
-                        for i in r { sgemm(ta, tb, m, n, k, 1, ap + i * sA, lda, bp + i * sB, ldb, 0, c + i * sC, n) }
+                        for i in r { gemm(ta, tb, m, n, k, 1, ap + i * sA, lda, bp + i * sB, ldb, 0, c + i * sC, n) }
                     }
                 }
             } }
@@ -67,10 +124,11 @@ extension Tensor {
                     if fold {
                         sgemm(false, !tb, batch * m, k, n, 1, d, n, bp, ldb, beta, g, k)
                     } else {
+                        let gemm = sliceGemm(batch: batch)
                         Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20, usesBLAS: true) { r in
                             for i in r {
-                                if !ta { sgemm(false, !tb, m, k, n, 1, d + i * sC, n, bp + i * sB, ldb, beta, g + i * sA, k) }
-                                else { sgemm(tb, true, k, m, n, 1, bp + i * sB, ldb, d + i * sC, n, beta, g + i * sA, m) }
+                                if !ta { gemm(false, !tb, m, k, n, 1, d + i * sC, n, bp + i * sB, ldb, beta, g + i * sA, k) }
+                                else { gemm(tb, true, k, m, n, 1, bp + i * sB, ldb, d + i * sC, n, beta, g + i * sA, m) }
                             }
                         }
                     }
@@ -90,10 +148,11 @@ extension Tensor {
                             else { sgemm(true, ta, n, k, m, 1, d + i * sC, n, ap + i * sA, lda, bt, g, k) }
                         }
                     } else {
+                        let gemm = sliceGemm(batch: batch)
                         Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20, usesBLAS: true) { r in
                             for i in r {
-                                if !tb { sgemm(!ta, false, k, n, m, 1, ap + i * sA, lda, d + i * sC, n, beta, g + i * sB, n) }
-                                else { sgemm(true, ta, n, k, m, 1, d + i * sC, n, ap + i * sA, lda, beta, g + i * sB, k) }
+                                if !tb { gemm(!ta, false, k, n, m, 1, ap + i * sA, lda, d + i * sC, n, beta, g + i * sB, n) }
+                                else { gemm(true, ta, n, k, m, 1, d + i * sC, n, ap + i * sA, lda, beta, g + i * sB, k) }
                             }
                         }
                     }
