@@ -169,6 +169,7 @@ do {
         try single.fit(train, config: TrainConfig(epochs: epochsEns, batchSize: 32, learningRate: lr, seed: 2))
         try report("single (fine-tune)", single, now() - t0)
     case "ensemble":
+        print("blas_core \(Engine.blasCoreName)")
         let members = (option("--members") ?? "1,4,16").split(separator: ",").compactMap { Int($0) }
         let data = try benchData()
         let base = try ViT(benchConfig, seed: 0)
