@@ -17,12 +17,25 @@ public enum Engine {
         set { _threads = max(1, newValue) }
     }
 
+    /// The pool behind every parallel loop, rebuilt when `threads` changes
+    /// (idle workers of an old pool stay parked).
+    private static var _pool: WorkerPool?
+    private static let poolLock = NSLock()
+    static var pool: WorkerPool {
+        if let p = _pool, p.width == _threads { return p }
+        poolLock.lock(); defer { poolLock.unlock() }
+        if let p = _pool, p.width == _threads { return p }
+        let p = WorkerPool(width: _threads)
+        _pool = p
+        return p
+    }
+
     /// Runs `body(i)` for i in 0..<n, on the engine's threads when n > 1
     /// (the calling thread takes part).
     @inline(__always)
     static func run(_ n: Int, _ body: (Int) -> Void) {
         if n <= 1 { if n == 1 { body(0) }; return }
-        DispatchQueue.concurrentPerform(iterations: n, execute: body)
+        pool.run(n, body)
     }
 
     /// What OpenBLAS reports as its kernel core ("SkylakeX", "Haswell", ...; "fallback" if not loaded).
@@ -47,7 +60,7 @@ public enum Engine {
             return
         }
         let chunks = min(n, t)
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        pool.run(chunks) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(lo..<hi) }
         }
@@ -65,7 +78,7 @@ public enum Engine {
     @inline(__always)
     static func parallelChunks(_ n: Int, chunks: Int, usesBLAS: Bool = false, _ body: (Int, Range<Int>) -> Void) {
         if chunks <= 1 { body(0, 0..<n); return }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        pool.run(chunks) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(c, lo..<hi) }
         }

@@ -7,8 +7,8 @@ import CBLAS
 /// alone: handing half of it to another core costs a wake-up (tens of
 /// microseconds on a busy machine), more than the half saves. Measured on the
 /// bench machine (scripts/bench, lora-bench gemmsplit): splitting pays from
-/// about 2^21-2^22 multiply-adds (2^22 is used).
-public var gemmParallelMin = 1 << 22
+/// about 2^20 multiply-adds with the spinning worker pool (2^22 with GCD).
+public var gemmParallelMin = 1 << 20
 
 /// C (M x N, leading dim ldc) = alpha * op(A) * op(B) + beta * C, row-major,
 /// on one thread (for use inside the engine's parallel loops).
