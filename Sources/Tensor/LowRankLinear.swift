@@ -57,15 +57,11 @@ extension Tensor {
         let out = uninitializedFloats(rows * outF) { c in
             x.data.withUnsafeBufferPointer { xb in weight.data.withUnsafeBufferPointer { wb in
                 let xp = xb.baseAddress!
-                var beta: Float = 0
                 if let b = bias {
-                    b.data.withUnsafeBufferPointer { bb in
-                        let bp = bb.baseAddress!
-                        for r in 0..<rows { (c + r * outF).update(from: bp, count: outF) }
-                    }
-                    beta = 1
+                    b.data.withUnsafeBufferPointer { bb in linearRows(rows, outF, inF, xp, wb.baseAddress!, bb.baseAddress!, c, outF) }
+                } else {
+                    linearRows(rows, outF, inF, xp, wb.baseAddress!, nil, c, outF)
                 }
-                sgemm(false, true, rows, outF, inF, 1, xp, inF, wb.baseAddress!, inF, beta, c, outF)
                 hAll.withUnsafeMutableBufferPointer { hb in
                     let hp = hb.baseAddress!
                     withPointers(updates) { ap, bp in

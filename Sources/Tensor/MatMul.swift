@@ -45,7 +45,7 @@ func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, 
     let byRows = m >= n
     let extent = byRows ? m : n
     let tiles = (extent + 15) / 16
-    let chunks = Swift.min(t, tiles)
+    let chunks = Swift.min(m * n * k >= 8 * gemmParallelMin ? 4 * t : t, tiles)   // see Engine.balancedChunks
     Engine.run(chunks) { ci in
         let lo = Swift.min(extent, tiles * ci / chunks * 16), hi = Swift.min(extent, tiles * (ci + 1) / chunks * 16)
         guard lo < hi else { return }
@@ -57,6 +57,23 @@ func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, 
             // Columns lo..<hi of op(B) and C.
             let bp = tb ? b + lo * ldb : b + lo
             sgemm1(ta, tb, m, hi - lo, k, alpha, a, lda, bp, ldb, beta, c + lo, ldc)
+        }
+    }
+}
+
+/// C [rows, outF] (leading dim ldc) = x [rows, inF] W^T + bias, W [outF, inF],
+/// in blocks of 256 rows: each block's bias rows are written just before its
+/// gemm adds onto them (beta 1), so the bias costs no separate pass over C in
+/// memory; blocks run in parallel when the product is large.
+func linearRows(_ rows: Int, _ outF: Int, _ inF: Int, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                _ bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    let block = 256
+    let blocks = (rows + block - 1) / block
+    Engine.parallelFor(blocks, work: rows * outF * inF, minWork: gemmParallelMin, usesBLAS: true) { r in
+        for bi in r {
+            let lo = bi * block, hi = Swift.min(rows, lo + block)
+            if let b = bias { for i in lo..<hi { (c + i * ldc).update(from: b, count: outF) } }
+            sgemm1(false, true, hi - lo, outF, inF, 1, x + lo * inF, inF, w, inF, bias == nil ? 0 : 1, c + lo * ldc, ldc)
         }
     }
 }
@@ -178,19 +195,17 @@ extension Tensor {
         try checkedCount(outShape, op: op)
         let out = uninitializedFloats(rows * outF) { c in
             x.data.withUnsafeBufferPointer { xb in weight.data.withUnsafeBufferPointer { wb in
-                var beta: Float = 0
-                if let b = bias {
-                    b.data.withUnsafeBufferPointer { bb in
-                        let bp = bb.baseAddress!
-                        for r in 0..<rows { (c + r * outF).update(from: bp, count: outF) }
-                    }
-                    beta = 1
-                }
                 if inF == 0 {
-                    if bias == nil { c.update(repeating: 0, count: rows * outF) }
+                    if let b = bias {
+                        b.data.withUnsafeBufferPointer { bb in for r in 0..<rows { (c + r * outF).update(from: bb.baseAddress!, count: outF) } }
+                    } else { c.update(repeating: 0, count: rows * outF) }
                     return
                 }
-                sgemm(false, true, rows, outF, inF, 1, xb.baseAddress!, inF, wb.baseAddress!, inF, beta, c, outF)
+                if let b = bias {
+                    b.data.withUnsafeBufferPointer { bb in linearRows(rows, outF, inF, xb.baseAddress!, wb.baseAddress!, bb.baseAddress!, c, outF) }
+                } else {
+                    linearRows(rows, outF, inF, xb.baseAddress!, wb.baseAddress!, nil, c, outF)
+                }
             } }
         }
         var parents = [x, weight]
