@@ -122,6 +122,24 @@ do {
                          m, n, k, m * n * k, t1 * 1e6, threads, t2 * 1e6, t1 / t2))
         }
         gemmParallelMin = saved
+    case "linearblock":
+        // Row-block size of linear (bias written per block): [rows, in] x [out, in]^T + bias.
+        for (rows, inF, outF) in [(3200, 64, 192), (3200, 64, 128), (3200, 128, 64), (51200, 64, 192)] {
+            var rng = RNG(seed: 3)
+            let x = Tensor.randn([rows, inF], rng: &rng), w = Tensor.randn([outF, inF], rng: &rng), b = Tensor.randn([outF], rng: &rng)
+            var best: [Int: Double] = [:]
+            for _ in 0..<5 {
+                for blk in [32, 64, 128, 256, 100_000, 0] {
+                    linearBlockRows = blk
+                    let reps = max(3, 30_000_000 / (rows * inF * outF) * 10)
+                    let t0 = now()
+                    for _ in 0..<reps { _ = try Tensor.linear(x, weight: w, bias: b) }
+                    best[blk] = min(best[blk] ?? .infinity, (now() - t0) / Double(reps))
+                }
+            }
+            linearBlockRows = 0
+            print("linear rows=\(rows) in=\(inF) out=\(outF): " + best.keys.sorted().map { String(format: "block %@ %.1f us", $0 == 0 ? "auto" : "\($0)", best[$0]! * 1e6) }.joined(separator: ", "))
+        }
     case "compare":
         // Full fine-tuning step vs LoRA (M = 1) step on the same backbone, same run.
         let data = try benchData()
