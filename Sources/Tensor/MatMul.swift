@@ -45,7 +45,7 @@ func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, 
     let byRows = m >= n
     let extent = byRows ? m : n
     let tiles = (extent + 15) / 16
-    let chunks = Swift.min(m * n * k >= 8 * gemmParallelMin ? 4 * t : t, tiles)   // see Engine.balancedChunks
+    let chunks = Swift.min(m * n * k >= 64 * gemmParallelMin ? 4 * t : t, tiles)   // see Engine.balancedChunks
     Engine.run(chunks) { ci in
         let lo = Swift.min(extent, tiles * ci / chunks * 16), hi = Swift.min(extent, tiles * (ci + 1) / chunks * 16)
         guard lo < hi else { return }
