@@ -4,14 +4,27 @@ LoRA-Ensemble design as the Swift engine, timed the same way (median of
 training steps after 2 warm-up steps: forward, cross-entropy, backward,
 global-norm clip 1.0, AdamW). Prints `key value` lines like lora-bench.
 
-Note: Debian's python3-torch runs its own CPU kernels (its bundled BLAS /
-oneDNN paths; torch 1.13 has no fused attention, so attention is
-softmax(q k^T / sqrt(d)) v in plain ops), not the OpenBLAS the
-Swift engine loads; thread count is matched with torch.set_num_threads.
+Same BLAS kernels: Debian's torch 1.13 links libblas.so.3 / libopenblas.so.0,
+so its matrix products (linear, bmm, matmul) run the SAME OpenBLAS as the
+Swift engine. OpenBLAS 0.3.21 falls back to a slow core on recent CPUs
+unless OPENBLAS_CORETYPE is set, so the torch process gets the core the
+engine picked (scripts/bench passes it; default: the same CPU-flag rule);
+each run prints the core torch's OpenBLAS really uses
+(openblas_get_corename, read inside the torch process). torch 1.13 has no
+fused attention, so attention is softmax(q k^T / sqrt(d)) v in plain ops.
+
+Same thread count, torch at its best: torch parallelises with OpenMP
+(libgomp) AND calls a pthread OpenBLAS with its own pool, so at N > 1 the
+two pools oversubscribe the cores unless configured. For every thread count
+this script runs each configuration a competent user would try
+(torch.set_num_threads(N) always; OPENBLAS_NUM_THREADS = N or 1;
+OMP_WAIT_POLICY default or PASSIVE), each in a fresh process (the variables
+are read at library load), and reports the fastest per measurement, naming
+the configuration on a `torch_config` line.
 
     /usr/bin/python3 scripts/bench_torch.py engine|ensemble [--threads N] [--steps S] [--members 1,4,16]
 """
-import argparse, math, os, statistics, sys, time
+import argparse, ctypes, math, os, statistics, subprocess, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -125,6 +138,71 @@ def step_time(model, steps):
     return statistics.median(times)
 
 
+def blas_core():
+    """The core OpenBLAS reports inside this (torch) process."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError) as e:
+        return f"unknown({e})"
+
+
+def engine_core():
+    """The core the Swift engine picks (Sources/CBLAS/lora_blas.c): SkylakeX on AVX-512, Haswell on AVX2."""
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    if {"avx512f", "avx512bw", "avx512vl"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return ""
+
+
+def configs(threads):
+    """Thread configurations to try: (name, environment)."""
+    if threads == 1:
+        return [("OPENBLAS_NUM_THREADS=1", {"OPENBLAS_NUM_THREADS": "1"})]
+    out = []
+    for ob in (str(threads), "1"):
+        for wait in (None, "PASSIVE"):
+            env = {"OPENBLAS_NUM_THREADS": ob}
+            if wait:
+                env["OMP_WAIT_POLICY"] = wait
+            out.append((" ".join(f"{k}={v}" for k, v in env.items()), env))
+    return out
+
+
+def tune(a):
+    """Runs every configuration in a child process; prints the fastest value per key."""
+    core = os.environ.get("OPENBLAS_CORETYPE") or engine_core()
+    best, header = {}, []
+    for name, extra in configs(a.threads):
+        env = dict(os.environ, LORA_BENCH_CHILD="1", **extra)
+        if core:
+            env["OPENBLAS_CORETYPE"] = core
+        cmd = [sys.executable, __file__, a.mode, "--threads", str(a.threads), "--steps", str(a.steps), "--members", a.members]
+        out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            key, _, val = line.rpartition(" ")
+            if key in ("torch_version", "torch_blas_core"):
+                if (key, val) not in header:
+                    header.append((key, val))
+                continue
+            print(f"torch_try {name}: {line}")
+            if key not in best or float(val) < best[key][0]:
+                best[key] = (float(val), name)
+    for key, val in header:
+        print(f"{key} {val}")
+    for key, (val, name) in best.items():
+        print(f"torch_config {key}: torch.set_num_threads({a.threads}) {name}")
+        print(f"{key} {val:.3f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["engine", "ensemble"])
@@ -132,9 +210,12 @@ def main():
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--members", default="1,4,16")
     a = ap.parse_args()
+    if not os.environ.get("LORA_BENCH_CHILD"):
+        return tune(a)
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     print(f"torch_version {torch.__version__}")
+    print(f"torch_blas_core {blas_core()}")
     if a.mode == "engine":
         s = step_time(ViT(), a.steps)
         print(f"vit_step_ms threads={a.threads} {s * 1000:.3f}")

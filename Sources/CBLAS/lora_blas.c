@@ -43,6 +43,12 @@ static void load(void) {
     const char *now = getenv("OPENBLAS_CORETYPE");
     snprintf(coretype, sizeof coretype, "%s", now ? now : "");
 
+    // The engine runs OpenBLAS single-threaded and parallelises around it (one
+    // thread pool, not two): do not let it start worker threads that would
+    // spin-wait (sched_yield) beside the engine's loops.
+    const char *nt = getenv("OPENBLAS_NUM_THREADS");
+    if (nt == NULL || nt[0] == '\0') setenv("OPENBLAS_NUM_THREADS", "1", 1);
+
     const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libopenblasp.so.0", NULL};
     void *lib = NULL;
     const char *used = NULL;
@@ -65,6 +71,7 @@ static void load(void) {
         snprintf(status, sizeof status, "%s has no cblas_sgemm; using the slow portable kernel", used);
         return;
     }
+    if (p_set_threads) p_set_threads(1);
     snprintf(status, sizeof status, "%s, core %s", used, p_corename ? p_corename() : "unknown");
 }
 

@@ -73,7 +73,13 @@ public final class LoRAAdapter: Module, ProjectionAdapter {
     public var localParameters: [(name: String, tensor: Tensor)] { [("A", a), ("B", b)] }
 
     public func project(_ x: Tensor, through base: Linear) throws -> Tensor {
-        try base(x) + additiveDelta(x, outFeatures: base.outFeatures)!      // shared frozen product over all rows
+        // Shared frozen product over all rows, the rank-r terms added in place per member.
+        try Tensor.linear(x, weight: base.weight, bias: base.bias, lowRank: [update(offset: 0)])
+    }
+
+    /// This adapter as an in-place update of output columns offset..<offset+out.
+    public func update(offset: Int) -> LowRankUpdate {
+        LowRankUpdate(a: a, b: b, scale: scale, offset: offset)
     }
 
     /// scale * B_m (A_m x) for every member's rows, shaped [..., out] like x.

@@ -64,6 +64,13 @@ public final class MultiHeadAttention: Module {
     /// terms), or nil when an adapter on q, k or v is not additive.
     private func packedQKV(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor? {
         let adapters = [Projection.q, .k, .v].map { ctx.adapter?(ctx.layer, $0) }
+        if let bq = q.bias, let bk = k.bias, let bv = v.bias, adapters.allSatisfy({ $0 == nil || $0 is LoRAAdapter }) {
+            // LoRA (or none): one gemm for q, k, v, the rank-r terms added in place per block.
+            let w = try Tensor.concat([q.weight, k.weight, v.weight], axis: 0)
+            let b = try Tensor.concat([bq, bk, bv], axis: 0)
+            let updates = adapters.enumerated().compactMap { i, a in (a as? LoRAAdapter)?.update(offset: i * dim) }
+            return try Tensor.linear(x, weight: w, bias: b, lowRank: updates)
+        }
         var deltas: [Tensor?] = []
         for a in adapters {
             guard let a = a else { deltas.append(nil); continue }

@@ -132,7 +132,7 @@ extension Tensor {
                         let vs = vp + bi * lay.vB + hi * lay.vH
                         let os = o + bi * lay.oB + hi * lay.oH
                         let ps = pp + s * tq * tk
-                        sgemm(false, true, tq, tk, dh, scale, qs, lay.ldq, ks, lay.ldk, 0, ps, tk)
+                        sgemm1(false, true, tq, tk, dh, scale, qs, lay.ldq, ks, lay.ldk, 0, ps, tk)
                         for i in 0..<tq {
                             let row = ps + i * tk
                             if let mp = mp {
@@ -155,7 +155,7 @@ extension Tensor {
                             }
                             softmaxRow(row, row, tk)
                         }
-                        sgemm(false, false, tq, dv, tk, 1, ps, tk, vs, lay.ldv, 0, os, lay.ldo)
+                        sgemm1(false, false, tq, dv, tk, 1, ps, tk, vs, lay.ldv, 0, os, lay.ldo)
                     }
                 }
             } }
@@ -192,11 +192,11 @@ extension Tensor {
                             let ps = pp + s * tq * tk
                             // dV = P^T dO
                             if wantV, let gv = gv {
-                                sgemm(true, false, tk, dv, tq, 1, ps, tk, dos, lay.ldo, 0, gv + bi * lay.vB + hi * lay.vH, lay.ldv)
+                                sgemm1(true, false, tk, dv, tq, 1, ps, tk, dos, lay.ldo, 0, gv + bi * lay.vB + hi * lay.vH, lay.ldv)
                             }
                             guard wantQ || wantK else { continue }
                             // dP = dO V^T; dS = P * (dP - rowsum(dP * P)) * scale
-                            sgemm(false, true, tq, tk, dv, 1, dos, lay.ldo, vs, lay.ldv, 0, dps, tk)
+                            sgemm1(false, true, tq, tk, dv, 1, dos, lay.ldo, vs, lay.ldv, 0, dps, tk)
                             for i in 0..<tq {
                                 let pr = ps + i * tk, dr = dps + i * tk
                                 let acc = vdot(pr, dr, tk)
@@ -204,10 +204,10 @@ extension Tensor {
                             }
                             // dQ = dS K; dK = dS^T Q
                             if wantQ, let gq = gq {
-                                sgemm(false, false, tq, dh, tk, 1, dps, tk, ks, lay.ldk, 0, gq + bi * lay.qB + hi * lay.qH, lay.ldq)
+                                sgemm1(false, false, tq, dh, tk, 1, dps, tk, ks, lay.ldk, 0, gq + bi * lay.qB + hi * lay.qH, lay.ldq)
                             }
                             if wantK, let gk = gk {
-                                sgemm(true, false, tk, dh, tq, 1, dps, tk, qs, lay.ldq, 0, gk + bi * lay.kB + hi * lay.kH, lay.ldk)
+                                sgemm1(true, false, tk, dh, tq, 1, dps, tk, qs, lay.ldq, 0, gk + bi * lay.kB + hi * lay.kH, lay.ldk)
                             }
                         }
                     }

@@ -5,22 +5,37 @@ import Foundation
 
 /// Global engine settings.
 public enum Engine {
-    private static var _threads: Int = {
-        let n = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        lora_blas_set_threads(Int32(n))
-        return n
-    }()
+    private static var _threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Number of threads for BLAS and for the engine's parallel loops (default:
-    /// the number of cores). Parallel loops call BLAS single-threaded, so the two
-    /// never oversubscribe the cores.
+    /// Number of threads for the engine's parallel loops and large matrix
+    /// products (default: the number of cores). There is ONE pool of threads:
+    /// OpenBLAS always runs single-threaded (its own workers spin-wait after
+    /// every call and would fight these loops for the cores), and a large gemm
+    /// is split into blocks over these threads instead (see `sgemm`).
     public static var threads: Int {
         get { _threads }
-        set {
-            let n = max(1, newValue)
-            _threads = n
-            lora_blas_set_threads(Int32(n))
-        }
+        set { _threads = max(1, newValue) }
+    }
+
+    /// The pool behind every parallel loop, rebuilt when `threads` changes
+    /// (idle workers of an old pool stay parked).
+    private static var _pool: WorkerPool?
+    private static let poolLock = NSLock()
+    static var pool: WorkerPool {
+        if let p = _pool, p.width == _threads { return p }
+        poolLock.lock(); defer { poolLock.unlock() }
+        if let p = _pool, p.width == _threads { return p }
+        let p = WorkerPool(width: _threads)
+        _pool = p
+        return p
+    }
+
+    /// Runs `body(i)` for i in 0..<n, on the engine's threads when n > 1
+    /// (the calling thread takes part).
+    @inline(__always)
+    static func run(_ n: Int, _ body: (Int) -> Void) {
+        if n <= 1 { if n == 1 { body(0) }; return }
+        pool.run(n, body)
     }
 
     /// What OpenBLAS reports as its kernel core ("SkylakeX", "Haswell", ...; "fallback" if not loaded).
@@ -34,7 +49,8 @@ public enum Engine {
 
     /// Runs `body(chunk)` for chunk in 0..<chunks, in parallel over `threads`
     /// when `work` (roughly: elementary operations) is large enough to pay for it.
-    /// When the body calls BLAS (`usesBLAS`), BLAS is switched to one thread for the loop.
+    /// `usesBLAS` is kept for call sites' documentation: BLAS is single-threaded anyway,
+    /// and bodies call `sgemm1`, never the splitting `sgemm`.
     @inline(__always)
     static func parallelFor(_ n: Int, work: Int, minWork: Int = 1 << 16, usesBLAS: Bool = false,
                             _ body: (Range<Int>) -> Void) {
@@ -43,13 +59,11 @@ public enum Engine {
             body(0..<n)
             return
         }
-        let chunks = min(n, t)
-        if usesBLAS { lora_blas_set_threads(1) }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let chunks = balancedChunks(n, work: work, minWork: minWork)
+        pool.run(chunks) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(lo..<hi) }
         }
-        if usesBLAS { lora_blas_set_threads(Int32(t)) }
     }
 
     /// How many chunks a loop of `n` items with `work` elementary operations should use.
@@ -57,18 +71,25 @@ public enum Engine {
     static func chunkCount(_ n: Int, work: Int, minWork: Int = 1 << 16) -> Int {
         let t = threads
         if t <= 1 || n <= 1 || work < minWork { return 1 }
-        return min(n, t)
+        return balancedChunks(n, work: work, minWork: minWork)
+    }
+
+    /// The cores are shared (other processes, the hypervisor), so a thread
+    /// often runs slower than its twin: with enough work, cut 4 chunks per
+    /// thread, which threads take as they finish, instead of one each.
+    @inline(__always)
+    static func balancedChunks(_ n: Int, work: Int, minWork: Int) -> Int {
+        let t = threads
+        return min(n, work >= 4 * minWork ? 4 * t : t)
     }
 
     /// Runs `body(chunk, range)` for `chunks` contiguous chunks of 0..<n (in parallel when chunks > 1).
     @inline(__always)
     static func parallelChunks(_ n: Int, chunks: Int, usesBLAS: Bool = false, _ body: (Int, Range<Int>) -> Void) {
         if chunks <= 1 { body(0, 0..<n); return }
-        if usesBLAS { lora_blas_set_threads(1) }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        pool.run(chunks) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(c, lo..<hi) }
         }
-        if usesBLAS { lora_blas_set_threads(Int32(threads)) }
     }
 }

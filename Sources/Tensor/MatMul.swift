@@ -3,14 +3,95 @@
 // all leading rows: the workhorse of every model.
 import CBLAS
 
+/// Below this many multiply-adds (m * n * k) a gemm runs on the calling thread
+/// alone: handing half of it to another core costs a wake-up (tens of
+/// microseconds on a busy machine), more than the half saves. Measured on the
+/// bench machine (scripts/bench, lora-bench gemmsplit): splitting pays from
+/// about 2^20 multiply-adds with the spinning worker pool (2^22 with GCD).
+public var gemmParallelMin = 1 << 20
+
+/// C (M x N, leading dim ldc) = alpha * op(A) * op(B) + beta * C, row-major,
+/// on one thread (for use inside the engine's parallel loops).
+@inline(__always)
+func sgemm1(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+            _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    lora_sgemm(ta ? 1 : 0, tb ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+               beta, c, Int32(ldc))
+}
+
 /// C (M x N, leading dim ldc) = alpha * op(A) * op(B) + beta * C, row-major.
+/// OpenBLAS itself always runs single-threaded (its own thread pool would spin
+/// against the engine's parallel loops on the same cores); a large product is
+/// instead cut into `Engine.threads` blocks of rows (or columns, whichever
+/// dimension is larger) that run on the engine's threads. Every element of C is
+/// computed by the same kernel over the same k order either way.
 @inline(__always)
 func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
            _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    lora_sgemm(ta ? 1 : 0, tb ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-               beta, c, Int32(ldc))
+    let t = Engine.threads
+    if t <= 1 || m * n * k < gemmParallelMin || Swift.max(m, n) < 64 {
+        sgemm1(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    sgemmSplit(t, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+/// The parallel half of `sgemm`: blocks of 16 rows/columns (the kernels' tile) per thread.
+func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    let byRows = m >= n
+    let extent = byRows ? m : n
+    let tiles = (extent + 15) / 16
+    let chunks = Swift.min(m * n * k >= 64 * gemmParallelMin ? 4 * t : t, tiles)   // see Engine.balancedChunks
+    Engine.run(chunks) { ci in
+        let lo = Swift.min(extent, tiles * ci / chunks * 16), hi = Swift.min(extent, tiles * (ci + 1) / chunks * 16)
+        guard lo < hi else { return }
+        if byRows {
+            // Rows lo..<hi of op(A) and C.
+            let ap = ta ? a + lo : a + lo * lda
+            sgemm1(ta, tb, hi - lo, n, k, alpha, ap, lda, b, ldb, beta, c + lo * ldc, ldc)
+        } else {
+            // Columns lo..<hi of op(B) and C.
+            let bp = tb ? b + lo * ldb : b + lo
+            sgemm1(ta, tb, m, hi - lo, k, alpha, a, lda, bp, ldb, beta, c + lo, ldc)
+        }
+    }
+}
+
+/// C [rows, outF] (leading dim ldc) = x [rows, inF] W^T + bias, W [outF, inF],
+/// in blocks of rows: each block's bias rows are written just before its gemm
+/// adds onto them (beta 1), so the bias pass stays in cache; blocks run in
+/// parallel (4 per thread, at least 256 rows) when the product is large, and
+/// as one block on one thread (smaller gemms cost more: measured with
+/// `lora-bench linearblock`, 32-row blocks +60%, 256-row +5% on one thread).
+/// `linearBlockRows` > 0 forces a block size (for that benchmark).
+public var linearBlockRows = 0
+
+func linearRows(_ rows: Int, _ outF: Int, _ inF: Int, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                _ bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    let t = Engine.threads
+    let parallel = t > 1 && rows * outF * inF >= gemmParallelMin
+    let block = linearBlockRows > 0 ? linearBlockRows
+        : (parallel ? Swift.max(256, (rows + 4 * t - 1) / (4 * t)) : Swift.max(rows, 1))
+    let blocks = (rows + block - 1) / block
+    Engine.parallelFor(blocks, work: rows * outF * inF, minWork: gemmParallelMin, usesBLAS: true) { r in
+        for bi in r {
+            let lo = bi * block, hi = Swift.min(rows, lo + block)
+            if let b = bias { for i in lo..<hi { (c + i * ldc).update(from: b, count: outF) } }
+            sgemm1(false, true, hi - lo, outF, inF, 1, x + lo * inF, inF, w, inF, bias == nil ? 0 : 1, c + lo * ldc, ldc)
+        }
+    }
+}
+
+/// The gemm for slice bodies of a batched product: a single product may split
+/// over the threads itself; slices of a batch run on one thread each.
+typealias Gemm = (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int,
+                  Float, UnsafeMutablePointer<Float>, Int) -> Void
+@inline(__always)
+func sliceGemm(batch: Int) -> Gemm { batch == 1 ? sgemm : sgemm1 }
 
 extension Tensor {
     /// op(a) @ op(b) where op transposes the last two axes when asked.
@@ -50,8 +131,9 @@ extension Tensor {
                 if fold {
                     sgemm(false, tb, batch * m, n, k, 1, ap, lda, bp, ldb, 0, c, n)
                 } else {
+                    let gemm = sliceGemm(batch: batch)
                     Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20, usesBLAS: true) { r in
-                        for i in r { sgemm(ta, tb, m, n, k, 1, ap + i * sA, lda, bp + i * sB, ldb, 0, c + i * sC, n) }
+                        for i in r { gemm(ta, tb, m, n, k, 1, ap + i * sA, lda, bp + i * sB, ldb, 0, c + i * sC, n) }
                     }
                 }
             } }
@@ -67,10 +149,11 @@ extension Tensor {
                     if fold {
                         sgemm(false, !tb, batch * m, k, n, 1, d, n, bp, ldb, beta, g, k)
                     } else {
+                        let gemm = sliceGemm(batch: batch)
                         Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20, usesBLAS: true) { r in
                             for i in r {
-                                if !ta { sgemm(false, !tb, m, k, n, 1, d + i * sC, n, bp + i * sB, ldb, beta, g + i * sA, k) }
-                                else { sgemm(tb, true, k, m, n, 1, bp + i * sB, ldb, d + i * sC, n, beta, g + i * sA, m) }
+                                if !ta { gemm(false, !tb, m, k, n, 1, d + i * sC, n, bp + i * sB, ldb, beta, g + i * sA, k) }
+                                else { gemm(tb, true, k, m, n, 1, bp + i * sB, ldb, d + i * sC, n, beta, g + i * sA, m) }
                             }
                         }
                     }
@@ -90,10 +173,11 @@ extension Tensor {
                             else { sgemm(true, ta, n, k, m, 1, d + i * sC, n, ap + i * sA, lda, bt, g, k) }
                         }
                     } else {
+                        let gemm = sliceGemm(batch: batch)
                         Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20, usesBLAS: true) { r in
                             for i in r {
-                                if !tb { sgemm(!ta, false, k, n, m, 1, ap + i * sA, lda, d + i * sC, n, beta, g + i * sB, n) }
-                                else { sgemm(true, ta, n, k, m, 1, d + i * sC, n, ap + i * sA, lda, beta, g + i * sB, k) }
+                                if !tb { gemm(!ta, false, k, n, m, 1, ap + i * sA, lda, d + i * sC, n, beta, g + i * sB, n) }
+                                else { gemm(true, ta, n, k, m, 1, d + i * sC, n, ap + i * sA, lda, beta, g + i * sB, k) }
                             }
                         }
                     }
@@ -119,19 +203,17 @@ extension Tensor {
         try checkedCount(outShape, op: op)
         let out = uninitializedFloats(rows * outF) { c in
             x.data.withUnsafeBufferPointer { xb in weight.data.withUnsafeBufferPointer { wb in
-                var beta: Float = 0
-                if let b = bias {
-                    b.data.withUnsafeBufferPointer { bb in
-                        let bp = bb.baseAddress!
-                        for r in 0..<rows { (c + r * outF).update(from: bp, count: outF) }
-                    }
-                    beta = 1
-                }
                 if inF == 0 {
-                    if bias == nil { c.update(repeating: 0, count: rows * outF) }
+                    if let b = bias {
+                        b.data.withUnsafeBufferPointer { bb in for r in 0..<rows { (c + r * outF).update(from: bb.baseAddress!, count: outF) } }
+                    } else { c.update(repeating: 0, count: rows * outF) }
                     return
                 }
-                sgemm(false, true, rows, outF, inF, 1, xb.baseAddress!, inF, wb.baseAddress!, inF, beta, c, outF)
+                if let b = bias {
+                    b.data.withUnsafeBufferPointer { bb in linearRows(rows, outF, inF, xb.baseAddress!, wb.baseAddress!, bb.baseAddress!, c, outF) }
+                } else {
+                    linearRows(rows, outF, inF, xb.baseAddress!, wb.baseAddress!, nil, c, outF)
+                }
             } }
         }
         var parents = [x, weight]

@@ -26,7 +26,8 @@ const char *lora_blas_corename(void);
 /// The OPENBLAS_CORETYPE in force when the library loaded ("" if none).
 const char *lora_blas_coretype(void);
 
-/// Number of BLAS threads.
+/// Number of OpenBLAS's own threads. The engine keeps it at 1 and splits large
+/// products over its own threads (see Sources/Tensor/MatMul.swift).
 void lora_blas_set_threads(int n);
 int lora_blas_get_threads(void);
 
