@@ -71,5 +71,5 @@ public final class BuiltinTable {
 
     /// Functions that add domain builtins (data sets, models, ensembles,
     /// metrics, figures) to the standard table; phase 2 appends to this list.
-    public static var domainInstallers: [(BuiltinTable) -> Void] = []
+    public static var domainInstallers: [(BuiltinTable) -> Void] = [DomainBuiltins.install]
 }

@@ -1,0 +1,180 @@
+import Data
+import NN
+import Render
+import Uncertainty
+
+/// `reliability`, `ood`, `compare`, `curves`.
+enum InspectionBuiltins {
+    static func install(_ t: BuiltinTable) {
+        t.register(Help("reliability", [.positional("model", "a Model or Ensemble"),
+                                        .positional("data", "a labelled Dataset"),
+                                        .named("bins", default: .int(15), "equal-width confidence bins")],
+                        summary: "The reliability diagram: accuracy against confidence per bin, with the ECE.",
+                        example: "reliability(ens, test).save(\"reliability.svg\")", returns: "a Figure")) { args, _ in
+            let m = try model(args, "model")
+            let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
+            let bins = try Domain.positive(args, "bins", max: 1000)
+            let r = try m.evaluate(data, bins: bins)
+            return .object(FigureValue.reliability(r.calibration, title: "Reliability: \(m.label) on \(data.name)"))
+        }
+        t.register(Help("ood", [.positional("model", "a Model or Ensemble"),
+                                .named("in", "in-distribution data (like the training data)", .required),
+                                .named("out", "out-of-distribution data", .required),
+                                .named("score", default: .string("entropy"), "entropy (total), mutual_info (epistemic) or max_prob"),
+                                .named("bins", default: .int(30), "histogram bins")],
+                        summary: "Histograms of an uncertainty score on in- and out-of-distribution data, with AUROC and AUPR (OOD = positive).",
+                        example: "ood(ens, in: test, out: dataset(\"fashion-mnist-test\").resize(to: 8)[0..<500])",
+                        returns: "a Figure (fields auroc, aupr)")) { args, _ in
+            let m = try model(args, "model")
+            let a = try args.object("in", as: DatasetValue.self, typeName: "Dataset").dataset
+            let b = try args.object("out", as: DatasetValue.self, typeName: "Dataset").dataset
+            let name = try args.string("score")
+            let scores: [String: UncertaintyScore] = ["entropy": .entropy, "total": .entropy, "mutual_info": .mutualInformation,
+                                                      "epistemic": .mutualInformation, "max_prob": .maxProbability, "confidence": .maxProbability]
+            guard let score = scores[name] else {
+                throw args.error("score", "unknown score \(Value.quote(name))",
+                                 remedy: Suggest.didYouMean(name, in: Array(scores.keys)) ?? "use entropy, mutual_info or max_prob")
+            }
+            let bins = try Domain.positive(args, "bins", max: 1000)
+            guard b.channels == a.channels, b.height == a.height, b.width == a.width else {
+                throw args.error("out", "out-of-distribution images are \(b.channels)x\(b.height)x\(b.width) but in-distribution ones are \(a.channels)x\(a.height)x\(a.width)",
+                                 remedy: "resize them first, e.g. other.resize(to: \(a.height))")
+            }
+            let d = try OODDetection(inDistribution: m.probabilities(a), outOfDistribution: m.probabilities(b), score: score)
+            let label = ["entropy": "predictive entropy H[p̄] (nats)", "mutual_info": "mutual information (nats)", "max_prob": "max probability"]
+            let key = score == .entropy ? "entropy" : score == .mutualInformation ? "mutual_info" : "max_prob"
+            let h = try ScoreHistogram(inDistribution: d.inScores, outOfDistribution: d.outScores, scoreName: label[key]!,
+                                       auroc: d.auroc, binCount: bins, title: "\(m.label): \(a.name) vs \(b.name)")
+            return .object(FigureValue(.ood(h, aupr: d.aupr), numbers: [("auroc", .double(d.auroc)), ("aupr", .double(d.aupr))]))
+        }
+        t.register(Help("compare", [.positional("models", "a list of Models and Ensembles"),
+                                    .named("on", "a labelled Dataset", .required),
+                                    .named("bins", default: .int(15), "equal-width ECE bins")],
+                        summary: "Methods side by side: accuracy, NLL, ECE, Brier, parameters total and trainable, train time; echo adds a chart.",
+                        example: "compare([base, ens], on: test)", returns: "a Comparison")) { args, _ in
+            let items = try args.list("models")
+            guard !items.isEmpty else { throw args.error("models", "compare needs at least one model", remedy: "compare([base, ens], on: test)") }
+            let models = try items.map { v -> ModelValue in
+                guard case .object(let o) = v, let m = o as? ModelValue else {
+                    throw args.error("models", "compare needs Models and Ensembles, but the list holds \(v.typeWithArticle)")
+                }
+                return m
+            }
+            let data = try args.object("on", as: DatasetValue.self, typeName: "Dataset").dataset
+            let bins = try Domain.positive(args, "bins", max: 1000)
+            return .object(ComparisonValue(models: models, reports: try models.map { try $0.evaluate(data, bins: bins) }, data: data.name))
+        }
+        t.register(Help("curves", [.positional("model", "a trained Model or Ensemble")],
+                        summary: "Training curves (loss and accuracy per epoch) from the model's history.",
+                        example: "curves(ens).save(\"training.svg\")", returns: "a Figure")) { args, _ in
+            .object(curves(try model(args, "model")))
+        }
+    }
+
+    static func model(_ args: Arguments, _ name: String) throws -> ModelValue {
+        try args.object(name, as: ModelValue.self, typeName: "Model")
+    }
+
+    /// Loss and accuracy per epoch (one pair of series per member for explicit ensembles).
+    static func curves(_ m: ModelValue) -> FigureValue {
+        let h = m.model.history
+        var series: [LineSeries] = []
+        let members = Array(Set(h.map { $0.member })).sorted()
+        for mem in members {
+            let rows = h.filter { $0.member == mem }
+            let suffix = members.count > 1 ? " (member \(mem))" : ""
+            series.append(LineSeries(name: "loss" + suffix, y: rows.map { Double($0.loss) }))
+            series.append(LineSeries(name: "accuracy" + suffix, y: rows.map { Double($0.accuracy) }))
+        }
+        if series.isEmpty { series = [LineSeries(name: "loss", y: []), LineSeries(name: "accuracy", y: [])] }
+        let chart = try! LineChart(series: series, xLabel: "epoch", yLabel: "training loss / accuracy",
+                                   title: "Training of \(m.label)" + (h.isEmpty ? " (not trained yet)" : ""))
+        return FigureValue(.curves(chart), numbers: [("loss", .list(h.map { .double(Double($0.loss)) })),
+                                                     ("accuracy", .list(h.map { .double(Double($0.accuracy)) })),
+                                                     ("epochs", .int(h.count))])
+    }
+}
+
+/// `compare([models], on: data)`: a table of metrics and sizes, and a chart.
+public final class ComparisonValue: DomainObject {
+    public let models: [ModelValue]
+    public let reports: [ReportValue]
+    public let data: String
+
+    init(models: [ModelValue], reports: [ReportValue], data: String) {
+        self.models = models
+        self.reports = reports
+        self.data = data
+    }
+
+    public var typeName: String { "Comparison" }
+    public var count: Int? { models.count }
+    public var summary: String { "\(models.count) models on \(data)" }
+
+    public func table() -> String {
+        let bins = reports.first?.metrics.binCount ?? 15
+        var t = TextTable(title: "Comparison on \(data) (\(reports.first?.metrics.samples ?? 0) samples; ECE with \(bins) bins; metrics of the members' mean probabilities)",
+                          columns: [TableColumn("model"), TableColumn("members"), TableColumn("accuracy", decimals: 4), TableColumn("NLL", decimals: 4),
+                                    TableColumn("ECE", decimals: 4), TableColumn("Brier", decimals: 4), TableColumn("params"),
+                                    TableColumn("trainable"), TableColumn("train time", alignment: .right)])
+        for (m, r) in zip(models, reports) {
+            let s = m.model.summary()
+            t.append([.text(m.label), .integer(m.model.memberCount), .number(r.metrics.accuracy), .number(r.metrics.negativeLogLikelihood),
+                      .number(r.metrics.expectedCalibrationError), .number(r.metrics.brierScore), .integer(s.total), .integer(s.trainable),
+                      .text(formatDuration(m.trainSeconds))])
+        }
+        return t.render()
+    }
+
+    func chart() throws -> GroupedBarChart {
+        let series = [BarSeries(name: "accuracy", values: reports.map { $0.metrics.accuracy }),
+                      BarSeries(name: "ECE", values: reports.map { $0.metrics.expectedCalibrationError }),
+                      BarSeries(name: "NLL", values: reports.map { $0.metrics.negativeLogLikelihood }),
+                      BarSeries(name: "Brier", values: reports.map { $0.metrics.brierScore })]
+        return try GroupedBarChart(categories: models.map { $0.label }, series: series, yLabel: "value", title: "Comparison on \(data)")
+    }
+
+    public func echo(_ context: Context) -> String {
+        var out = table()
+        if let c = try? chart() { out += "\n\n" + c.terminal(mode: Domain.colorMode(context), width: max(10, min(40, context.terminalWidth - 40))).text }
+        return out
+    }
+
+    static let fieldList: [FieldHelp] = [
+        FieldHelp("count", "number of models"),
+        FieldHelp("reports", "one Report per model"),
+        FieldHelp("chart", "the grouped bar chart (a Figure)"),
+        FieldHelp("table", "the table as text"),
+    ]
+    static let methodList: [Help] = [
+        Help("save", [.positional("path", "a .svg file name")], summary: "Writes the chart as SVG.",
+             example: "compare([base, ens], on: test).save(\"compare.svg\")", returns: "the path written"),
+    ]
+    public var fields: [FieldHelp] { ComparisonValue.fieldList }
+    public var methods: [Help] { ComparisonValue.methodList }
+
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "count": return .int(reports.count)
+        case "reports": return .list(reports.map { .object($0) })
+        case "chart": return .object(FigureValue(.bars(try chart())))
+        case "table": return .string(table())
+        default: return nil
+        }
+    }
+
+    public func index(_ index: Value) throws -> Value? {
+        guard case .int(let i) = index else { return nil }
+        guard i >= 0, i < reports.count else {
+            throw LangError(.index, "index \(i) is out of range for a comparison of \(reports.count) models")
+        }
+        return .object(reports[i])
+    }
+
+    public func call(_ name: String, _ args: Arguments, _ context: Context) throws -> Value {
+        guard name == "save" else { throw LangError(.name, "Comparison has no method '\(name)'") }
+        let path = try Domain.path(args, "path")
+        try FigureValue.save(svg: try chart(), png: nil, to: path, args: args)
+        return .string(path)
+    }
+}

@@ -1,0 +1,173 @@
+import NN
+
+/// `vit`, `load_model`, and the ensembles built on a backbone.
+enum ModelBuiltins {
+    /// Largest model `vit` builds (parameters), so absurd sizes fail up front.
+    static let maxParameters = 500_000_000
+
+    static func install(_ t: BuiltinTable) {
+        t.register(Help("vit", [.named("image", default: .int(8), "image side in pixels (square images)"),
+                                .named("patch", default: .int(2), "patch side; must divide image"),
+                                .named("dim", default: .int(64), "token width"),
+                                .named("depth", default: .int(4), "encoder layers"),
+                                .named("heads", default: .int(4), "attention heads; must divide dim"),
+                                .named("mlp", "MLP hidden width (default 4 x dim)"),
+                                .named("classes", default: .int(10), "number of classes"),
+                                .named("channels", default: .int(1), "image channels"),
+                                .named("seed", "initialisation seed (default: the global seed)")],
+                        summary: "A Vision Transformer (pre-LN, class token, separate q, k, v, o projections with bias), freshly initialised; .fit trains it in place.",
+                        example: "let base = vit(image: 8, patch: 2, dim: 64, depth: 4, heads: 4, classes: 10)\nbase.fit(train, epochs: 3, lr: 1e-3)",
+                        returns: "a Model")) { args, ctx in
+            let image = try Domain.positive(args, "image", max: 4096)
+            let patch = try Domain.positive(args, "patch", max: 4096)
+            let dim = try Domain.positive(args, "dim", max: 65536)
+            let depth = try Domain.positive(args, "depth", max: 1024)
+            let heads = try Domain.positive(args, "heads", max: 1024)
+            let classes = try Domain.positive(args, "classes", max: 1_000_000)
+            let channels = try Domain.positive(args, "channels", max: 64)
+            let mlp = try Domain.optionalPositive(args, "mlp", max: 1 << 20) ?? 4 * dim
+            guard image % patch == 0 else {
+                throw args.error("patch", "patch \(patch) does not divide the image side \(image)",
+                                 remedy: "choose a patch among " + (1...image).filter { image % $0 == 0 }.map(String.init).joined(separator: ", "))
+            }
+            guard dim % heads == 0 else {
+                throw args.error("heads", "\(heads) heads do not divide dim \(dim)", remedy: "choose dim a multiple of heads, e.g. dim: \(heads * max(1, dim / heads))")
+            }
+            guard classes >= 2 else { throw args.error("classes", "a classifier needs at least 2 classes, got \(classes)") }
+            let tokens = (image / patch) * (image / patch) + 1
+            let perLayer = 4 * (dim * dim + dim) + 2 * dim * mlp + mlp + dim + 4 * dim
+            let estimate = Double(depth) * Double(perLayer) + Double(tokens * dim) + Double(channels * patch * patch * dim) + Double(dim * classes)
+            guard estimate <= Double(maxParameters) else {
+                throw LangError(.limit, "a ViT of these sizes would have about \(Int(estimate / 1e6)) million parameters, more than the \(maxParameters / 1_000_000) million lora builds",
+                                at: args.location, remedy: "use a smaller dim, depth or mlp")
+            }
+            let config = ViTConfig(image: image, channels: channels, patch: patch, dim: dim, depth: depth, heads: heads, mlp: mlp, classes: classes)
+            return .object(ModelValue(backbone: try ViT(config, seed: try Domain.seed(args, ctx))))
+        }
+        t.register(Help("load_model", [.positional("path", "a .safetensors file written by model.save")],
+                        summary: "Loads a model or ensemble saved with .save (its kind, sizes and parameters).",
+                        example: "let ens = load_model(\"ens.safetensors\")", returns: "a Model or an Ensemble")) { args, _ in
+            .object(try Checkpoint.load(Domain.path(args, "path")))
+        }
+        t.register(Help("lora_ensemble", [.positional("base", "a trained backbone (a Model from vit or load_model)"),
+                                          .named("members", default: .int(16), "ensemble members M (the paper: 16)"),
+                                          .named("rank", default: .int(4), "rank r of every adapter (the paper: 4 to 16)"),
+                                          .named("targets", default: .list(["q", "k", "v", "o"].map { .string($0) }), "attention projections that get adapters"),
+                                          .named("init", default: .string("xavier"), "init of A: xavier (uniform, with gain), gaussian (std 0.02) or kaiming"),
+                                          .named("gain", default: .double(10), "Xavier gain (the paper's ViT configs: 10)"),
+                                          .named("alpha", "PEFT-style alpha: scales B A by alpha / rank (default: scale 1, as the paper)"),
+                                          .named("copy_head", default: .bool(false), "start every member's head as a copy of the backbone's (default: fresh heads, as the paper)"),
+                                          .named("seed", "seed of A and the heads (default: the global seed)")],
+                        summary: "M members sharing one frozen copy of the backbone, each with its own low-rank update W0 + B_i A_i of the attention projections (B = 0 at first) and its own head.",
+                        example: "let ens = lora_ensemble(base, members: 8, rank: 4)\nens.fit(train, epochs: 5, lr: 1e-3)",
+                        returns: "an Ensemble")) { args, ctx in
+            let base = try backbone(args)
+            let members = try Domain.positive(args, "members", max: 4096)
+            let rank = try Domain.positive(args, "rank", max: 65536)
+            guard rank <= base.config.dim else {
+                throw args.error("rank", "rank \(rank) exceeds the model width \(base.config.dim)", remedy: "choose a rank between 1 and \(base.config.dim) (the paper uses 4 to 16)")
+            }
+            let targets = try projections(args)
+            let initName = try args.string("init")
+            let initA: LoRAInit
+            switch initName {
+            case "xavier", "xavier_uniform":
+                let gain = try args.double("gain")
+                guard gain > 0, gain.isFinite else { throw args.error("gain", "gain must be positive, got \(Value.format(gain))") }
+                initA = .xavierUniform(gain: Float(gain))
+            case "gaussian", "normal": initA = .gaussian(std: 0.02)
+            case "kaiming", "kaiming_uniform": initA = .kaimingUniform
+            default:
+                throw args.error("init", "unknown init \(Value.quote(initName))",
+                                 remedy: Suggest.didYouMean(initName, in: ["xavier", "gaussian", "kaiming"]) ?? "use xavier, gaussian or kaiming")
+            }
+            var alpha: Float? = nil
+            if let a = try args.optionalDouble("alpha") {
+                guard a > 0, a.isFinite else { throw args.error("alpha", "alpha must be positive, got \(Value.format(a))") }
+                alpha = Float(a)
+            }
+            let options = LoRAOptions(members: members, rank: rank, targets: targets, initA: initA, alpha: alpha,
+                                      copyHead: try args.bool("copy_head"), seed: try Domain.seed(args, ctx))
+            return .object(ModelValue(try LoRAEnsemble(backbone: base, options: options)))
+        }
+        t.register(Help("explicit_ensemble", [.positional("base", "a trained backbone"),
+                                              .named("members", default: .int(4), "full copies, each fully fine-tuned"),
+                                              .named("seed", "seed of the heads (default: the global seed)")],
+                        summary: "A deep ensemble: M full copies of the backbone, each with a fresh head, trained one after another.",
+                        example: "let deep = explicit_ensemble(base, members: 4)", returns: "an Ensemble")) { args, ctx in
+            let base = try backbone(args)
+            return .object(ModelValue(try ExplicitEnsemble(backbone: base, members: try Domain.positive(args, "members", max: 1024),
+                                                           seed: try Domain.seed(args, ctx))))
+        }
+        t.register(Help("mc_dropout", [.positional("base", "a trained backbone"),
+                                       .named("samples", default: .int(16), "stochastic passes at test time"),
+                                       .named("p", default: .double(0.2), "DropKey probability on the attention logits (the reference: 0.2)"),
+                                       .named("seed", "seed of the dropout masks and the head (default: the global seed)")],
+                        summary: "MC dropout: one fine-tuned copy with DropKey kept on at test time; the passes are the members.",
+                        example: "let mc = mc_dropout(base, samples: 16, p: 0.2)", returns: "an Ensemble")) { args, ctx in
+            let base = try backbone(args)
+            let p = try args.double("p")
+            guard p >= 0, p < 1 else { throw args.error("p", "p must be in [0, 1), got \(Value.format(p))") }
+            return .object(ModelValue(try MCDropout(backbone: base, p: Float(p), samples: try Domain.positive(args, "samples", max: 4096),
+                                                    seed: try Domain.seed(args, ctx))))
+        }
+        t.register(Help("batch_ensemble", [.positional("base", "a trained backbone"),
+                                           .named("members", default: .int(4), "members"),
+                                           .named("targets", default: .list(["q", "k", "v", "o"].map { .string($0) }), "attention projections with rank-1 factors"),
+                                           .named("seed", "seed of the factors and heads (default: the global seed)")],
+                        summary: "BatchEnsemble (Wen et al. 2020): W_i = W o (r_i s_i^T), rank-1 multiplicative factors per member, per-member heads.",
+                        example: "let be = batch_ensemble(base, members: 4)", returns: "an Ensemble")) { args, ctx in
+            let base = try backbone(args)
+            let o = BatchEnsembleOptions(members: try Domain.positive(args, "members", max: 4096), targets: try projections(args),
+                                         seed: try Domain.seed(args, ctx))
+            return .object(ModelValue(try BatchEnsemble(backbone: base, options: o)))
+        }
+        t.register(Help("snapshot_ensemble", [.positional("base", "a trained backbone"),
+                                              .named("cycles", default: .int(4), "cosine cycles; one snapshot (member) per cycle"),
+                                              .named("seed", "seed of the head (default: the global seed)")],
+                        summary: "Snapshot ensemble: one copy fine-tuned with a cyclic cosine learning rate; the end of each cycle is a member.",
+                        example: "let snap = snapshot_ensemble(base, cycles: 4)", returns: "an Ensemble")) { args, ctx in
+            let base = try backbone(args)
+            return .object(ModelValue(try SnapshotEnsemble(backbone: base, cycles: try Domain.positive(args, "cycles", max: 1024),
+                                                           seed: try Domain.seed(args, ctx))))
+        }
+        t.register(Help("single", [.positional("base", "a trained backbone"),
+                                   .named("fresh_head", default: .bool(true), "start from a fresh head (the paper's single-network baseline)"),
+                                   .named("seed", "seed of the fresh head (default: the global seed)")],
+                        summary: "The single-network baseline: a copy of the backbone, every parameter fine-tuned.",
+                        example: "let one = single(base)\none.fit(train, epochs: 3)", returns: "a Model")) { args, ctx in
+            let base = try backbone(args)
+            return .object(ModelValue(try SingleNetwork(backbone: base, freshHead: try args.bool("fresh_head"), seed: try Domain.seed(args, ctx)),
+                                      label: "single network"))
+        }
+    }
+
+    /// The ViT inside argument `base` (a backbone or a single network).
+    static func backbone(_ args: Arguments) throws -> ViT {
+        let v = try args.value("base")
+        guard case .object(let o) = v, let m = o as? ModelValue else {
+            throw args.error("base", "\(args.callee) needs a backbone Model (from vit(...) or load_model), but got \(v.typeWithArticle)")
+        }
+        if let b = m.backbone { return b }
+        if let s = m.model as? SingleNetwork { return s.network }
+        throw args.error("base", "\(args.callee) needs a backbone, but got \(m.typeWithArticleName)",
+                         remedy: "build ensembles on the trained ViT itself, e.g. lora_ensemble(base), not on another ensemble")
+    }
+
+    /// The `targets:` argument as projections.
+    static func projections(_ args: Arguments) throws -> Set<Projection> {
+        var out = Set<Projection>()
+        for v in try args.list("targets") {
+            guard case .string(let s) = v, let p = Projection(rawValue: s.lowercased()) else {
+                throw args.error("targets", "targets must name attention projections \"q\", \"k\", \"v\", \"o\", but got \(v.repr(limit: 4))")
+            }
+            out.insert(p)
+        }
+        guard !out.isEmpty else { throw args.error("targets", "targets is empty", remedy: "name at least one of \"q\", \"k\", \"v\", \"o\"") }
+        return out
+    }
+}
+
+extension ModelValue {
+    var typeWithArticleName: String { (typeName == "Ensemble" ? "an " : "a ") + "\(typeName) (\(label))" }
+}

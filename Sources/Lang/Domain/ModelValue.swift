@@ -1,0 +1,261 @@
+import Data
+import NN
+import Render
+import Uncertainty
+
+/// A model or ensemble as the language sees it. A bare backbone from
+/// `vit(...)` is trained in place by `.fit`; ensembles (`lora_ensemble(base)`,
+/// ...) hold their own copies of the backbone.
+public final class ModelValue: DomainObject {
+    public let model: EnsembleModel
+    /// The ViT a backbone model trains in place (nil for ensembles).
+    public let backbone: ViT?
+    /// Seconds spent in `.fit` so far (for `compare`).
+    public internal(set) var trainSeconds: Double = 0
+    /// The name `compare` and reports show.
+    public var label: String
+
+    public init(_ model: EnsembleModel, backbone: ViT? = nil, label: String? = nil) {
+        self.model = model
+        self.backbone = backbone
+        self.label = label ?? (backbone != nil ? "ViT" : model.kind.rawValue)
+    }
+
+    /// A ViT trained in place.
+    public convenience init(backbone vit: ViT) {
+        self.init(SingleNetwork(training: vit), backbone: vit, label: "ViT")
+    }
+
+    public var isEnsemble: Bool { backbone == nil && model.kind != .single }
+    public var typeName: String { isEnsemble ? "Ensemble" : "Model" }
+
+    public var summary: String {
+        let s = model.summary()
+        let members = model.memberCount > 1 || isEnsemble ? ", \(model.memberCount) members" : ""
+        return "\(label)\(members): \(NumberFormatting.grouped(s.total)) parameters (\(NumberFormatting.grouped(s.trainable)) trainable, \(NumberFormatting.grouped(s.frozen)) frozen)"
+    }
+
+    /// Summary: kind, sizes, parameters total / trainable / frozen per part, memory.
+    public func echo(_ context: Context) -> String {
+        let s = model.summary()
+        let kind = label == s.kind ? "" : "\(s.kind), "
+        var t = TextTable(title: "\(label) (\(kind)\(s.members) member\(s.members == 1 ? "" : "s")) on \(s.config)",
+                          columns: [TableColumn("part"), TableColumn("total"), TableColumn("trainable"), TableColumn("frozen")])
+        for p in s.parts { t.append([.text(p.name), .integer(p.total), .integer(p.trainable), .integer(p.frozen)]) }
+        if s.parts.count > 1 { t.append(["all", .integer(s.total), .integer(s.trainable), .integer(s.frozen)]) }
+        var out = t.render()
+        for d in s.details { out += "\n" + d }
+        out += "\nmemory: parameters \(formatBytes(s.parameterBytes)) + optimizer state \(formatBytes(s.optimizerStateBytes)) = \(formatBytes(s.trainingBytes))"
+        if !model.history.isEmpty {
+            let last = model.history.last!
+            out += "\ntrained \(model.history.count) epoch\(model.history.count == 1 ? "" : "s") in \(formatDuration(trainSeconds)); last epoch loss \(Domain.fixed(Double(last.loss))) acc \(Domain.fixed(Double(last.accuracy), 3))"
+        } else {
+            out += "\nnot trained yet"
+        }
+        return out
+    }
+
+    func formatBytes(_ b: Int) -> String {
+        let d = Double(b)
+        if b >= 1 << 20 { return NumberFormatting.fixed(d / Double(1 << 20), decimals: 2) + " MiB" }
+        if b >= 1 << 10 { return NumberFormatting.fixed(d / 1024, decimals: 1) + " KiB" }
+        return "\(b) B"
+    }
+
+    // MARK: help
+
+    static let fieldList: [FieldHelp] = [
+        FieldHelp("params", "parameters in total"),
+        FieldHelp("trainable", "trainable parameters"),
+        FieldHelp("frozen", "frozen parameters"),
+        FieldHelp("bytes", "bytes of parameters plus optimizer state"),
+        FieldHelp("summary", "parameters per part (the echo), as text"),
+        FieldHelp("members", "number of members (MC samples, snapshots)"),
+        FieldHelp("kind", "single network, LoRA-Ensemble, explicit ensemble, MC dropout, snapshot ensemble, BatchEnsemble"),
+        FieldHelp("history", "training curves (a Figure; .loss and .accuracy hold the numbers)"),
+        FieldHelp("train_time", "seconds spent in fit so far"),
+        FieldHelp("config", "the ViT's sizes, as text"),
+        FieldHelp("layers", "encoder layers (depth)"),
+        FieldHelp("heads", "attention heads per layer"),
+    ]
+
+    static let methodList: [Help] = [
+        Help("fit", [.positional("data", "a Dataset to train on"),
+                     .named("epochs", default: .int(1), "passes over the data"),
+                     .named("lr", default: .double(1e-3), "peak learning rate (AdamW)"),
+                     .named("batch", default: .int(32), "mini-batch size"),
+                     .named("seed", "shuffling seed (default: the global seed)"),
+                     .named("warmup", "linear warm-up steps (default: min(500, a tenth of the steps))"),
+                     .named("weight_decay", default: .double(0), "AdamW weight decay"),
+                     .named("clip", default: .double(1.0), "global gradient-norm clip (0 = off)"),
+                     .named("augment", default: .bool(false), "random shifts and small rotations of the images")],
+             summary: "Trains the model: warm-up then cosine decay, members' mean cross-entropy. Ctrl-C stops after the current step and keeps the model.",
+             example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)", returns: "nil"),
+        Help("evaluate", [.positional("data", "a labelled Dataset"),
+                          .named("bins", default: .int(15), "equal-width ECE bins (the paper's code uses 10)")],
+             summary: "Accuracy, NLL, ECE, Brier, uncertainty and member diversity of the mean prediction.",
+             example: "let r = ens.evaluate(test)\nr.ece", returns: "a Report"),
+        Help("predict", [.positional("x", "a Sample (data[i]) or a Dataset")],
+             summary: "Predicted class: for a Sample a Prediction (class, confidence, votes), for a Dataset a list of classes.",
+             example: "ens.predict(test[0])", returns: "a Prediction or a list"),
+        Help("uncertainty", [.positional("data", "a Dataset or a Sample"),
+                             .named("sort", default: .string("total"), "order: total, epistemic, aleatoric, confidence or sample")],
+             summary: "Per-sample prediction, confidence, total = aleatoric + epistemic uncertainty and member votes, most uncertain first.",
+             example: "ens.uncertainty(test[0..<20])", returns: "an UncertaintyTable"),
+        Help("attention", [.positional("x", "a Sample (data[i])"),
+                           .named("member", "member index (default: all members side by side)"),
+                           .named("layer", "encoder layer, 0-based, negative from the end (default: the last)"),
+                           .named("head", "attention head (default: the mean over heads)"),
+                           .named("rollout", default: .bool(false), "attention rollout across layers (Abnar & Zuidema 2020) instead of one layer")],
+             summary: "Class-token attention over the image patches, drawn over the image; .spread shows where members disagree.",
+             example: "ens.attention(test[3], member: 2)\nens.attention(test[3]).spread", returns: "an Attention"),
+        Help("save", [.positional("path", "file name, e.g. \"ens.safetensors\"")],
+             summary: "Writes the model (kind, sizes, every parameter) as a safetensors file, atomically; load_model reads it.",
+             example: "ens.save(\"ens.safetensors\")", returns: "the path written"),
+    ]
+
+    public var fields: [FieldHelp] { ModelValue.fieldList }
+    public var methods: [Help] { ModelValue.methodList }
+
+    static func typeHelp(ensemble: Bool) -> TypeHelp {
+        ensemble
+            // The methods are listed once, under Model, so `:help fit` shows one entry.
+            ? TypeHelp(name: "Ensemble", summary: "An ensemble on a backbone: lora_ensemble, explicit_ensemble, mc_dropout, batch_ensemble, snapshot_ensemble. Echo shows parameters total / trainable / frozen. Methods as a Model (see :help Model): fit, evaluate, predict, uncertainty, attention, save.",
+                       fields: fieldList, methods: [])
+            : TypeHelp(name: "Model", summary: "A Vision Transformer (vit(...), load_model, single(base)); .fit trains it in place.",
+                       fields: fieldList, methods: methodList)
+    }
+
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "params": return .int(model.summary().total)
+        case "trainable": return .int(model.summary().trainable)
+        case "frozen": return .int(model.summary().frozen)
+        case "bytes": return .int(model.summary().trainingBytes)
+        case "summary": return .string(model.summary().description)
+        case "members": return .int(model.memberCount)
+        case "kind": return .string(backbone != nil ? "ViT" : model.kind.rawValue)
+        case "history": return .object(InspectionBuiltins.curves(self))
+        case "train_time": return .double(trainSeconds)
+        case "config": return .string(model.config.description)
+        case "layers": return .int(model.config.depth)
+        case "heads": return .int(model.config.heads)
+        default: return nil
+        }
+    }
+
+    public func call(_ name: String, _ args: Arguments, _ context: Context) throws -> Value {
+        switch name {
+        case "fit": return try Training.fit(self, args, context)
+        case "evaluate":
+            let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
+            let bins = try args.int("bins")
+            guard bins >= 1, bins <= 1000 else { throw args.error("bins", "bins must be between 1 and 1000, got \(bins)") }
+            return .object(try evaluate(data, bins: bins))
+        case "predict":
+            let x = try args.value("x")
+            if case .object(let o) = x, let s = o as? SampleValue {
+                let p = try probabilities(s.single)
+                return .object(PredictionValue(probabilities: p, classNames: s.dataset.classNames, label: s.label))
+            }
+            let data = try args.object("x", as: DatasetValue.self, typeName: "Sample or Dataset").dataset
+            let p = try probabilities(data)
+            return .list(p.ensembleMean().predictedClasses().map { .int($0) })
+        case "uncertainty":
+            let x = try args.value("data")
+            let data: Dataset
+            if case .object(let o) = x, let s = o as? SampleValue { data = s.single } else {
+                data = try args.object("data", as: DatasetValue.self, typeName: "Dataset or Sample").dataset
+            }
+            let key = try args.string("sort")
+            guard UncertaintyTableValue.sortKeys.contains(key) else {
+                throw args.error("sort", "cannot sort by \(Value.quote(key))",
+                                 remedy: Suggest.didYouMean(key, in: UncertaintyTableValue.sortKeys) ?? "sort by one of: " + UncertaintyTableValue.sortKeys.joined(separator: ", "))
+            }
+            let reports = try probabilities(data).sampleReports(labels: data.labels)
+            var ids: [Int]? = nil
+            if case .object(let o) = x, let s = o as? SampleValue { ids = [s.index] }
+            return .object(UncertaintyTableValue(rows: UncertaintyTableValue.sorted(reports, by: key), classNames: data.classNames,
+                                                 sortedBy: key == "entropy" ? "total" : key, title: "\(label) on \(data.name)", ids: ids))
+        case "attention":
+            return .object(try AttentionValue.make(self, args))
+        case "save":
+            let path = try Domain.path(args, "path")
+            try Checkpoint.save(self, to: path)
+            return .string(path)
+        default:
+            throw LangError(.name, "\(typeName) has no method '\(name)'")
+        }
+    }
+
+    /// Per-member probabilities on `data`.
+    public func probabilities(_ data: Dataset) throws -> MemberProbabilities {
+        let p = try model.predict(data, batchSize: 256)
+        return try MemberProbabilities(members: p.members, samples: p.samples, classes: p.classes, values: p.values)
+    }
+
+    public func evaluate(_ data: Dataset, bins: Int = 15) throws -> ReportValue {
+        try ReportValue(model: label, data: data.name, probabilities: probabilities(data), labels: data.labels, bins: bins)
+    }
+}
+
+/// The prediction for one sample: `model.predict(test[0])`.
+public final class PredictionValue: DomainObject {
+    public let probabilities: MemberProbabilities
+    public let classNames: [String]
+    public let label: Int?
+
+    init(probabilities: MemberProbabilities, classNames: [String], label: Int?) {
+        self.probabilities = probabilities
+        self.classNames = classNames
+        self.label = label
+    }
+
+    var mean: [Double] { (0..<probabilities.classes).map { probabilities.ensembleMean().probability(sample: 0, class: $0) } }
+    var predicted: Int { probabilities.ensembleMean().predictedClasses()[0] }
+    var votes: [Int] {
+        var v = [Int](repeating: 0, count: probabilities.classes)
+        for m in probabilities.memberVotes() { v[m[0]] += 1 }
+        return v
+    }
+    func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : String(c) }
+
+    public var typeName: String { "Prediction" }
+    public var summary: String {
+        "class \(predicted) (\(name(predicted))) with probability \(Domain.fixed(mean[predicted], 3))" + (label.map { $0 == predicted ? ", correct" : ", label \($0) (\(name($0)))" } ?? "")
+    }
+
+    public func echo(_ context: Context) -> String {
+        let p = mean
+        let order = p.indices.sorted { p[$0] > p[$1] }.prefix(5)
+        let v = votes
+        let block = TerminalChart.bars(labels: order.map { "\(name($0))" + (v[$0] > 0 && probabilities.members > 1 ? " (\(v[$0]) vote\(v[$0] == 1 ? "" : "s"))" : "") },
+                                       values: order.map { p[$0] }, width: 30, maximum: 1, mode: Domain.colorMode(context))
+        return summary + "\n" + block.text
+    }
+
+    static let fieldList: [FieldHelp] = [
+        FieldHelp("class", "the predicted class index"),
+        FieldHelp("class_name", "the predicted class name"),
+        FieldHelp("confidence", "the mean probability of the predicted class"),
+        FieldHelp("probabilities", "the members' mean probabilities, per class"),
+        FieldHelp("votes", "members voting for each class"),
+        FieldHelp("label", "the sample's label"),
+    ]
+    public var fields: [FieldHelp] { PredictionValue.fieldList }
+    static var typeHelp: TypeHelp {
+        TypeHelp(name: "Prediction", summary: "A model's prediction for one sample, from model.predict(data[i]).", fields: fieldList)
+    }
+
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "class": return .int(predicted)
+        case "class_name": return .string(self.name(predicted))
+        case "confidence": return .double(mean[predicted])
+        case "probabilities": return .list(mean.map { .double($0) })
+        case "votes": return .list(votes.map { .int($0) })
+        case "label": return label.map { .int($0) } ?? .null
+        default: return nil
+        }
+    }
+}

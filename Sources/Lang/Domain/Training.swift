@@ -1,0 +1,92 @@
+import Data
+import NN
+import Tensor
+
+/// `model.fit(...)`: argument checking, progress through the context, Ctrl-C.
+enum Training {
+    static func fit(_ value: ModelValue, _ args: Arguments, _ context: Context) throws -> Value {
+        let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
+        let epochs = try Domain.positive(args, "epochs", max: 1_000_000)
+        let batch = try Domain.positive(args, "batch", max: 1_000_000)
+        let lr = try args.double("lr")
+        guard lr.isFinite, lr > 0, lr < 10 else {
+            throw args.error("lr", "the learning rate must be a positive number below 10, got \(Value.format(lr))", remedy: "try lr: 1e-3")
+        }
+        let decay = try args.double("weight_decay")
+        guard decay >= 0, decay.isFinite else { throw args.error("weight_decay", "weight_decay must be >= 0, got \(Value.format(decay))") }
+        let clip = try args.double("clip")
+        guard clip >= 0, clip.isFinite else { throw args.error("clip", "clip must be >= 0 (0 turns clipping off), got \(Value.format(clip))") }
+        var warmup: Int? = nil
+        if args.has("warmup") {
+            let w = try args.int("warmup")
+            guard w >= 0 else { throw args.error("warmup", "warmup must be >= 0 steps, got \(w)") }
+            warmup = w
+        }
+        var config = TrainConfig(epochs: epochs, batchSize: batch, learningRate: Float(lr), warmupSteps: warmup,
+                                 weightDecay: Float(decay), seed: try Domain.seed(args, context), clipNorm: clip > 0 ? Float(clip) : nil)
+        if try args.bool("augment") { config.augment = shiftAugmentation(channels: data.channels, height: data.height, width: data.width) }
+
+        let cancel = NN.CancellationFlag()
+        context.cancellation.clear()
+        let reporter = context.quiet ? nil : context.progress
+        let label = value.label
+        let outcome: FitOutcome
+        do {
+            outcome = try value.model.fit(data, config: config, progress: { p in
+                if context.cancellation.isSet { cancel.cancel() }
+                guard let reporter else { return }
+                let perEpoch = max(1, p.totalSteps / max(1, p.epochs))
+                let inEpoch = p.step - p.epoch * perEpoch
+                let member = p.memberCount > 1 ? " member \(p.member + 1)/\(p.memberCount)" : ""
+                reporter.update(ProgressUpdate(label: label + member, epoch: p.epoch + 1, epochs: p.epochs,
+                                               step: p.endOfEpoch ? perEpoch : min(inEpoch, perEpoch), steps: perEpoch,
+                                               loss: Double(p.endOfEpoch ? p.epochLoss : p.loss),
+                                               accuracy: Double(p.endOfEpoch ? p.epochAccuracy : p.accuracy),
+                                               samplesPerSecond: p.samplesPerSecond, eta: p.eta))
+                if context.cancellation.isSet { cancel.cancel() }
+            }, cancel: cancel)
+        } catch {
+            reporter?.finish()
+            throw error
+        }
+        reporter?.finish()
+        value.trainSeconds += outcome.seconds
+        if outcome.cancelled {
+            context.cancellation.clear()
+            context.print("training stopped after step \(outcome.stepsDone) of \(outcome.totalSteps); model kept as after that step")
+        } else if !context.quiet, let last = outcome.history.last {
+            context.print("trained \(label) for \(epochs) epoch\(epochs == 1 ? "" : "s") (\(outcome.stepsDone) steps) in \(formatSeconds(outcome.seconds)): loss \(Domain.fixed(Double(last.loss))), accuracy \(Domain.fixed(Double(last.accuracy), 3))")
+        }
+        return .null
+    }
+
+    static func formatSeconds(_ s: Double) -> String {
+        s < 10 ? Domain.fixed(s, 2) + " s" : Domain.fixed(s, 1) + " s"
+    }
+
+    /// Random shifts of up to one pixel in 8-pixel images (an eighth of the side in general), zero padded.
+    static func shiftAugmentation(channels: Int, height: Int, width: Int) -> NN.Augmentation {
+        let maxShift = max(1, min(height, width) / 8)
+        return { images, count, rng in
+            let plane = height * width, per = channels * plane
+            var out = [Float](repeating: 0, count: images.count)
+            for n in 0..<count {
+                let dy = rng.int(below: 2 * maxShift + 1) - maxShift
+                let dx = rng.int(below: 2 * maxShift + 1) - maxShift
+                for c in 0..<channels {
+                    let base = n * per + c * plane
+                    for y in 0..<height {
+                        let sy = y - dy
+                        guard sy >= 0, sy < height else { continue }
+                        for x in 0..<width {
+                            let sx = x - dx
+                            guard sx >= 0, sx < width else { continue }
+                            out[base + y * width + x] = images[base + sy * width + sx]
+                        }
+                    }
+                }
+            }
+            images = out
+        }
+    }
+}

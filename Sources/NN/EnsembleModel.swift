@@ -1,0 +1,63 @@
+import Data
+import Tensor
+
+/// The kinds of model the project compares.
+public enum EnsembleKind: String, CaseIterable {
+    case single = "single network"
+    case singleLoRA = "single + LoRA"
+    case loraEnsemble = "LoRA-Ensemble"
+    case explicit = "explicit ensemble"
+    case mcDropout = "MC dropout"
+    case snapshot = "snapshot ensemble"
+    case batchEnsemble = "BatchEnsemble"
+}
+
+/// What every model kind offers the front end: training with progress and
+/// cancellation, per-member probabilities, per-member attention maps, a summary
+/// and checkpoints.
+public protocol EnsembleModel: AnyObject {
+    var kind: EnsembleKind { get }
+    /// Members in the predictions (samples for MC dropout, snapshots for snapshot ensembles).
+    var memberCount: Int { get }
+    var config: ViTConfig { get }
+    /// Per-epoch loss and accuracy of every fit so far (for curves).
+    var history: [EpochRecord] { get }
+
+    /// Trains on `data`. Progress after every step; stops cleanly between steps
+    /// when `cancel` is set (the model keeps the parameters of the last step).
+    @discardableResult
+    func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome
+
+    /// Per-member probabilities [members, samples, classes].
+    func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions
+
+    /// Attention maps of one image ([C, H, W] floats) for every member, layer and head.
+    func attention(image: [Float]) throws -> AttentionMaps
+
+    func summary() -> ModelSummary
+
+    /// Every parameter by name (what a checkpoint holds).
+    func namedParameters() -> [(name: String, tensor: Tensor)]
+}
+
+extension EnsembleModel {
+    public func predict(_ data: Dataset) throws -> MemberPredictions { try predict(data, batchSize: 256) }
+    @discardableResult
+    public func fit(_ data: Dataset, config: TrainConfig = TrainConfig()) throws -> FitOutcome {
+        try fit(data, config: config, progress: nil, cancel: nil)
+    }
+}
+
+/// Gives a ViT a fresh head drawn from `seed` (torch.nn.Linear init).
+func resetHead(_ vit: ViT, seed: UInt64) {
+    var rng = RNG(seed: seed)
+    let fresh = Linear(vit.config.dim, vit.config.classes, rng: &rng)
+    vit.head.weight.data = fresh.weight.data
+    vit.head.bias?.data = fresh.bias!.data
+}
+
+/// Groups ViT parameter names into summary parts.
+func vitPart(_ name: String) -> String {
+    if name.hasPrefix("head.") { return "head" }
+    return "backbone"
+}

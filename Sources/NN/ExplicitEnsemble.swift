@@ -1,0 +1,77 @@
+import Data
+import Tensor
+
+/// Explicit (deep) ensemble: M full copies of the backbone, each with a fresh
+/// head from its own seed, each fully fine-tuned on its own shuffling seed.
+public final class ExplicitEnsemble: EnsembleModel {
+    public let networks: [ViT]
+    public private(set) var history: [EpochRecord] = []
+    public var kind: EnsembleKind { .explicit }
+    public var memberCount: Int { networks.count }
+    public var config: ViTConfig { networks[0].config }
+
+    public init(backbone: ViT, members: Int, seed: UInt64 = 0) throws {
+        guard members >= 1 else { throw NNError.invalidConfiguration("members must be at least 1, got \(members)") }
+        var nets: [ViT] = []
+        for i in 0..<members {
+            let v = try backbone.copy()
+            v.unfreeze()
+            resetHead(v, seed: seed &+ UInt64(i) &* 7919)
+            nets.append(v)
+        }
+        networks = nets
+    }
+
+    /// Trains the members one after another; member i uses seed config.seed + i.
+    @discardableResult
+    public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
+        var steps = 0, total = 0, secs = 0.0
+        var hist: [EpochRecord] = []
+        for (i, net) in networks.enumerated() {
+            var c = config
+            c.seed = config.seed &+ UInt64(i)
+            let out = try Trainer.fit(network: net, data: data, config: c, member: i, memberCount: networks.count,
+                                      progress: progress, cancel: cancel)
+            steps += out.stepsDone; total += out.totalSteps * (i == 0 ? networks.count : 0); secs += out.seconds
+            hist += out.history
+            history += out.history
+            if out.cancelled {
+                return FitOutcome(stepsDone: steps, totalSteps: total, cancelled: true, seconds: secs, history: hist)
+            }
+        }
+        return FitOutcome(stepsDone: steps, totalSteps: total, cancelled: false, seconds: secs, history: hist)
+    }
+
+    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        var values: [Float] = []
+        var first: MemberPredictions?
+        for net in networks {
+            let p = try Evaluation.predict(net, data: data, batchSize: batchSize)
+            values += p.values
+            first = first ?? p
+        }
+        return MemberPredictions(members: networks.count, samples: first!.samples, classes: first!.classes, values: values)
+    }
+
+    public func attention(image: [Float]) throws -> AttentionMaps {
+        let maps = try networks.map { try Evaluation.attention($0, image: image) }
+        let a = maps[0]
+        return AttentionMaps(members: networks.count, layers: a.layers, heads: a.heads, tokens: a.tokens,
+                             gridHeight: a.gridHeight, gridWidth: a.gridWidth, weights: maps.map { $0.weights[0] })
+    }
+
+    public func summary() -> ModelSummary {
+        var parts: [PartSummary] = []
+        for (i, n) in networks.enumerated() {
+            for p in ModelSummary.parts(of: n, group: vitPart) {
+                parts.append(PartSummary(name: "member \(i) \(p.name)", total: p.total, trainable: p.trainable))
+            }
+        }
+        return ModelSummary(kind: kind.rawValue, members: memberCount, config: config, parts: parts,
+                            details: ["\(memberCount) full copies, each fully fine-tuned"])
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        networks.enumerated().flatMap { i, n in n.namedParameters(prefix: "members.\(i).") }
+    }
+}

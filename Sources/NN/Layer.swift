@@ -1,1 +1,0 @@
-// The NN layer. See ARCHITECTURE.md in the README for what it holds.

@@ -1,0 +1,87 @@
+import Tensor
+
+/// How the LoRA down-projection A is initialised (B always starts at 0).
+public enum LoRAInit: Equatable, Codable, CustomStringConvertible {
+    /// Xavier/Glorot uniform with a gain: U(-g*sqrt(6/(in+r)), +g*sqrt(6/(in+r))).
+    /// The paper's final ViT configs use gain 10.
+    case xavierUniform(gain: Float)
+    /// N(0, std^2) (0.02 in the paper's alternatives).
+    case gaussian(std: Float)
+    /// torch's kaiming_uniform_(a = sqrt(5)) as in PEFT: U(-1/sqrt(in), 1/sqrt(in)).
+    case kaimingUniform
+
+    /// The paper's default: Xavier-uniform with gain 10.
+    public static let paper = LoRAInit.xavierUniform(gain: 10)
+
+    public var description: String {
+        switch self {
+        case .xavierUniform(let g): return "xavier_uniform(gain: \(g))"
+        case .gaussian(let s): return "gaussian(std: \(s))"
+        case .kaimingUniform: return "kaiming_uniform"
+        }
+    }
+
+    func sample(rank r: Int, inFeatures d: Int, rng: inout RNG) -> [Float] {
+        var a = [Float](repeating: 0, count: r * d)
+        switch self {
+        case .xavierUniform(let g):
+            let bound = g * (6 / Float(d + r)).squareRoot()
+            for i in a.indices { a[i] = (2 * rng.uniform() - 1) * bound }
+        case .gaussian(let s):
+            for i in a.indices { a[i] = rng.normal() * s }
+        case .kaimingUniform:
+            let bound = 1 / Float(d).squareRoot()
+            for i in a.indices { a[i] = (2 * rng.uniform() - 1) * bound }
+        }
+        return a
+    }
+}
+
+/// Low-rank updates of one projection for M members, all in one tensor each:
+/// A [M, r, in], B [M, out, r]. Member m computes
+/// y = W0 x + b + scale * B_m (A_m x), with the shared W0 x done as ONE gemm over
+/// all M*B rows and the rank-r terms batched per member.
+public final class LoRAAdapter: Module, ProjectionAdapter {
+    public let a: Tensor
+    public let b: Tensor
+    public let scale: Float
+    public var members: Int { a.shape[0] }
+    public var rank: Int { a.shape[1] }
+
+    public init(members: Int, rank: Int, inFeatures: Int, outFeatures: Int, initA: LoRAInit,
+                scale: Float, rng: inout RNG) {
+        var data: [Float] = []
+        data.reserveCapacity(members * rank * inFeatures)
+        for _ in 0..<members { data += initA.sample(rank: rank, inFeatures: inFeatures, rng: &rng) }
+        a = parameter(try! Tensor(shape: [members, rank, inFeatures], data: data))
+        b = parameter(Tensor.zeros([members, outFeatures, rank]))
+        self.scale = scale
+    }
+
+    public var localParameters: [(name: String, tensor: Tensor)] { [("A", a), ("B", b)] }
+
+    public func project(_ x: Tensor, through base: Linear) throws -> Tensor {
+        let y = try base(x)                                      // shared frozen product, all rows
+        let m = members
+        let rows = x.count / x.shape[x.rank - 1] / m
+        let xm = try x.reshape([m, rows, base.inFeatures])      // [M, B*T, in]
+        let h = try Tensor.matmul(xm, a, transposeB: true)       // [M, B*T, r]
+        var delta = try Tensor.matmul(h, b, transposeB: true)    // [M, B*T, out]
+        if scale != 1 { delta = delta * scale }
+        return try y + delta.reshape(y.shape)
+    }
+
+    /// Member m's dense update scale * B_m A_m: [out, in] (for merging into W0).
+    public func delta(member mi: Int) throws -> [Float] {
+        let r = rank, out = b.shape[1], inF = a.shape[2]
+        var d = [Float](repeating: 0, count: out * inF)
+        for o in 0..<out {
+            for k in 0..<r {
+                let bv = b.data[(mi * out + o) * r + k] * scale
+                if bv == 0 { continue }
+                for i in 0..<inF { d[o * inF + i] += bv * a.data[(mi * r + k) * inF + i] }
+            }
+        }
+        return d
+    }
+}

@@ -1,0 +1,49 @@
+import Data
+import Tensor
+
+/// LoRA-Ensemble (Halbheer et al. 2024): M members sharing one frozen
+/// backbone, each with its own low-rank adapters on the attention projections
+/// and its own head, trained together in one batched pass. With M = 1 it is
+/// the "single + LoRA" baseline.
+public final class LoRAEnsemble: EnsembleModel {
+    public let network: LoRAEnsembleNetwork
+    public private(set) var history: [EpochRecord] = []
+    public var kind: EnsembleKind { network.members == 1 ? .singleLoRA : .loraEnsemble }
+    public var memberCount: Int { network.members }
+    public var config: ViTConfig { network.vitConfig }
+    public var options: LoRAOptions { network.options }
+
+    public init(backbone: ViT, options: LoRAOptions = LoRAOptions()) throws {
+        network = try LoRAEnsembleNetwork(backbone: backbone, options: options)
+    }
+
+    @discardableResult
+    public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
+        let out = try Trainer.fit(network: network, data: data, config: config, progress: progress, cancel: cancel)
+        history += out.history
+        return out
+    }
+
+    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        try Evaluation.predict(network, data: data, batchSize: batchSize)
+    }
+
+    public func attention(image: [Float]) throws -> AttentionMaps {
+        try Evaluation.attention(network, image: image)
+    }
+
+    public func summary() -> ModelSummary {
+        let o = options
+        let parts = ModelSummary.parts(of: network) { n in
+            if n.hasPrefix("backbone.") { return "backbone" }
+            if n.hasPrefix("lora.") { return "adapters" }
+            return "heads"
+        }
+        let t = Projection.allCases.filter { o.targets.contains($0) }.map { $0.rawValue }.joined(separator: ",")
+        return ModelSummary(kind: kind.rawValue, members: o.members, config: config, parts: parts,
+                            details: ["rank \(o.rank) on \(t); A init \(o.initA); scale \(o.scale); heads \(o.copyHead ? "copied from the backbone" : "fresh")",
+                                      "trainable per member: \(network.trainableParametersPerMember)"])
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] { network.namedParameters() }
+}

@@ -1,0 +1,65 @@
+import Data
+import Tensor
+
+/// MC dropout: one fully fine-tuned ViT with DropKey (dropout on the attention
+/// logits, p = 0.2 in the reference) kept on at test time; `samples`
+/// stochastic passes are the members.
+public final class MCDropout: EnsembleModel {
+    public let network: ViT
+    public let p: Float
+    public let samples: Int
+    public let seed: UInt64
+    public private(set) var history: [EpochRecord] = []
+    public var kind: EnsembleKind { .mcDropout }
+    public var memberCount: Int { samples }
+    public var config: ViTConfig { network.config }
+
+    public init(backbone: ViT, p: Float = 0.2, samples: Int = 16, seed: UInt64 = 0) throws {
+        guard p >= 0, p < 1 else { throw NNError.invalidConfiguration("dropout p must be in [0, 1), got \(p)") }
+        guard samples >= 1 else { throw NNError.invalidConfiguration("samples must be at least 1, got \(samples)") }
+        network = try backbone.copy()
+        network.unfreeze()
+        resetHead(network, seed: seed)
+        self.p = p; self.samples = samples; self.seed = seed
+    }
+
+    @discardableResult
+    public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
+        let out = try Trainer.fit(network: network, data: data, config: config, dropKey: p, progress: progress, cancel: cancel)
+        history += out.history
+        return out
+    }
+
+    /// Stream of sample s: the same for every call, so predictions are reproducible.
+    private func context(sample s: Int) -> ForwardContext {
+        var r = RNG(seed: seed &+ 0x9E37 &* UInt64(s + 1))
+        return ForwardContext(training: false, dropKey: p, rng: r.fork())
+    }
+
+    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        var values: [Float] = []
+        var one: MemberPredictions?
+        for s in 0..<samples {
+            let ctx = context(sample: s)
+            let pr = try Evaluation.predict(network, data: data, batchSize: batchSize, makeContext: { ctx })
+            values += pr.values
+            one = pr
+        }
+        return MemberPredictions(members: samples, samples: one!.samples, classes: one!.classes, values: values)
+    }
+
+    public func attention(image: [Float]) throws -> AttentionMaps {
+        let maps = try (0..<samples).map { try Evaluation.attention(network, image: image, context: context(sample: $0)) }
+        let a = maps[0]
+        return AttentionMaps(members: samples, layers: a.layers, heads: a.heads, tokens: a.tokens,
+                             gridHeight: a.gridHeight, gridWidth: a.gridWidth, weights: maps.map { $0.weights[0] })
+    }
+
+    public func summary() -> ModelSummary {
+        ModelSummary(kind: kind.rawValue, members: samples, config: config,
+                     parts: ModelSummary.parts(of: network, group: vitPart),
+                     details: ["DropKey p = \(p) on the attention logits, \(samples) passes at test time"])
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] { network.namedParameters() }
+}

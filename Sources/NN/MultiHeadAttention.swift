@@ -1,0 +1,51 @@
+import Tensor
+
+/// Multi-head self-attention with separate q, k, v and output projections,
+/// each with bias (as the paper's ViT). Adapters from the context can replace
+/// any projection; the attention weights are handed to the context's recorder.
+public final class MultiHeadAttention: Module {
+    public let q: Linear, k: Linear, v: Linear, o: Linear
+    public let heads: Int
+    public let dim: Int
+
+    public init(dim: Int, heads: Int, rng: inout RNG) throws {
+        guard heads > 0, dim > 0, dim % heads == 0 else {
+            throw NNError.invalidConfiguration("attention dim \(dim) must be a positive multiple of heads \(heads); choose dim divisible by heads")
+        }
+        self.dim = dim
+        self.heads = heads
+        q = Linear(dim, dim, rng: &rng)
+        k = Linear(dim, dim, rng: &rng)
+        v = Linear(dim, dim, rng: &rng)
+        o = Linear(dim, dim, rng: &rng)
+    }
+
+    public var children: [(name: String, module: Module)] { [("q", q), ("k", k), ("v", v), ("o", o)] }
+
+    public func linear(_ p: Projection) -> Linear {
+        switch p { case .q: return q; case .k: return k; case .v: return v; case .o: return o }
+    }
+
+    private func project(_ x: Tensor, _ p: Projection, _ ctx: ForwardContext) throws -> Tensor {
+        let base = linear(p)
+        if let a = ctx.adapter?(ctx.layer, p) { return try a.project(x, through: base) }
+        return try base(x)
+    }
+
+    /// x [N, T, dim] -> [N, T, dim].
+    public func callAsFunction(_ x: Tensor, context ctx: ForwardContext) throws -> Tensor {
+        let n = x.shape[0], t = x.shape[1], dh = dim / heads
+        func split(_ y: Tensor) throws -> Tensor {
+            try y.reshape([n, t, heads, dh]).permute([0, 2, 1, 3])
+        }
+        let qh = try split(project(x, .q, ctx))
+        let kh = try split(project(x, .k, ctx))
+        let vh = try split(project(x, .v, ctx))
+        let p: Float = ctx.dropKey
+        let r = try Tensor.attention(q: qh, k: kh, v: vh, dropKey: p, rng: &ctx.rng,
+                                     keepWeights: ctx.recorder != nil)
+        if let w = r.weights { ctx.recorder?.record(w) }
+        let merged = try r.output.permute([0, 2, 1, 3]).reshape([n, t, dim])
+        return try project(merged, .o, ctx)
+    }
+}

@@ -1,0 +1,88 @@
+import Data
+import Foundation
+import Tensor
+
+/// Snapshot ensemble (Huang et al. 2017): one network fully fine-tuned with a
+/// cyclic cosine learning rate (restarting at the base rate each cycle); the
+/// parameters at the end of every cycle are the members.
+public final class SnapshotEnsemble: EnsembleModel {
+    public let network: ViT
+    public let cycles: Int
+    /// Parameter values at the end of each finished cycle.
+    public private(set) var snapshots: [[String: Tensor]] = []
+    public private(set) var history: [EpochRecord] = []
+    public var kind: EnsembleKind { .snapshot }
+    public var memberCount: Int { max(1, snapshots.count) }
+    public var config: ViTConfig { network.config }
+
+    public init(backbone: ViT, cycles: Int, seed: UInt64 = 0) throws {
+        guard cycles >= 1 else { throw NNError.invalidConfiguration("cycles must be at least 1, got \(cycles)") }
+        network = try backbone.copy()
+        network.unfreeze()
+        resetHead(network, seed: seed)
+        self.cycles = cycles
+    }
+
+    /// lr at `step` of `total` with `cycles` cosine cycles: base/2 (1 + cos(pi t / cycle length)).
+    public static func cyclicCosine(base: Float, step: Int, total: Int, cycles: Int) -> Float {
+        let len = max(1, total / cycles)
+        let c = min(step / len, cycles - 1)              // the last cycle absorbs the remainder
+        let start = c * len
+        let l = c == cycles - 1 ? max(1, total - start) : len
+        return base / 2 * (1 + Float(cos(Double.pi * Double(step - start) / Double(l))))
+    }
+
+    @discardableResult
+    public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
+        let n = data.count, bs = max(1, min(config.batchSize, max(n, 1)))
+        let total = ((n + bs - 1) / bs) * config.epochs
+        guard total >= cycles else {
+            throw NNError.invalidConfiguration("a snapshot ensemble with \(cycles) cycles needs at least \(cycles) training steps, but this fit has \(total); train for more epochs or use fewer cycles")
+        }
+        snapshots = []
+        let base = config.learningRate, cyc = cycles, len = total / cycles
+        let out = try Trainer.fit(network: network, data: data, config: config,
+                                  schedule: { step, tot in SnapshotEnsemble.cyclicCosine(base: base, step: step, total: tot, cycles: cyc) },
+                                  progress: progress, cancel: cancel,
+                                  onStepEnd: { [self] step, tot in
+                                      if step == tot || (step % len == 0 && step / len < cyc) { snapshots.append(network.stateDict()) }
+                                  })
+        history += out.history
+        return out
+    }
+
+    private func eachMember<T>(_ body: () throws -> T) throws -> [T] {
+        if snapshots.isEmpty { return [try body()] }
+        let current = network.stateDict()
+        defer { try? network.loadStateDict(current) }
+        return try snapshots.map { s in try network.loadStateDict(s, source: "a snapshot"); return try body() }
+    }
+
+    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        let ps = try eachMember { try Evaluation.predict(network, data: data, batchSize: batchSize) }
+        return MemberPredictions(members: ps.count, samples: ps[0].samples, classes: ps[0].classes, values: ps.flatMap { $0.values })
+    }
+
+    public func attention(image: [Float]) throws -> AttentionMaps {
+        let maps = try eachMember { try Evaluation.attention(network, image: image) }
+        let a = maps[0]
+        return AttentionMaps(members: maps.count, layers: a.layers, heads: a.heads, tokens: a.tokens,
+                             gridHeight: a.gridHeight, gridWidth: a.gridWidth, weights: maps.map { $0.weights[0] })
+    }
+
+    public func summary() -> ModelSummary {
+        var parts = ModelSummary.parts(of: network, group: vitPart)
+        let stored = snapshots.count * network.parameterCount
+        if stored > 0 { parts.append(PartSummary(name: "snapshots (stored)", total: stored, trainable: 0)) }
+        return ModelSummary(kind: kind.rawValue, members: memberCount, config: config, parts: parts,
+                            details: ["\(cycles) cosine cycles, one snapshot per cycle; \(snapshots.count) taken"])
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        var out = network.namedParameters()
+        for (i, s) in snapshots.enumerated() {
+            for k in s.keys.sorted() { out.append(("snapshots.\(i).\(k)", s[k]!)) }
+        }
+        return out
+    }
+}

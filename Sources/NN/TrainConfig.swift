@@ -1,0 +1,99 @@
+import Tensor
+
+/// Changes a batch of images in place before a training step: (pixels [B, C, H, W],
+/// batch size, random stream). Must keep the count of pixels.
+public typealias Augmentation = (inout [Float], Int, inout RNG) -> Void
+
+/// How to train. Defaults follow the paper's reference code: AdamW, lr 1e-4,
+/// weight decay 0, batch 32, linear warm-up then cosine decay to 0, global-norm
+/// clipping at 1.0.
+public struct TrainConfig {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    /// Linear warm-up steps. nil = the paper's 500, capped at a tenth of the run's
+    /// steps (so short runs are not all warm-up).
+    public var warmupSteps: Int?
+    public var weightDecay: Float
+    public var seed: UInt64
+    public var shuffle: Bool
+    /// Global-norm gradient clipping (nil = off).
+    public var clipNorm: Float?
+    public var augment: Augmentation?
+
+    public init(epochs: Int = 1, batchSize: Int = 32, learningRate: Float = 1e-4, warmupSteps: Int? = nil,
+                weightDecay: Float = 0, seed: UInt64 = 0, shuffle: Bool = true, clipNorm: Float? = 1.0,
+                augment: Augmentation? = nil) {
+        self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
+        self.warmupSteps = warmupSteps; self.weightDecay = weightDecay; self.seed = seed
+        self.shuffle = shuffle; self.clipNorm = clipNorm; self.augment = augment
+    }
+
+    func validate() throws {
+        guard epochs >= 1 else { throw NNError.invalidConfiguration("epochs must be at least 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw NNError.invalidConfiguration("batch size must be at least 1, got \(batchSize)") }
+        guard learningRate.isFinite, learningRate > 0 else { throw NNError.invalidConfiguration("learning rate must be positive and finite, got \(learningRate)") }
+        guard weightDecay >= 0 else { throw NNError.invalidConfiguration("weight decay must be >= 0, got \(weightDecay)") }
+        if let w = warmupSteps, w < 0 { throw NNError.invalidConfiguration("warm-up steps must be >= 0, got \(w)") }
+        if let c = clipNorm, !(c > 0) { throw NNError.invalidConfiguration("clip norm must be positive, got \(c)") }
+    }
+
+    /// Warm-up steps actually used for a run of `totalSteps`.
+    public func warmup(totalSteps: Int) -> Int { warmupSteps ?? min(500, totalSteps / 10) }
+}
+
+/// One progress report, sent after every training step.
+public struct TrainProgress {
+    /// Steps done so far in this fit (1-based) and in total.
+    public var step: Int
+    public var totalSteps: Int
+    /// Current epoch (0-based) and number of epochs.
+    public var epoch: Int
+    public var epochs: Int
+    /// For explicit ensembles trained member by member: which member (0-based) and how many.
+    public var member: Int
+    public var memberCount: Int
+    /// Loss and accuracy of this step's batch (mean of members' cross-entropies; accuracy of the mean prediction).
+    public var loss: Float
+    public var accuracy: Float
+    public var learningRate: Float
+    public var samplesPerSecond: Double
+    /// Estimated seconds left.
+    public var eta: Double
+    /// True on the last step of an epoch; then `epochLoss`/`epochAccuracy` are the epoch's means.
+    public var endOfEpoch: Bool
+    public var epochLoss: Float
+    public var epochAccuracy: Float
+}
+
+public typealias ProgressHandler = (TrainProgress) -> Void
+
+/// Set `isCancelled` (e.g. from a Ctrl-C handler) to stop training after the current step.
+public final class CancellationFlag {
+    private var flag: Int32 = 0
+    public init() {}
+    public var isCancelled: Bool {
+        get { withUnsafeMutablePointer(to: &flag) { $0.pointee != 0 } }
+        set { flag = newValue ? 1 : 0 }
+    }
+    public func cancel() { isCancelled = true }
+    public func reset() { isCancelled = false }
+}
+
+/// Loss and accuracy of one epoch.
+public struct EpochRecord: Equatable {
+    public var epoch: Int
+    public var member: Int
+    public var loss: Float
+    public var accuracy: Float
+    public var seconds: Double
+}
+
+/// What a fit did.
+public struct FitOutcome {
+    public var stepsDone: Int
+    public var totalSteps: Int
+    public var cancelled: Bool
+    public var seconds: Double
+    public var history: [EpochRecord]
+}

@@ -1,0 +1,92 @@
+import Tensor
+
+/// Vision Transformer: patch embedding (a linear map of flattened C x p x p
+/// patches, equal to a stride-p convolution), class token, learned position
+/// embeddings, pre-LN encoder blocks, final LayerNorm, linear head on the
+/// class token.
+public final class ViT: Module {
+    public let config: ViTConfig
+    /// Conv2d-equivalent patch projection: weight [dim, C*p*p], bias [dim].
+    public let patchEmbedding: Linear
+    /// [1, 1, dim]
+    public let classToken: Tensor
+    /// [1, tokens, dim]
+    public let positions: Tensor
+    public let blocks: [TransformerBlock]
+    public let norm: LayerNorm
+    public let head: Linear
+
+    public init(_ config: ViTConfig, seed: UInt64) throws {
+        try config.validate()
+        self.config = config
+        var rng = RNG(seed: seed)
+        patchEmbedding = Linear(config.patchFeatures, config.dim, rng: &rng)
+        classToken = parameter(Tensor.randn([1, 1, config.dim], mean: 0, std: 0.02, rng: &rng))
+        positions = parameter(Tensor.randn([1, config.tokens, config.dim], mean: 0, std: 0.02, rng: &rng))
+        var bs: [TransformerBlock] = []
+        for _ in 0..<config.depth {
+            bs.append(try TransformerBlock(dim: config.dim, heads: config.heads, mlpHidden: config.mlp,
+                                           eps: config.eps, rng: &rng))
+        }
+        blocks = bs
+        norm = LayerNorm(config.dim, eps: config.eps)
+        head = Linear(config.dim, config.classes, rng: &rng)
+        labelParameters()
+    }
+
+    /// A deep copy (same values, same trainable/frozen flags).
+    public func copy() throws -> ViT {
+        let c = try ViT(config, seed: 0)
+        try c.loadStateDict(stateDict(), source: "a copy")
+        for (a, b) in zip(parameters(), c.parameters()) { b.requiresGrad = a.requiresGrad }
+        return c
+    }
+
+    public var localParameters: [(name: String, tensor: Tensor)] {
+        [("cls", classToken), ("pos", positions)]
+    }
+
+    public var children: [(name: String, module: Module)] {
+        var c: [(name: String, module: Module)] = [("patch", patchEmbedding)]
+        for (i, b) in blocks.enumerated() { c.append(("blocks.\(i)", b)) }
+        c.append(("norm", norm))
+        c.append(("head", head))
+        return c
+    }
+
+    /// The modules with no adapters (everything except the encoder's
+    /// attention projections and the head), for summaries.
+    public var backboneParameters: [Tensor] {
+        namedParameters().filter { !$0.name.hasPrefix("head.") }.map { $0.tensor }
+    }
+
+    /// Token embeddings [N, tokens, dim] of N images ([N, C, H, W] floats).
+    public func embed(_ images: [Float], count n: Int) throws -> Tensor {
+        let patches = try extractPatches(images, count: n, config: config)
+        let x = try patchEmbedding(patches)                                // [N, P, d]
+        let cls = try classToken.expand(to: [n, 1, config.dim])
+        let tokens = try Tensor.concat([cls, x], axis: 1)                 // [N, T, d]
+        return try tokens + positions
+    }
+
+    /// Runs the encoder blocks and the final LayerNorm: [N, T, d] -> [N, T, d].
+    public func encode(_ tokens: Tensor, context: ForwardContext) throws -> Tensor {
+        var h = tokens
+        for (i, b) in blocks.enumerated() {
+            context.layer = i
+            h = try b(h, context: context)
+        }
+        return try norm(h)
+    }
+
+    /// Class-token features after the final LayerNorm: [N, d] (what the head sees).
+    public func features(_ images: [Float], count n: Int, context: ForwardContext) throws -> Tensor {
+        let h = try encode(embed(images, count: n), context: context)
+        return try h.select(axis: 1, index: 0)
+    }
+
+    /// Logits [N, classes].
+    public func logits(_ images: [Float], count n: Int, context: ForwardContext = ForwardContext()) throws -> Tensor {
+        try head(features(images, count: n, context: context))
+    }
+}

@@ -1,0 +1,197 @@
+// Fused scaled-dot-product attention: softmax(q k^T / sqrt(Dh)) v per batch
+// and head, with optional DropKey (MC dropout on the attention logits) and the
+// attention weights handed back on request. Per-head products go through BLAS
+// with leading dimensions, so a packed qkv projection needs no permute copies.
+// Heads run in parallel over the cores (BLAS single-threaded inside).
+
+/// Where each (batch, head) slice of q, k, v and the output lives.
+struct AttentionLayout {
+    var batch: Int, heads: Int, tq: Int, tk: Int, dh: Int, dv: Int
+    var ldq: Int, ldk: Int, ldv: Int, ldo: Int
+    /// Offsets of slice (b, h) = (b * strideB + h * strideH) for q, k, v, out.
+    var qB: Int, qH: Int, kB: Int, kH: Int, vB: Int, vH: Int, oB: Int, oH: Int
+}
+
+extension Tensor {
+    /// Attention over q [B, H, Tq, Dh], k [B, H, Tk, Dh], v [B, H, Tk, Dv]:
+    /// returns output [B, H, Tq, Dv] and, when `keepWeights`, the (detached)
+    /// weights [B, H, Tq, Tk]. `dropKey` > 0 drops each key logit with that
+    /// probability (drawn from `rng`, which must then be given) before the softmax.
+    public static func attention(q: Tensor, k: Tensor, v: Tensor, dropKey: Float = 0, rng: inout RNG?,
+                                 keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+        let op = "attention"
+        guard q.rank == 4, k.rank == 4, v.rank == 4,
+              q.shape[0] == k.shape[0], k.shape[0] == v.shape[0],
+              q.shape[1] == k.shape[1], k.shape[1] == v.shape[1],
+              q.shape[3] == k.shape[3], k.shape[2] == v.shape[2] else {
+            throw TensorError.shapeMismatch(op: op, shapes: [q.shape, k.shape, v.shape],
+                detail: "need q [B, H, Tq, Dh], k [B, H, Tk, Dh], v [B, H, Tk, Dv]")
+        }
+        let b = q.shape[0], h = q.shape[1], tq = q.shape[2], tk = k.shape[2], dh = q.shape[3], dv = v.shape[3]
+        let lay = AttentionLayout(batch: b, heads: h, tq: tq, tk: tk, dh: dh, dv: dv,
+                                  ldq: dh, ldk: dh, ldv: dv, ldo: dv,
+                                  qB: h * tq * dh, qH: tq * dh, kB: h * tk * dh, kH: tk * dh,
+                                  vB: h * tk * dv, vH: tk * dv, oB: h * tq * dv, oH: tq * dv)
+        return try attentionCore(op: op, q: q, k: k, v: v, lay: lay, outShape: [b, h, tq, dv],
+                                 dropKey: dropKey, rng: &rng, keepWeights: keepWeights)
+    }
+
+    /// Attention without DropKey (no generator needed).
+    public static func attention(q: Tensor, k: Tensor, v: Tensor, keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+        var none: RNG? = nil
+        return try attention(q: q, k: k, v: v, dropKey: 0, rng: &none, keepWeights: keepWeights)
+    }
+
+    /// Attention straight from a packed projection `qkv` [B, T, 3 * D] (q, k, v
+    /// blocks in that order, each split into `heads` heads of D / heads), giving
+    /// output [B, T, D] with the heads merged, as after `permute` + `reshape`.
+    /// Same numbers as the 4-D form on the permuted tensors, without the copies.
+    public static func attention(qkv: Tensor, heads: Int, dropKey: Float = 0, rng: inout RNG?,
+                                 keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+        let op = "attention(qkv:)"
+        guard qkv.rank == 3, heads > 0, qkv.shape[2] % (3 * heads) == 0 else {
+            throw TensorError.shapeMismatch(op: op, shapes: [qkv.shape],
+                detail: "need qkv [B, T, 3 * D] with D divisible by heads (\(heads))")
+        }
+        let b = qkv.shape[0], t = qkv.shape[1], d = qkv.shape[2] / 3, dh = d / heads
+        let lay = AttentionLayout(batch: b, heads: heads, tq: t, tk: t, dh: dh, dv: dh,
+                                  ldq: 3 * d, ldk: 3 * d, ldv: 3 * d, ldo: d,
+                                  qB: t * 3 * d, qH: dh, kB: t * 3 * d, kH: dh,
+                                  vB: t * 3 * d, vH: dh, oB: t * d, oH: dh)
+        return try attentionCore(op: op, q: qkv, k: qkv, v: qkv, lay: lay, outShape: [b, t, d],
+                                 dropKey: dropKey, rng: &rng, keepWeights: keepWeights, packed: true, kOffset: d, vOffset: 2 * d)
+    }
+
+    /// Packed-qkv attention without DropKey.
+    public static func attention(qkv: Tensor, heads: Int, keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+        var none: RNG? = nil
+        return try attention(qkv: qkv, heads: heads, dropKey: 0, rng: &none, keepWeights: keepWeights)
+    }
+
+    private static func attentionCore(op: String, q: Tensor, k: Tensor, v: Tensor, lay: AttentionLayout, outShape: [Int],
+                                      dropKey: Float, rng: inout RNG?, keepWeights: Bool,
+                                      packed: Bool = false, kOffset: Int = 0, vOffset: Int = 0) throws -> (output: Tensor, weights: Tensor?) {
+        guard dropKey >= 0 && dropKey < 1 else {
+            throw TensorError.invalidArgument(op: op, detail: "dropKey \(dropKey) must be in [0, 1)")
+        }
+        let slices = lay.batch * lay.heads, tq = lay.tq, tk = lay.tk, dh = lay.dh, dv = lay.dv
+        let pn = try checkedCount([slices, tq, tk], op: op)
+        try checkedCount(outShape, op: op)
+        // DropKey mask, drawn sequentially so results do not depend on threading.
+        var keepMask: [Bool] = []
+        if dropKey > 0 {
+            guard rng != nil else {
+                throw TensorError.invalidArgument(op: op, detail: "dropKey \(dropKey) needs a random generator (rng)")
+            }
+            keepMask = [Bool](repeating: true, count: pn)
+            for i in 0..<pn { keepMask[i] = rng!.uniform() >= dropKey }
+        }
+        let scale = 1 / Float(dh).squareRoot()
+        var probs = [Float](repeating: 0, count: pn)
+        let work = slices * tq * tk * (dh + dv + 8)
+        let chunks = Engine.chunkCount(slices, work: work, minWork: 1 << 17)
+        let out = uninitializedFloats(Tensor.product(outShape)) { o in
+            q.data.withUnsafeBufferPointer { qb in k.data.withUnsafeBufferPointer { kb in v.data.withUnsafeBufferPointer { vb in
+            probs.withUnsafeMutableBufferPointer { pb in keepMask.withUnsafeBufferPointer { mb in
+                let qp = qb.baseAddress!, kp = kb.baseAddress! + kOffset, vp = vb.baseAddress! + vOffset, pp = pb.baseAddress!
+                let mp = dropKey > 0 ? mb.baseAddress : nil
+                Engine.parallelChunks(slices, chunks: chunks, usesBLAS: true) { _, r in
+                    for s in r {
+                        let bi = s / lay.heads, hi = s % lay.heads
+                        let qs = qp + bi * lay.qB + hi * lay.qH
+                        let ks = kp + bi * lay.kB + hi * lay.kH
+                        let vs = vp + bi * lay.vB + hi * lay.vH
+                        let os = o + bi * lay.oB + hi * lay.oH
+                        let ps = pp + s * tq * tk
+                        sgemm(false, true, tq, tk, dh, scale, qs, lay.ldq, ks, lay.ldk, 0, ps, tk)
+                        for i in 0..<tq {
+                            let row = ps + i * tk
+                            if let mp = mp {
+                                let mr = mp + s * tq * tk + i * tk
+                                var any = false
+                                for j in 0..<tk where mr[j] { any = true; break }
+                                if any {
+                                    var m = -Float.infinity
+                                    for j in 0..<tk where mr[j] { m = Swift.max(m, row[j]) }
+                                    var sum: Float = 0
+                                    for j in 0..<tk {
+                                        let e = mr[j] ? fastExp(row[j] - m) : 0
+                                        row[j] = e; sum += e
+                                    }
+                                    let inv = 1 / sum
+                                    for j in 0..<tk { row[j] *= inv }
+                                    continue
+                                }
+                                // Every key dropped: fall back to the plain softmax for this row.
+                            }
+                            softmaxRow(row, row, tk)
+                        }
+                        sgemm(false, false, tq, dv, tk, 1, ps, tk, vs, lay.ldv, 0, os, lay.ldo)
+                    }
+                }
+            } }
+            } } }
+        }
+        let weights = keepWeights ? Tensor([lay.batch, lay.heads, tq, tk], probs) : nil
+        let parents = packed ? [q] : [q, k, v]
+        let output = result(outShape, out, parents) { t in
+            let dy = t.grad!.data
+            var dq = q.requiresGrad ? [Float](repeating: 0, count: q.count) : []
+            var dk = (!packed && k.requiresGrad) ? [Float](repeating: 0, count: k.count) : []
+            var dvv = (!packed && v.requiresGrad) ? [Float](repeating: 0, count: v.count) : []
+            let wantQ = q.requiresGrad, wantK = k.requiresGrad, wantV = v.requiresGrad
+            dy.withUnsafeBufferPointer { db in probs.withUnsafeBufferPointer { pb in
+            q.data.withUnsafeBufferPointer { qb in k.data.withUnsafeBufferPointer { kb in v.data.withUnsafeBufferPointer { vb in
+            dq.withUnsafeMutableBufferPointer { dqb in dk.withUnsafeMutableBufferPointer { dkb in dvv.withUnsafeMutableBufferPointer { dvb in
+                let dp = db.baseAddress!, pp = pb.baseAddress!
+                let qp = qb.baseAddress!, kp = kb.baseAddress! + kOffset, vp = vb.baseAddress! + vOffset
+                // (Empty arrays may still report a base address: select by the flags.)
+                let gq = wantQ ? dqb.baseAddress : nil
+                let gk = packed ? gq.map { $0 + kOffset } : (wantK ? dkb.baseAddress : nil)
+                let gv = packed ? gq.map { $0 + vOffset } : (wantV ? dvb.baseAddress : nil)
+                Engine.parallelChunks(slices, chunks: chunks, usesBLAS: true) { _, r in
+                    var dP = [Float](repeating: 0, count: tq * tk)
+                    dP.withUnsafeMutableBufferPointer { sb in
+                        let dps = sb.baseAddress!
+                        for s in r {
+                            let bi = s / lay.heads, hi = s % lay.heads
+                            let qs = qp + bi * lay.qB + hi * lay.qH
+                            let ks = kp + bi * lay.kB + hi * lay.kH
+                            let vs = vp + bi * lay.vB + hi * lay.vH
+                            let dos = dp + bi * lay.oB + hi * lay.oH
+                            let ps = pp + s * tq * tk
+                            // dV = P^T dO
+                            if wantV, let gv = gv {
+                                sgemm(true, false, tk, dv, tq, 1, ps, tk, dos, lay.ldo, 0, gv + bi * lay.vB + hi * lay.vH, lay.ldv)
+                            }
+                            guard wantQ || wantK else { continue }
+                            // dP = dO V^T; dS = P * (dP - rowsum(dP * P)) * scale
+                            sgemm(false, true, tq, tk, dv, 1, dos, lay.ldo, vs, lay.ldv, 0, dps, tk)
+                            for i in 0..<tq {
+                                let pr = ps + i * tk, dr = dps + i * tk
+                                var acc: Float = 0
+                                for j in 0..<tk { acc += pr[j] * dr[j] }
+                                for j in 0..<tk { dr[j] = pr[j] * (dr[j] - acc) * scale }
+                            }
+                            // dQ = dS K; dK = dS^T Q
+                            if wantQ, let gq = gq {
+                                sgemm(false, false, tq, dh, tk, 1, dps, tk, ks, lay.ldk, 0, gq + bi * lay.qB + hi * lay.qH, lay.ldq)
+                            }
+                            if wantK, let gk = gk {
+                                sgemm(true, false, tk, dh, tq, 1, dps, tk, qs, lay.ldq, 0, gk + bi * lay.kB + hi * lay.kH, lay.ldk)
+                            }
+                        }
+                    }
+                }
+            } } }
+            } } }
+            } }
+            if wantQ { q.accumulateGrad(dq) }
+            if !packed {
+                if wantK { k.accumulateGrad(dk) }
+                if wantV { v.accumulateGrad(dvv) }
+            }
+        }
+        return (output, weights)
+    }
+}

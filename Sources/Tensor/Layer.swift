@@ -1,1 +1,0 @@
-// The Tensor layer. See ARCHITECTURE.md in the README for what it holds.

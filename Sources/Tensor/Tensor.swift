@@ -1,0 +1,142 @@
+// The tensor: Float32, n-d, row-major, always contiguous. Each op builds its
+// output and its backward closure side by side (see the op files).
+
+/// An n-d Float32 tensor with reverse-mode autograd.
+public final class Tensor {
+    /// Extent of each axis (row-major). `[]` is a scalar.
+    public let shape: [Int]
+    /// The elements, row-major; `data.count == count`.
+    public var data: [Float]
+    /// Gradient accumulated by `backward()` (leaves only); nil until then or after `zeroGrad()`.
+    public var grad: Tensor?
+    /// Whether gradients flow to this tensor: a trainable leaf (set it yourself)
+    /// or the result of an op on such tensors while grad mode is on.
+    public var requiresGrad: Bool = false
+    /// Optional name used in messages ("blocks.0.attn.q.weight").
+    public var label: String?
+
+    /// Inputs of the op that produced this tensor (empty for leaves).
+    var parents: [Tensor] = []
+    /// Propagates `self.grad` to `parents`; receives the output node itself.
+    var backwardFn: ((Tensor) -> Void)?
+
+    /// Number of elements.
+    public var count: Int { data.count }
+    /// Number of axes.
+    public var rank: Int { shape.count }
+
+    /// Largest tensor the engine creates (elements).
+    public static let maxElements = 1 << 31
+
+    /// Internal unchecked init: caller guarantees `data.count == product(shape)`.
+    init(_ shape: [Int], _ data: [Float]) {
+        self.shape = shape
+        self.data = data
+    }
+
+    /// A tensor of `shape` holding `data` (row-major). Throws if the counts differ.
+    public init(shape: [Int], data: [Float]) throws {
+        let n = try Tensor.checkedCount(shape, op: "Tensor(shape:data:)")
+        guard n == data.count else {
+            throw TensorError.shapeMismatch(op: "Tensor(shape:data:)", shapes: [shape],
+                                            detail: "shape holds \(n) elements but data has \(data.count)")
+        }
+        self.shape = shape
+        self.data = data
+    }
+
+    /// A 0-d tensor holding `scalar`.
+    public init(scalar: Float) {
+        self.shape = []
+        self.data = [scalar]
+    }
+
+    /// Validates a shape (no negative extents, at most `maxElements` elements) and
+    /// returns its element count. The language layer calls this before creating
+    /// tensors from user input; creation functions that do not throw assume it.
+    @discardableResult
+    public static func checkedCount(_ shape: [Int], op: String) throws -> Int {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else {
+                throw TensorError.invalidArgument(op: op, detail: "negative extent \(d) in shape \(shapeString(shape))")
+            }
+            let (m, o) = n.multipliedReportingOverflow(by: d)
+            guard !o, m <= maxElements else { throw TensorError.tooLarge(op: op, elements: o ? Int.max : m) }
+            n = m
+        }
+        return n
+    }
+
+    /// Product of extents (no checks).
+    @inline(__always)
+    static func product(_ shape: [Int]) -> Int {
+        var n = 1
+        for d in shape { n *= d }
+        return n
+    }
+
+    /// Zeros of `shape`.
+    public static func zeros(_ shape: [Int]) -> Tensor {
+        Tensor(shape, [Float](repeating: 0, count: product(shape)))
+    }
+
+    /// Ones of `shape`.
+    public static func ones(_ shape: [Int]) -> Tensor { full(shape, 1) }
+
+    /// `value` everywhere.
+    public static func full(_ shape: [Int], _ value: Float) -> Tensor {
+        Tensor(shape, [Float](repeating: value, count: product(shape)))
+    }
+
+    /// Normal samples N(mean, std^2) drawn from `rng` in row-major order.
+    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, rng: inout RNG) -> Tensor {
+        let n = product(shape)
+        var d = [Float](repeating: 0, count: n)
+        for i in 0..<n { d[i] = mean + std * rng.normal() }
+        return Tensor(shape, d)
+    }
+
+    /// Uniform samples in [low, high).
+    public static func uniform(_ shape: [Int], low: Float, high: Float, rng: inout RNG) -> Tensor {
+        let n = product(shape)
+        var d = [Float](repeating: 0, count: n)
+        let w = high - low
+        for i in 0..<n { d[i] = low + w * rng.uniform() }
+        return Tensor(shape, d)
+    }
+
+    /// 1 with probability `p`, else 0.
+    public static func bernoulli(_ shape: [Int], p: Float, rng: inout RNG) -> Tensor {
+        let n = product(shape)
+        var d = [Float](repeating: 0, count: n)
+        for i in 0..<n { d[i] = rng.uniform() < p ? 1 : 0 }
+        return Tensor(shape, d)
+    }
+
+    /// The value of a single-element tensor.
+    public func item() throws -> Float {
+        guard data.count == 1 else { throw TensorError.notScalar(op: "item", shape: shape) }
+        return data[0]
+    }
+
+    /// A copy of the values with no graph; `requiresGrad` is false.
+    public func detached() -> Tensor { Tensor(shape, data) }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let name = label.map { " \($0)" } ?? ""
+        let shown = data.prefix(8).map { String($0) }.joined(separator: ", ")
+        return "Tensor\(name) \(shapeString(shape)) [\(shown)\(data.count > 8 ? ", ..." : "")]"
+    }
+}
+
+/// Allocates an array of `n` floats whose elements `body` must all write.
+@inline(__always)
+func uninitializedFloats(_ n: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+    [Float](unsafeUninitializedCapacity: n) { buf, c in
+        if n > 0 { body(buf.baseAddress!) }
+        c = n
+    }
+}

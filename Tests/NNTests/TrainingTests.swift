@@ -1,0 +1,113 @@
+import Data
+import Foundation
+@testable import NN
+import Tensor
+import XCTest
+
+final class TrainingTests: XCTestCase {
+    func testFitReducesLossAndKeepsBackboneFrozenAndMembersDiverge() throws {
+        let data = try syntheticData(count: 48)
+        let base = try ViT(tinyConfig, seed: 3)
+        let ens = try LoRAEnsemble(backbone: base, options: LoRAOptions(members: 3, rank: 2, seed: 4))
+        let frozenBefore = ens.network.backbone.parameters().map { $0.data }
+        var losses: [Float] = []
+        try ens.fit(data, config: TrainConfig(epochs: 6, batchSize: 16, learningRate: 3e-3, seed: 1),
+                    progress: { p in if p.endOfEpoch { losses.append(p.epochLoss) } }, cancel: nil)
+        XCTAssertEqual(losses.count, 6)
+        XCTAssertEqual(ens.history.map { $0.loss }, losses)
+        XCTAssertLessThan(losses.last!, losses.first! * 0.8, "loss did not go down: \(losses)")
+        for (b, a) in zip(frozenBefore, ens.network.backbone.parameters()) { XCTAssertEqual(b, a.data) }
+        XCTAssertTrue(ens.network.backbone.parameters().allSatisfy { !$0.requiresGrad && $0.grad == nil })
+        // members differ after training
+        let p = try ens.predict(data)
+        XCTAssertEqual([p.members, p.samples, p.classes], [3, 48, 3])
+        let m0 = Array(p.values[0..<(48 * 3)]), m1 = Array(p.values[(48 * 3)..<(2 * 48 * 3)])
+        XCTAssertGreaterThan(maxAbsDiff(m0, m1), 1e-3)
+        let bq = ens.network.adapters[0][.q]!.b.data
+        let per = bq.count / 3
+        XCTAssertNotEqual(Array(bq[0..<per]), Array(bq[per..<(2 * per)]))
+        XCTAssertGreaterThan(bq.map { abs($0) }.max()!, 0, "B never moved from 0")
+    }
+
+    func testSingleNetworkLearnsSyntheticTask() throws {
+        let data = try syntheticData(count: 60)
+        let model = SingleNetwork(training: try ViT(tinyConfig, seed: 2))
+        let before = try model.predict(data).accuracy(labels: data.labels)
+        try model.fit(data, config: TrainConfig(epochs: 8, batchSize: 12, learningRate: 3e-3, warmupSteps: 2, seed: 3))
+        let after = try model.predict(data).accuracy(labels: data.labels)
+        XCTAssertGreaterThan(after, 0.9, "accuracy \(before) -> \(after)")
+        XCTAssertLessThan(model.history.last!.loss, model.history.first!.loss)
+    }
+
+    func testSameSeedSameNumbers() throws {
+        let data = try syntheticData(count: 24)
+        func run() throws -> ([Float], [[Float]]) {
+            let ens = try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 3), options: LoRAOptions(members: 2, rank: 2, seed: 4))
+            try ens.fit(data, config: TrainConfig(epochs: 2, batchSize: 8, learningRate: 1e-3, seed: 9))
+            return (ens.history.map { $0.loss }, ens.network.trainableParameters().map { $0.data })
+        }
+        let (h1, p1) = try run(), (h2, p2) = try run()
+        XCTAssertEqual(h1, h2)
+        XCTAssertEqual(p1, p2)
+    }
+
+    func testNonFiniteLossStopsAndRestoresLastGoodParameters() throws {
+        var data = try syntheticData(count: 24)
+        for i in (20 * 64)..<(21 * 64) { data.images[i] = .nan }     // sample 20 sits in the third batch of 8
+        let model = SingleNetwork(training: try ViT(tinyConfig, seed: 2))
+        var snapshots: [[[Float]]] = []
+        do {
+            try model.fit(data, config: TrainConfig(epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 1, shuffle: false),
+                          progress: { _ in snapshots.append(model.network.parameters().map { $0.data }) }, cancel: nil)
+            XCTFail("expected a non-finite loss error")
+        } catch let e as NNError {
+            guard case .nonFiniteLoss(let epoch, let step, _) = e else { return XCTFail("wrong error \(e)") }
+            XCTAssertEqual(epoch, 0); XCTAssertEqual(step, 2)
+            XCTAssertTrue(e.description.contains("restored"))
+        }
+        XCTAssertEqual(snapshots.count, 2)
+        // The parameters that last gave a finite loss: those after the first step.
+        XCTAssertEqual(model.network.parameters().map { $0.data }, snapshots[0])
+        XCTAssertTrue(model.network.parameters().allSatisfy { $0.data.allSatisfy { $0.isFinite } })
+    }
+
+    func testCancellationStopsBetweenSteps() throws {
+        let data = try syntheticData(count: 40)
+        let ens = try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 3), options: LoRAOptions(members: 2, rank: 2))
+        let flag = CancellationFlag()
+        var seen: [Int] = []
+        let out = try ens.fit(data, config: TrainConfig(epochs: 3, batchSize: 8),
+                              progress: { p in seen.append(p.step); if p.step == 3 { flag.cancel() } }, cancel: flag)
+        XCTAssertTrue(out.cancelled)
+        XCTAssertEqual(out.stepsDone, 3)
+        XCTAssertEqual(seen, [1, 2, 3])
+        XCTAssertEqual(out.totalSteps, 15)
+        XCTAssertTrue(ens.network.trainableParameters().allSatisfy { $0.data.allSatisfy { $0.isFinite } })
+        _ = try ens.predict(data)
+    }
+
+    func testProgressReportsRatesAndETA() throws {
+        let data = try syntheticData(count: 16)
+        let model = try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 3), options: LoRAOptions(members: 2, rank: 2))
+        var last: TrainProgress?
+        try model.fit(data, config: TrainConfig(epochs: 2, batchSize: 8), progress: { last = $0 }, cancel: nil)
+        let p = try XCTUnwrap(last)
+        XCTAssertEqual(p.step, 4); XCTAssertEqual(p.totalSteps, 4); XCTAssertEqual(p.eta, 0)
+        XCTAssertGreaterThan(p.samplesPerSecond, 0)
+        XCTAssertTrue(p.endOfEpoch)
+        XCTAssertEqual(p.learningRate, LRSchedule.warmupCosine(base: 1e-4, warmupSteps: 0, totalSteps: 4).learningRate(atStep: 3))
+    }
+
+    func testUserErrorsAreClear() throws {
+        let data = try syntheticData(count: 8, size: 12)
+        let model = SingleNetwork(training: try ViT(tinyConfig, seed: 2))
+        XCTAssertThrowsError(try model.fit(data)) { e in
+            XCTAssertTrue("\(e)".contains("12x12"), "\(e)")
+        }
+        XCTAssertThrowsError(try ViT(ViTConfig(image: 10, patch: 4, dim: 16, depth: 1, heads: 2, classes: 3), seed: 0)) { e in
+            XCTAssertTrue("\(e)".contains("patch"), "\(e)")
+        }
+        XCTAssertThrowsError(try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 0), options: LoRAOptions(rank: 0)))
+        XCTAssertThrowsError(try model.fit(try syntheticData(count: 8), config: TrainConfig(learningRate: -1)))
+    }
+}
