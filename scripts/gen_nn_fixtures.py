@@ -89,3 +89,23 @@ with open(path + ".tmp", "w") as fh:
     json.dump(out, fh)
 os.replace(path + ".tmp", path)
 print("wrote", os.path.normpath(path), "logits[0,0] =", out["logits"][:CLASSES])
+
+# --- A tiny safetensors file written by hand from the format's specification
+# (8-byte little-endian header length, JSON header, raw little-endian data),
+# to check the Swift reader against an independent writer.
+import struct
+tensors = {"b": [[1.5, -2.0, 3.25]], "a": [0.5, 0.25]}
+shapes = {"b": [1, 3], "a": [2]}
+order = ["a", "b"]
+header, blob, off = {"__metadata__": {"origin": "gen_nn_fixtures.py"}}, b"", 0
+for k in order:
+    vals = [v for row in tensors[k] for v in (row if isinstance(row, list) else [row])]
+    raw = struct.pack("<%df" % len(vals), *vals)
+    header[k] = {"dtype": "F32", "shape": shapes[k], "data_offsets": [off, off + len(raw)]}
+    blob += raw; off += len(raw)
+hj = json.dumps(header).encode()
+st_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "NNTests", "Fixtures", "tiny.safetensors")
+with open(st_path + ".tmp", "wb") as fh:
+    fh.write(struct.pack("<Q", len(hj)) + hj + blob)
+os.replace(st_path + ".tmp", st_path)
+print("wrote", os.path.normpath(st_path))

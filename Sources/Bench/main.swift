@@ -1,3 +1,124 @@
+// lora-bench: the Swift side of scripts/bench. Prints machine-readable lines
+// `key value` that scripts/bench pairs with scripts/bench_torch.py's.
+//
+//   lora-bench engine   [--threads N] [--steps S]   sgemm GFLOP/s and one ViT training step
+//   lora-bench ensemble [--threads N] [--steps S] [--members 1,4,16]
+//                                                   LoRA-Ensemble training steps
+import Data
+import Dispatch
+import Foundation
+import NN
 import Tensor
-// The Swift side of scripts/bench; see scripts/bench.
-print("lora-bench")
+
+/// Wall-clock seconds, or with --cpu this process's CPU seconds (robust when
+/// other jobs share the machine; only meaningful with --threads 1).
+let useCPUTime = CommandLine.arguments.contains("--cpu")
+func now() -> Double {
+    if useCPUTime {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+    return Double(DispatchTime.now().uptimeNanoseconds) * 1e-9
+}
+func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+
+var args = Array(CommandLine.arguments.dropFirst())
+let mode = args.first ?? "engine"
+func option(_ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+let threads = Int(option("--threads") ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
+let steps = Int(option("--steps") ?? "") ?? 10
+Engine.threads = threads
+if !CommandLine.arguments.contains("--no-malloc-tuning") { MemoryTuning.keepFreedBuffers() }
+
+/// The ViT of the benchmark: batch 64, 28x28x1, patch 4, dim 64, depth 4, heads 4, MLP 128, 10 classes.
+let benchConfig = ViTConfig(image: 28, channels: 1, patch: 4, dim: 64, depth: 4, heads: 4, mlp: 128, classes: 10)
+let batch = 64
+
+func benchData() throws -> Dataset {
+    var rng = RNG(seed: 42)
+    let n = batch
+    let images = (0..<(n * 28 * 28)).map { _ in rng.uniform() }
+    let labels = (0..<n).map { $0 % 10 }
+    return try Dataset(name: "bench", images: images, labels: labels, channels: 1, height: 28, width: 28,
+                       classNames: (0..<10).map { "\($0)" })
+}
+
+/// Median seconds of one training step (forward, loss, backward, clip, AdamW), after warm-up.
+func stepTime(_ network: MemberNetwork, data: Dataset, steps: Int) throws -> Double {
+    let params = network.trainableParameters()
+    let opt = AdamW(learningRate: 1e-4, weightDecay: 0)
+    let (images, labels) = data.batch(Array(0..<batch))
+    let m = network.members
+    let all = [[Int]](repeating: labels, count: m).flatMap { $0 }
+    var times: [Double] = []
+    for i in 0..<(steps + 2) {
+        let t0 = now()
+        let ctx = ForwardContext(training: true)
+        let z = try network.memberLogits(images, count: batch, context: ctx)
+        let loss = try Tensor.crossEntropy(logits: z.reshape([m * batch, benchConfig.classes]), labels: all)
+        for p in params { p.zeroGrad() }
+        try loss.backward()
+        clipGradNorm(params, maxNorm: 1)
+        try opt.step(params)
+        let t = now() - t0
+        if i >= 2 { times.append(t) }
+    }
+    return median(times)
+}
+
+func sgemmGFlops(_ n: Int) throws -> Double {
+    var rng = RNG(seed: 1)
+    let a = Tensor.randn([n, n], rng: &rng), b = Tensor.randn([n, n], rng: &rng)
+    _ = try Tensor.matmul(a, b)
+    let reps = n <= 256 ? 200 : 6
+    var best = Double.infinity
+    for _ in 0..<3 {
+        let t0 = now()
+        for _ in 0..<reps { _ = try Tensor.matmul(a, b) }
+        best = min(best, (now() - t0) / Double(reps))
+    }
+    return 2 * Double(n * n * n) / best / 1e9
+}
+
+do {
+    switch mode {
+    case "engine":
+        print("blas_core \(Engine.blasCoreName)")
+        for t in [1, 2] {
+            Engine.threads = t
+            for n in [256, 1024] { print(String(format: "sgemm_gflops n=%d threads=%d %.1f", n, t, try sgemmGFlops(n))) }
+        }
+        Engine.threads = threads
+        let vit = try ViT(benchConfig, seed: 0)
+        let s = try stepTime(vit, data: benchData(), steps: steps)
+        print(String(format: "vit_step_ms threads=%d %.3f", threads, s * 1000))
+    case "compare":
+        // Full fine-tuning step vs LoRA (M = 1) step on the same backbone, same run.
+        let data = try benchData()
+        let vit = try ViT(benchConfig, seed: 0)
+        let lora = try LoRAEnsembleNetwork(backbone: vit, options: LoRAOptions(members: 1, rank: 4))
+        for _ in 0..<2 {
+            print(String(format: "vit_step_ms %.3f", try stepTime(vit, data: data, steps: steps) * 1000))
+            print(String(format: "lora1_step_ms %.3f", try stepTime(lora, data: data, steps: steps) * 1000))
+        }
+    case "ensemble":
+        let members = (option("--members") ?? "1,4,16").split(separator: ",").compactMap { Int($0) }
+        let data = try benchData()
+        let base = try ViT(benchConfig, seed: 0)
+        for m in members {
+            let net = try LoRAEnsembleNetwork(backbone: base, options: LoRAOptions(members: m, rank: 4))
+            let s = try stepTime(net, data: data, steps: max(3, steps * 4 / max(m, 4)))
+            print(String(format: "lora_ensemble_step_ms members=%d threads=%d %.3f", m, threads, s * 1000))
+        }
+    default:
+        FileHandle.standardError.write("usage: lora-bench engine|ensemble [--threads N] [--steps S] [--members 1,4,16]\n".data(using: .utf8)!)
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write("lora-bench: error: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}

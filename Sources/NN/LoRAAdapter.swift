@@ -13,6 +13,18 @@ public enum LoRAInit: Equatable, Codable, CustomStringConvertible {
     /// The paper's default: Xavier-uniform with gain 10.
     public static let paper = LoRAInit.xavierUniform(gain: 10)
 
+    /// Parses a user's choice: "xavier" / "xavier_uniform" (gain, default 10),
+    /// "gaussian" / "normal" (std, default 0.02), "kaiming" / "kaiming_uniform".
+    public static func named(_ name: String, gain: Float? = nil, std: Float? = nil) throws -> LoRAInit {
+        switch name.lowercased() {
+        case "xavier", "xavier_uniform", "xavieruniform": return .xavierUniform(gain: gain ?? 10)
+        case "gaussian", "normal": return .gaussian(std: std ?? 0.02)
+        case "kaiming", "kaiming_uniform", "kaiminguniform": return .kaimingUniform
+        default:
+            throw NNError.invalidConfiguration("unknown LoRA init '\(name)'; choose xavier (gain, default 10), gaussian (std, default 0.02) or kaiming")
+        }
+    }
+
     public var description: String {
         switch self {
         case .xavierUniform(let g): return "xavier_uniform(gain: \(g))"

@@ -51,6 +51,9 @@ public final class SnapshotEnsemble: EnsembleModel {
         return out
     }
 
+    /// Used by checkpoints.
+    func restoreSnapshots(_ s: [[String: Tensor]]) { snapshots = s }
+
     private func eachMember<T>(_ body: () throws -> T) throws -> [T] {
         if snapshots.isEmpty { return [try body()] }
         let current = network.stateDict()

@@ -1,8 +1,9 @@
+import Data
 import Tensor
 
-/// Changes a batch of images in place before a training step: (pixels [B, C, H, W],
-/// batch size, random stream). Must keep the count of pixels.
-public typealias Augmentation = (inout [Float], Int, inout RNG) -> Void
+/// A custom change to a batch of images before a training step: (pixels
+/// [B, C, H, W], batch size, random stream). Must keep the count of pixels.
+public typealias AugmentHook = (inout [Float], Int, inout RNG) -> Void
 
 /// How to train. Defaults follow the paper's reference code: AdamW, lr 1e-4,
 /// weight decay 0, batch 32, linear warm-up then cosine decay to 0, global-norm
@@ -19,14 +20,18 @@ public struct TrainConfig {
     public var shuffle: Bool
     /// Global-norm gradient clipping (nil = off).
     public var clipNorm: Float?
-    public var augment: Augmentation?
+    /// Random flips / rotations / shifts of every training image (Data's augmentation), seeded from `seed`.
+    public var augmentation: Augmentation?
+    /// A custom per-batch change, applied after `augmentation`.
+    public var augmentHook: AugmentHook?
 
     public init(epochs: Int = 1, batchSize: Int = 32, learningRate: Float = 1e-4, warmupSteps: Int? = nil,
                 weightDecay: Float = 0, seed: UInt64 = 0, shuffle: Bool = true, clipNorm: Float? = 1.0,
-                augment: Augmentation? = nil) {
+                augmentation: Augmentation? = nil, augmentHook: AugmentHook? = nil) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
         self.warmupSteps = warmupSteps; self.weightDecay = weightDecay; self.seed = seed
-        self.shuffle = shuffle; self.clipNorm = clipNorm; self.augment = augment
+        self.shuffle = shuffle; self.clipNorm = clipNorm
+        self.augmentation = augmentation; self.augmentHook = augmentHook
     }
 
     func validate() throws {
@@ -36,6 +41,7 @@ public struct TrainConfig {
         guard weightDecay >= 0 else { throw NNError.invalidConfiguration("weight decay must be >= 0, got \(weightDecay)") }
         if let w = warmupSteps, w < 0 { throw NNError.invalidConfiguration("warm-up steps must be >= 0, got \(w)") }
         if let c = clipNorm, !(c > 0) { throw NNError.invalidConfiguration("clip norm must be positive, got \(c)") }
+        try augmentation?.validate()
     }
 
     /// Warm-up steps actually used for a run of `totalSteps`.

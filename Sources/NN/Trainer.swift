@@ -53,6 +53,7 @@ enum Trainer {
                     onEpochEnd: ((Int) throws -> Void)? = nil,
                     onStepEnd: ((Int, Int) throws -> Void)? = nil) throws -> FitOutcome {
         try config.validate()
+        MemoryTuning.keepFreedBuffers()
         let vc = network.vitConfig
         try checkData(data, vc)
         let params = network.trainableParameters()
@@ -68,6 +69,7 @@ enum Trainer {
         let opt = AdamW(learningRate: config.learningRate, weightDecay: config.weightDecay)
         var orderRNG = RNG(seed: config.seed)
         var augRNG = orderRNG.fork()
+        var dataRNG = DataRNG(seed: config.seed &+ 0x5EED_A0A0)
         let ctx = ForwardContext(training: true, dropKey: dropKey, rng: orderRNG.fork())
         let m = network.members
         var history: [EpochRecord] = []
@@ -84,8 +86,13 @@ enum Trainer {
                     return FitOutcome(stepsDone: step, totalSteps: total, cancelled: true, seconds: now() - start, history: history)
                 }
                 let idx = Array(order[(bi * bs)..<min(n, (bi + 1) * bs)])
-                var (images, labels) = data.batch(idx)
-                if let aug = config.augment {
+                var images: [Float], labels: [Int]
+                if let a = config.augmentation {
+                    (images, labels) = data.augmentedBatch(idx, a, rng: &dataRNG)
+                } else {
+                    (images, labels) = data.batch(idx)
+                }
+                if let aug = config.augmentHook {
                     let before = images.count
                     aug(&images, idx.count, &augRNG)
                     guard images.count == before else { throw NNError.dataMismatch("the augmentation changed the batch from \(before) to \(images.count) pixel values; it must keep the image size") }

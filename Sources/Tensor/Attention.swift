@@ -68,6 +68,35 @@ extension Tensor {
         return try attention(qkv: qkv, heads: heads, dropKey: 0, rng: &none, keepWeights: keepWeights)
     }
 
+    /// Attention on projections with the heads still merged: q [B, Tq, D],
+    /// k [B, Tk, D], v [B, Tk, D], each split into `heads` heads of D / heads
+    /// along the last axis; returns output [B, Tq, D] with the heads merged again
+    /// and weights [B, H, Tq, Tk]. Same numbers as reshape + permute into the
+    /// 4-D form and back, without the copies (BLAS reads the heads in place).
+    public static func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, dropKey: Float = 0, rng: inout RNG?,
+                                 keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+        let op = "attention(heads:)"
+        guard q.rank == 3, k.rank == 3, v.rank == 3, heads > 0,
+              q.shape[0] == k.shape[0], k.shape[0] == v.shape[0], k.shape[1] == v.shape[1],
+              q.shape[2] == k.shape[2], k.shape[2] == v.shape[2], q.shape[2] % heads == 0 else {
+            throw TensorError.shapeMismatch(op: op, shapes: [q.shape, k.shape, v.shape],
+                detail: "need q [B, Tq, D], k [B, Tk, D], v [B, Tk, D] with D divisible by heads (\(heads))")
+        }
+        let b = q.shape[0], tq = q.shape[1], tk = k.shape[1], d = q.shape[2], dh = d / heads
+        let lay = AttentionLayout(batch: b, heads: heads, tq: tq, tk: tk, dh: dh, dv: dh,
+                                  ldq: d, ldk: d, ldv: d, ldo: d,
+                                  qB: tq * d, qH: dh, kB: tk * d, kH: dh,
+                                  vB: tk * d, vH: dh, oB: tq * d, oH: dh)
+        return try attentionCore(op: op, q: q, k: k, v: v, lay: lay, outShape: [b, tq, d],
+                                 dropKey: dropKey, rng: &rng, keepWeights: keepWeights)
+    }
+
+    /// Merged-heads attention without DropKey.
+    public static func attention(q: Tensor, k: Tensor, v: Tensor, heads: Int, keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+        var none: RNG? = nil
+        return try attention(q: q, k: k, v: v, heads: heads, dropKey: 0, rng: &none, keepWeights: keepWeights)
+    }
+
     private static func attentionCore(op: String, q: Tensor, k: Tensor, v: Tensor, lay: AttentionLayout, outShape: [Int],
                                       dropKey: Float, rng: inout RNG?, keepWeights: Bool,
                                       packed: Bool = false, kOffset: Int = 0, vOffset: Int = 0) throws -> (output: Tensor, weights: Tensor?) {
@@ -87,7 +116,7 @@ extension Tensor {
             for i in 0..<pn { keepMask[i] = rng!.uniform() >= dropKey }
         }
         let scale = 1 / Float(dh).squareRoot()
-        var probs = [Float](repeating: 0, count: pn)
+        var probs = uninitializedFloats(pn) { _ in }  // every slice is written below
         let work = slices * tq * tk * (dh + dv + 8)
         let chunks = Engine.chunkCount(slices, work: work, minWork: 1 << 17)
         let out = uninitializedFloats(Tensor.product(outShape)) { o in
@@ -136,9 +165,10 @@ extension Tensor {
         let parents = packed ? [q] : [q, k, v]
         let output = result(outShape, out, parents) { t in
             let dy = t.grad!.data
-            var dq = q.requiresGrad ? [Float](repeating: 0, count: q.count) : []
-            var dk = (!packed && k.requiresGrad) ? [Float](repeating: 0, count: k.count) : []
-            var dvv = (!packed && v.requiresGrad) ? [Float](repeating: 0, count: v.count) : []
+            // Every slice writes its whole block of each wanted gradient (beta 0), so no zeroing.
+            var dq = q.requiresGrad ? uninitializedFloats(q.count) { _ in } : []
+            var dk = (!packed && k.requiresGrad) ? uninitializedFloats(k.count) { _ in } : []
+            var dvv = (!packed && v.requiresGrad) ? uninitializedFloats(v.count) { _ in } : []
             let wantQ = q.requiresGrad, wantK = k.requiresGrad, wantV = v.requiresGrad
             dy.withUnsafeBufferPointer { db in probs.withUnsafeBufferPointer { pb in
             q.data.withUnsafeBufferPointer { qb in k.data.withUnsafeBufferPointer { kb in v.data.withUnsafeBufferPointer { vb in
@@ -169,8 +199,7 @@ extension Tensor {
                             sgemm(false, true, tq, tk, dv, 1, dos, lay.ldo, vs, lay.ldv, 0, dps, tk)
                             for i in 0..<tq {
                                 let pr = ps + i * tk, dr = dps + i * tk
-                                var acc: Float = 0
-                                for j in 0..<tk { acc += pr[j] * dr[j] }
+                                let acc = vdot(pr, dr, tk)
                                 for j in 0..<tk { dr[j] = pr[j] * (dr[j] - acc) * scale }
                             }
                             // dQ = dS K; dK = dS^T Q

@@ -1,19 +1,42 @@
+import Foundation
+
 // Reverse-mode autograd, micrograd style: every op output remembers its inputs
 // and a closure that pushes its gradient to them. backward() walks the graph
 // in reverse topological order. Gradients of leaves accumulate until zeroed;
 // gradients of intermediate results are released once propagated (as in torch).
 
-extension Tensor {
-    private static var gradEnabled = true
+/// Per-thread grad mode, so evaluation under `noGrad` on one thread never
+/// switches off graph recording for training on another.
+private let gradModeKey: pthread_key_t = {
+    var key = pthread_key_t()
+    _ = pthread_key_create(&key) { raw in raw?.deallocate() }
+    return key
+}()
 
-    /// Whether ops currently record the graph (false inside `noGrad`).
+extension Tensor {
+    /// This thread's grad-mode flag (created on first use, true).
+    private static var gradModeSlot: UnsafeMutablePointer<Bool> {
+        if let raw = pthread_getspecific(gradModeKey) { return raw.assumingMemoryBound(to: Bool.self) }
+        let slot = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+        slot.initialize(to: true)
+        _ = pthread_setspecific(gradModeKey, slot)
+        return slot
+    }
+
+    private static var gradEnabled: Bool {
+        get { gradModeSlot.pointee }
+        set { gradModeSlot.pointee = newValue }
+    }
+
+    /// Whether ops on this thread currently record the graph (false inside `noGrad`).
     public static var isGradEnabled: Bool { gradEnabled }
 
-    /// Runs `body` without recording any graph (evaluation).
+    /// Runs `body` without recording any graph (evaluation). Applies to the calling thread.
     public static func noGrad<T>(_ body: () throws -> T) rethrows -> T {
-        let saved = gradEnabled
-        gradEnabled = false
-        defer { gradEnabled = saved }
+        let slot = gradModeSlot
+        let saved = slot.pointee
+        slot.pointee = false
+        defer { slot.pointee = saved }
         return try body()
     }
 
@@ -42,13 +65,14 @@ extension Tensor {
         return false
     }
 
-    /// Accumulates into this tensor's gradient through `body(buffer, fresh)`.
+    /// Accumulates into this tensor's gradient through `body(buffer, fresh)`
+    /// (a gradient of the wrong size, e.g. assigned by hand, is replaced).
     /// When `fresh` is true the buffer is uninitialised and `body` must SET every
     /// element; otherwise it must ADD. Does nothing if `requiresGrad` is false.
     @inline(__always)
     func accumulateGrad(_ body: (UnsafeMutablePointer<Float>, _ fresh: Bool) -> Void) {
         guard requiresGrad else { return }
-        if let g = grad {
+        if let g = grad, g.count == count {
             g.data.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { body(p, false) } }
         } else {
             grad = Tensor(shape, uninitializedFloats(count) { body($0, true) })
@@ -59,7 +83,7 @@ extension Tensor {
     @inline(__always)
     func accumulateGrad(_ g: [Float]) {
         guard requiresGrad else { return }
-        if let old = grad {
+        if let old = grad, old.count == count {
             old.data.withUnsafeMutableBufferPointer { d in
                 g.withUnsafeBufferPointer { s in
                     let n = d.count

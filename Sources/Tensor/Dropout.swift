@@ -15,13 +15,13 @@ extension Tensor {
         for i in 0..<n { mask[i] = rng.uniform() < p ? 0 : scale }
         let out = uninitializedFloats(n) { y in
             data.withUnsafeBufferPointer { xb in mask.withUnsafeBufferPointer { mb in
-                map2(n, xb.baseAddress!, mb.baseAddress!, y, accumulate: false) { $0 * $1 }
+                map2(n, xb.baseAddress!, mb.baseAddress!, y, accumulate: false, MulF())
             } }
         }
         let x = self
         return Tensor.result(shape, out, [self]) { t in
             t.grad!.data.withUnsafeBufferPointer { db in mask.withUnsafeBufferPointer { mb in
-                x.accumulateGrad { g, fresh in map2(n, db.baseAddress!, mb.baseAddress!, g, accumulate: !fresh) { $0 * $1 } }
+                x.accumulateGrad { g, fresh in map2(n, db.baseAddress!, mb.baseAddress!, g, accumulate: !fresh, MulF()) }
             } }
         }
     }

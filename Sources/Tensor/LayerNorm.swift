@@ -23,14 +23,11 @@ extension Tensor {
                 Engine.parallelFor(rows, work: rows * d * 4) { r in
                     for row in r {
                         let xr = xp + row * d, yr = y + row * d
-                        var s: Float = 0
-                        for i in 0..<d { s += xr[i] }
-                        let m = s * invD
-                        var v: Float = 0
-                        for i in 0..<d { let c = xr[i] - m; v += c * c }
-                        let rs = 1 / (v * invD + eps).squareRoot()
+                        let m = vsum(xr, d) * invD
+                        for i in 0..<d { yr[i] = xr[i] - m }
+                        let rs = 1 / (vdot(yr, yr, d) * invD + eps).squareRoot()
                         mp[row] = m; rp[row] = rs
-                        for i in 0..<d { yr[i] = (xr[i] - m) * rs * gp[i] + bp[i] }
+                        for i in 0..<d { yr[i] = yr[i] * rs * gp[i] + bp[i] }
                     }
                 }
             } }
@@ -42,7 +39,7 @@ extension Tensor {
             let chunks = Engine.chunkCount(rows, work: rows * d * 6)
             var dg = [Float](repeating: 0, count: wantP ? chunks * d : 0)
             var dbt = [Float](repeating: 0, count: wantP ? chunks * d : 0)
-            var dx = wantX ? [Float](repeating: 0, count: rows * d) : []
+            var dx = wantX ? uninitializedFloats(rows * d) { _ in } : []
             dy.withUnsafeBufferPointer { db in x.data.withUnsafeBufferPointer { xb in gamma.data.withUnsafeBufferPointer { gb in
             meanS.withUnsafeBufferPointer { mb in rstdS.withUnsafeBufferPointer { rb in
             dg.withUnsafeMutableBufferPointer { dgb in dbt.withUnsafeMutableBufferPointer { dbb in dx.withUnsafeMutableBufferPointer { dxb in
@@ -51,26 +48,24 @@ extension Tensor {
                 let dgp = wantP ? dgb.baseAddress : nil, dbp = wantP ? dbb.baseAddress : nil
                 let dxp = wantX ? dxb.baseAddress : nil
                 Engine.parallelChunks(rows, chunks: chunks) { c, r in
+                    // Per-chunk scratch: normalised row and dy * gamma.
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * d)
+                    defer { scratch.deallocate() }
+                    let xh = scratch, dn = scratch + d
                     for row in r {
                         let dr = dp + row * d, xr = xp + row * d
                         let m = mp[row], rs = rp[row]
+                        for i in 0..<d { xh[i] = (xr[i] - m) * rs }
                         if let dgp = dgp, let dbp = dbp {
                             let dgc = dgp + c * d, dbc = dbp + c * d
-                            for i in 0..<d {
-                                dgc[i] += (xr[i] - m) * rs * dr[i]
-                                dbc[i] += dr[i]
-                            }
+                            for i in 0..<d { dgc[i] += xh[i] * dr[i] }
+                            for i in 0..<d { dbc[i] += dr[i] }
                         }
                         if let dxp = dxp {
-                            var s1: Float = 0, s2: Float = 0
-                            for i in 0..<d {
-                                let dn = dr[i] * gp[i]
-                                s1 += dn
-                                s2 += dn * (xr[i] - m) * rs
-                            }
-                            s1 *= invD; s2 *= invD
+                            for i in 0..<d { dn[i] = dr[i] * gp[i] }
+                            let s1 = vsum(dn, d) * invD, s2 = vdot(dn, xh, d) * invD
                             let o = dxp + row * d
-                            for i in 0..<d { o[i] = rs * (dr[i] * gp[i] - s1 - (xr[i] - m) * rs * s2) }
+                            for i in 0..<d { o[i] = rs * (dn[i] - s1 - xh[i] * s2) }
                         }
                     }
                 }

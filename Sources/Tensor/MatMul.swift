@@ -14,19 +14,22 @@ func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
 
 extension Tensor {
     /// op(a) @ op(b) where op transposes the last two axes when asked.
-    /// 2-D x 2-D; 3-D x 3-D batched (same batch); 3-D x 2-D (the 2-D operand
-    /// shared across the batch, folded into one gemm when `a` is not transposed).
+    /// 2-D x 2-D; n-D x n-D batched over equal leading axes (e.g. [B, H, T, D]);
+    /// n-D x 2-D (the 2-D operand shared across the batch, folded into one gemm
+    /// when `a` is not transposed).
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
         let op = "matmul"
         let ta = transposeA, tb = transposeB
-        guard (a.rank == 2 || a.rank == 3) && b.rank == 2 || (a.rank == 3 && b.rank == 3) else {
+        guard a.rank >= 2, b.rank >= 2, b.rank == 2 || b.rank == a.rank else {
             throw TensorError.shapeMismatch(op: op, shapes: [a.shape, b.shape],
-                                            detail: "supported ranks are 2-D x 2-D, 3-D x 3-D (batched) and 3-D x 2-D")
+                detail: "supported: 2-D x 2-D, n-D x n-D batched over equal leading axes, n-D x 2-D (shared right operand)")
         }
-        let batch = a.rank == 3 ? a.shape[0] : 1
-        if b.rank == 3 && b.shape[0] != batch {
-            throw TensorError.shapeMismatch(op: op, shapes: [a.shape, b.shape], detail: "batch sizes \(batch) and \(b.shape[0]) differ")
+        let lead = Array(a.shape.dropLast(2))
+        if b.rank > 2 && Array(b.shape.dropLast(2)) != lead {
+            throw TensorError.shapeMismatch(op: op, shapes: [a.shape, b.shape],
+                                            detail: "batch axes \(lead) and \(Array(b.shape.dropLast(2))) differ")
         }
+        let batch = Tensor.product(lead)
         let ar = a.shape[a.rank - 2], ac = a.shape[a.rank - 1]
         let br = b.shape[b.rank - 2], bc = b.shape[b.rank - 1]
         let m = ta ? ac : ar, k = ta ? ar : ac
@@ -35,11 +38,11 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: op, shapes: [a.shape, b.shape],
                 detail: "inner dimensions differ: \(k) vs \(k2) (transposeA: \(ta), transposeB: \(tb))")
         }
-        let outShape = a.rank == 3 ? [batch, m, n] : [m, n]
+        let outShape = lead + [m, n]
         try checkedCount(outShape, op: op)
         let lda = ac, ldb = bc
-        let sA = ar * ac, sB = b.rank == 3 ? br * bc : 0, sC = m * n
-        let shared = b.rank == 2 && a.rank == 3
+        let sA = ar * ac, sB = b.rank > 2 ? br * bc : 0, sC = m * n
+        let shared = b.rank == 2 && a.rank > 2
         let fold = shared && !ta   // [B*M, K] x op(B): one gemm
         let out = uninitializedFloats(batch * sC) { c in
             a.data.withUnsafeBufferPointer { ab in b.data.withUnsafeBufferPointer { bb in

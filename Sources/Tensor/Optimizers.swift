@@ -150,9 +150,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     for p in parameters {
         guard let g = p.grad else { continue }
         g.data.withUnsafeBufferPointer { b in
-            var s: Float = 0
-            for x in b { s += x * x }
-            total += Double(s)
+            if let p = b.baseAddress { total += Double(vdot(p, p, b.count)) }
         }
     }
     let norm = Float(total.squareRoot())

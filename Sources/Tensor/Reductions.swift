@@ -38,12 +38,7 @@ extension Tensor {
             data.withUnsafeBufferPointer { xb in
                 guard let x = xb.baseAddress else { y.update(repeating: 0, count: outer * inner); return }
                 if inner == 1 {
-                    for o in 0..<outer {
-                        var acc: Float = 0
-                        let row = x + o * n
-                        for i in 0..<n { acc += row[i] }
-                        y[o] = acc * scale
-                    }
+                    for o in 0..<outer { y[o] = vsum(x + o * n, n) * scale }  // 16 partial sums: faster and more accurate
                 } else {
                     for o in 0..<outer {
                         let yo = y + o * inner

@@ -2,14 +2,12 @@
 // probabilities; backward is one pass).
 import Foundation
 
-/// Softmax of one row of `n` elements at stride `s`, in place from x into y.
+/// Softmax of one row of `n` elements from x into y (may alias).
 @inline(__always)
 func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    var m = -Float.infinity
-    for i in 0..<n { m = Swift.max(m, x[i]) }
-    var s: Float = 0
-    for i in 0..<n { let e = fastExp(x[i] - m); y[i] = e; s += e }
-    let inv = 1 / s
+    let m = vmax(x, n)
+    for i in 0..<n { y[i] = fastExp(x[i] - m) }
+    let inv = 1 / vsum(y, n)
     for i in 0..<n { y[i] *= inv }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 // The tensor: Float32, n-d, row-major, always contiguous. Each op builds its
 // output and its backward closure side by side (see the op files).
 
@@ -25,8 +27,12 @@ public final class Tensor {
     /// Number of axes.
     public var rank: Int { shape.count }
 
-    /// Largest tensor the engine creates (elements).
-    public static let maxElements = 1 << 31
+    /// Largest tensor the engine creates (elements): 2^31, or fewer when one
+    /// tensor of that size would take more than an eighth of physical memory.
+    public static let maxElements: Int = {
+        let byMemory = Int(clamping: ProcessInfo.processInfo.physicalMemory / 32)
+        return Swift.max(1 << 20, Swift.min(1 << 31, byMemory))
+    }()
 
     /// Internal unchecked init: caller guarantees `data.count == product(shape)`.
     init(_ shape: [Int], _ data: [Float]) {
@@ -135,8 +141,27 @@ extension Tensor: CustomStringConvertible {
 /// Allocates an array of `n` floats whose elements `body` must all write.
 @inline(__always)
 func uninitializedFloats(_ n: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-    [Float](unsafeUninitializedCapacity: n) { buf, c in
+    _ = mallocTuned
+    return [Float](unsafeUninitializedCapacity: n) { buf, c in
         if n > 0 { body(buf.baseAddress!) }
         c = n
     }
 }
+
+/// Training allocates and frees the same large activation buffers every step.
+/// glibc would serve each from fresh mmap()ed pages (page faults, zeroing) and
+/// trim the heap after each free; keeping freed memory in the heap instead
+/// removes that cost. Done once, at the first tensor allocation.
+let mallocTuned: Bool = {
+    #if os(Linux)
+    _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
+    _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 256 << 20)
+    #endif
+    return true
+}()
+
+#if os(Linux)
+/// glibc's mallopt(3) (malloc.h is not part of Swift's Glibc module).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif

@@ -111,3 +111,49 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try model.fit(try syntheticData(count: 8), config: TrainConfig(learningRate: -1)))
     }
 }
+
+final class OptionTests: XCTestCase {
+    func testAugmentationIsSeededAndChangesTraining() throws {
+        let data = try syntheticData(count: 16)
+        func run(_ aug: Augmentation?) throws -> [Float] {
+            let m = try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 3), options: LoRAOptions(members: 2, rank: 2))
+            try m.fit(data, config: TrainConfig(epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 2, augmentation: aug))
+            return m.history.map { $0.loss }
+        }
+        let a = try run(Augmentation(horizontalFlip: 1, maxRotation: 0, maxShift: 0))
+        XCTAssertEqual(a, try run(Augmentation(horizontalFlip: 1, maxRotation: 0, maxShift: 0)))
+        XCTAssertNotEqual(a, try run(nil))
+        XCTAssertThrowsError(try run(Augmentation(horizontalFlip: 2)))
+    }
+
+    func testLoRAInitNamesAndDistributions() throws {
+        XCTAssertEqual(try LoRAInit.named("xavier"), .xavierUniform(gain: 10))
+        XCTAssertEqual(try LoRAInit.named("gaussian"), .gaussian(std: 0.02))
+        XCTAssertEqual(try LoRAInit.named("kaiming"), .kaimingUniform)
+        XCTAssertThrowsError(try LoRAInit.named("zeros")) { e in XCTAssertTrue("\(e)".contains("xavier")) }
+        var rng = RNG(seed: 1)
+        let x = LoRAInit.xavierUniform(gain: 10).sample(rank: 4, inFeatures: 60, rng: &rng)
+        let bound: Float = 10 * (6 / Float(64)).squareRoot()
+        XCTAssertLessThanOrEqual(x.map { abs($0) }.max()!, bound)
+        XCTAssertGreaterThan(x.map { abs($0) }.max()!, 0.9 * bound)
+        let g = LoRAInit.gaussian(std: 0.02).sample(rank: 50, inFeatures: 100, rng: &rng)
+        let mean = g.reduce(0, +) / Float(g.count)
+        let sd = (g.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(g.count)).squareRoot()
+        XCTAssertEqual(sd, 0.02, accuracy: 0.001)
+        let k = LoRAInit.kaimingUniform.sample(rank: 4, inFeatures: 100, rng: &rng)
+        XCTAssertLessThanOrEqual(k.map { abs($0) }.max()!, 0.1)
+    }
+
+    func testAlphaScalesTheUpdate() throws {
+        let base = try ViT(tinyConfig, seed: 4)
+        var rng = RNG(seed: 1)
+        let x = (0..<(2 * 64)).map { _ in rng.uniform() }
+        func logits(_ alpha: Float?, bScale: Float) throws -> [Float] {
+            let net = try LoRAEnsembleNetwork(backbone: base, options: LoRAOptions(members: 1, rank: 2, alpha: alpha, copyHead: true, seed: 3))
+            randomizeB(net, seed: 5, std: 0.3 * bScale)
+            return try Tensor.noGrad { try net.memberLogits(x, count: 2, context: ForwardContext()) }.data
+        }
+        // alpha / r = 3 with B equals scale 1 with 3 B
+        XCTAssertLessThan(maxAbsDiff(try logits(6, bScale: 1), try logits(nil, bScale: 3)), 1e-5)
+    }
+}

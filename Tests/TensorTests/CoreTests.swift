@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import Tensor
 
 final class CoreTests: XCTestCase {
@@ -82,6 +83,25 @@ final class CoreTests: XCTestCase {
         XCTAssertFalse(z.parents.isEmpty)
     }
 
+    func testGradModeIsPerThread() throws {
+        let w = randomTensor([2, 2], seed: 1)
+        let inside = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        final class Flag: @unchecked Sendable { var value = false }
+        let otherThreadRecorded = Flag()
+        Tensor.noGrad {
+            XCTAssertFalse(Tensor.isGradEnabled)
+            Thread.detachNewThread {
+                otherThreadRecorded.value = Tensor.isGradEnabled && (w * 2).requiresGrad
+                inside.signal()
+                done.signal()
+            }
+            inside.wait()
+        }
+        done.wait()
+        XCTAssertTrue(otherThreadRecorded.value)
+        XCTAssertTrue(Tensor.isGradEnabled)
+    }
+
     func testFrozenInputsGetNoGradient() throws {
         let w = randomTensor([3, 4], seed: 1)
         let x = randomTensor([2, 4], seed: 2, requiresGrad: false)
@@ -99,6 +119,10 @@ final class CoreTests: XCTestCase {
         XCTAssertEqual(x.grad?.data, [4, 6, 8])
         x.zeroGrad()
         XCTAssertNil(x.grad)
+        x.grad = Tensor.zeros([5])  // wrong size assigned by hand: replaced, never overrun
+        try (x * 1).sum().backward()
+        XCTAssertEqual(x.grad?.data, [1, 1, 1])
+        x.zeroGrad()
         try (x * 3).sum().backward()
         XCTAssertEqual(x.grad?.data, [3, 3, 3])
     }

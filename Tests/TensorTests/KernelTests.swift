@@ -138,6 +138,25 @@ final class KernelTests: XCTestCase {
         XCTAssertThrowsError(try Tensor.attention(qkv: small, heads: 5))
     }
 
+    func testMergedHeadsAttentionMatchesPermutedForm() throws {
+        let (b, tq, tk, h, dh) = (2, 3, 5, 2, 4)
+        let d = h * dh
+        let q = randomTensor([b, tq, d], seed: 7), k = randomTensor([b, tk, d], seed: 8), v = randomTensor([b, tk, d], seed: 9)
+        func split(_ x: Tensor, _ t: Int) throws -> Tensor { try x.reshape([b, t, h, dh]).permute([0, 2, 1, 3]) }
+        var r1: RNG? = RNG(seed: 3), r2: RNG? = RNG(seed: 3)
+        let (ref, wref) = try Tensor.attention(q: split(q, tq), k: split(k, tk), v: split(v, tk), dropKey: 0.2, rng: &r1, keepWeights: true)
+        let merged = try ref.permute([0, 2, 1, 3]).reshape([b, tq, d])
+        let (o, w) = try Tensor.attention(q: q, k: k, v: v, heads: h, dropKey: 0.2, rng: &r2, keepWeights: true)
+        XCTAssertEqual(o.shape, [b, tq, d])
+        assertClose(o.data, merged.data, atol: 1e-6, "merged output")
+        assertClose(w!.data, wref!.data, atol: 1e-7, "merged weights")
+        try checkGradients("merged-heads attention", [q, k, v]) { try Tensor.attention(q: $0[0], k: $0[1], v: $0[2], heads: h).output }
+        try checkGradients("merged-heads self attention", [q]) { try Tensor.attention(q: $0[0], k: $0[0], v: $0[0], heads: h).output }
+        XCTAssertThrowsError(try Tensor.attention(q: q, k: k, v: v, heads: 3)) { e in
+            XCTAssertTrue("\(e)".contains("attention") && "\(e)".contains("[2, 3, 8]"), "\(e)")
+        }
+    }
+
     func testAttentionParallelPathMatchesSerial() throws {
         let q = randomTensor([8, 4, 50, 16], seed: 1), k = randomTensor([8, 4, 50, 16], seed: 2), v = randomTensor([8, 4, 50, 16], seed: 3)
         let o = try Tensor.attention(q: q, k: k, v: v).output

@@ -23,7 +23,7 @@ final class MatMulTests: XCTestCase {
     }
 
     func testBatchedMatmulAgainstNaiveLoop() throws {
-        for (bsz, m, k, n) in [(3, 7, 5, 4), (2, 33, 17, 9), (1, 1, 1, 1)] {
+        for (bsz, m, k, n) in [(3, 7, 5, 4), (2, 33, 129, 7), (2, 250, 7, 33), (3, 1, 250, 129), (1, 1, 1, 1)] {
             for ta in [false, true] {
                 for tb in [false, true] {
                     let a = randomTensor(ta ? [bsz, k, m] : [bsz, m, k], seed: 1, requiresGrad: false)
@@ -37,8 +37,8 @@ final class MatMulTests: XCTestCase {
                         let bi = Array(b3.data[(i * n * k)..<((i + 1) * n * k)])
                         let r3 = naiveMatmul(ai, bi, m: m, n: n, k: k, ta: ta, tb: tb)
                         let r2 = naiveMatmul(ai, b2.data, m: m, n: n, k: k, ta: ta, tb: tb)
-                        assertClose(Array(c3.data[(i * m * n)..<((i + 1) * m * n)]), r3, atol: 1e-4, "batched \(i)")
-                        assertClose(Array(c2.data[(i * m * n)..<((i + 1) * m * n)]), r2, atol: 1e-4, "shared \(i)")
+                        assertClose(Array(c3.data[(i * m * n)..<((i + 1) * m * n)]), r3, atol: 2e-4 * Float(k).squareRoot(), rtol: 1e-4, "batched \(i) \(m)x\(k)x\(n) ta \(ta) tb \(tb)")
+                        assertClose(Array(c2.data[(i * m * n)..<((i + 1) * m * n)]), r2, atol: 2e-4 * Float(k).squareRoot(), rtol: 1e-4, "shared \(i) \(m)x\(k)x\(n) ta \(ta) tb \(tb)")
                     }
                 }
             }
@@ -58,6 +58,13 @@ final class MatMulTests: XCTestCase {
                 try checkGradients("matmul 3dx2d ta \(ta) tb \(tb)", [a3, b]) { try Tensor.matmul($0[0], $0[1], transposeA: ta, transposeB: tb) }
             }
         }
+        let a4 = randomTensor([2, 2, 3, 5], seed: 5), b4 = randomTensor([2, 2, 4, 5], seed: 6)
+        try checkGradients("matmul 4d tb", [a4, b4]) { try Tensor.matmul($0[0], $0[1], transposeB: true) }
+        try checkGradients("matmul 4dx2d", [a4, randomTensor([5, 3], seed: 8)]) { try Tensor.matmul($0[0], $0[1]) }
+        let c4 = try Tensor.matmul(a4, b4, transposeB: true)
+        XCTAssertEqual(c4.shape, [2, 2, 3, 4])
+        let ref4 = try Tensor.matmul(a4.reshape([4, 3, 5]), b4.reshape([4, 4, 5]), transposeB: true)
+        XCTAssertEqual(c4.data, ref4.data)
         let x = randomTensor([4, 4], seed: 7)
         try checkGradients("x x^T", [x]) { try Tensor.matmul($0[0], $0[0], transposeB: true) }
     }
@@ -71,6 +78,9 @@ final class MatMulTests: XCTestCase {
         XCTAssertThrowsError(try Tensor.matmul(Tensor.zeros([2, 2, 3]), Tensor.zeros([3, 3, 2])))
         XCTAssertThrowsError(try Tensor.matmul(Tensor.zeros([3]), Tensor.zeros([3, 2])))
         XCTAssertThrowsError(try Tensor.matmul(Tensor.zeros([2, 3]), Tensor.zeros([2, 3, 2])))
+        XCTAssertThrowsError(try Tensor.matmul(Tensor.zeros([2, 2, 3, 4]), Tensor.zeros([2, 3, 4, 2]))) { e in
+            XCTAssertTrue("\(e)".contains("batch axes"), "\(e)")
+        }
     }
 
     func testLinear() throws {

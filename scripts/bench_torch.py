@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""PyTorch side of scripts/bench: the same ViT and the same batched
+LoRA-Ensemble design as the Swift engine, timed the same way (median of
+training steps after 2 warm-up steps: forward, cross-entropy, backward,
+global-norm clip 1.0, AdamW). Prints `key value` lines like lora-bench.
+
+Note: Debian's python3-torch runs its own CPU kernels (its bundled BLAS /
+oneDNN paths; torch 1.13 has no fused attention, so attention is
+softmax(q k^T / sqrt(d)) v in plain ops), not the OpenBLAS the
+Swift engine loads; thread count is matched with torch.set_num_threads.
+
+    /usr/bin/python3 scripts/bench_torch.py engine|ensemble [--threads N] [--steps S] [--members 1,4,16]
+"""
+import argparse, math, os, statistics, sys, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+IMG, CH, PATCH, DIM, DEPTH, HEADS, MLP, CLASSES, BATCH = 28, 1, 4, 64, 4, 4, 128, 10, 64
+T = (IMG // PATCH) ** 2 + 1
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(DIM, eps=1e-6)
+        self.q, self.k, self.v, self.o = (nn.Linear(DIM, DIM) for _ in range(4))
+        self.ln2 = nn.LayerNorm(DIM, eps=1e-6)
+        self.fc1, self.fc2 = nn.Linear(DIM, MLP), nn.Linear(MLP, DIM)
+
+    def attn(self, x, lora=None):
+        n, t, d = x.shape
+        def proj(name, inp):
+            y = getattr(self, name)(inp)                       # shared W0 x: one gemm over all M*B rows
+            if lora is not None:
+                a, b = lora[name]                              # a [M, r, d], b [M, d, r]
+                m = a.shape[0]
+                xm = inp.reshape(m, -1, d)                     # [M, B*T, d]
+                y = y + torch.bmm(torch.bmm(xm, a.transpose(1, 2)), b.transpose(1, 2)).reshape(y.shape)
+            return y
+        q, k, v = (proj(p, x).reshape(n, t, HEADS, d // HEADS).transpose(1, 2) for p in "qkv")
+        # torch 1.13 (Debian) has no fused scaled_dot_product_attention
+        h = torch.softmax(q @ k.transpose(-1, -2) * (1 / math.sqrt(d // HEADS)), -1) @ v
+        return proj("o", h.transpose(1, 2).reshape(n, t, d))
+
+    def forward(self, x, lora=None):
+        x = x + self.attn(self.ln1(x), lora)
+        return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+
+
+class ViT(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.patch = nn.Conv2d(CH, DIM, PATCH, stride=PATCH)
+        self.cls = nn.Parameter(torch.randn(1, 1, DIM) * 0.02)
+        self.pos = nn.Parameter(torch.randn(1, T, DIM) * 0.02)
+        self.blocks = nn.ModuleList(Block() for _ in range(DEPTH))
+        self.norm = nn.LayerNorm(DIM, eps=1e-6)
+        self.head = nn.Linear(DIM, CLASSES)
+
+    def embed(self, x):
+        e = self.patch(x).flatten(2).transpose(1, 2)
+        return torch.cat([self.cls.expand(x.shape[0], 1, DIM), e], 1) + self.pos
+
+    def features(self, h, loras=None):
+        for i, b in enumerate(self.blocks):
+            h = b(h, None if loras is None else loras[i])
+        return self.norm(h)[:, 0]
+
+    def forward(self, x):
+        return self.head(self.features(self.embed(x)))
+
+
+class LoRAEnsemble(nn.Module):
+    """M members on a frozen backbone, member axis folded into the batch."""
+    def __init__(self, backbone, members, rank):
+        super().__init__()
+        self.backbone, self.m = backbone, members
+        for p in backbone.parameters():
+            p.requires_grad_(False)
+        self.params = nn.ParameterList()
+        self.loras = []
+        for _ in range(DEPTH):
+            layer = {}
+            for name in "qkvo":
+                a = nn.Parameter(torch.empty(members, rank, DIM))
+                for i in range(members):
+                    nn.init.xavier_uniform_(a.data[i], gain=10)
+                b = nn.Parameter(torch.zeros(members, DIM, rank))
+                self.params.extend([a, b])
+                layer[name] = (a, b)
+            self.loras.append(layer)
+        self.head_w = nn.Parameter(torch.randn(members, CLASSES, DIM) * 0.1)
+        self.head_b = nn.Parameter(torch.zeros(members, 1, CLASSES))
+
+    def forward(self, x):
+        n = x.shape[0]
+        with torch.no_grad():
+            e = self.backbone.embed(x)                            # frozen, computed once
+        h = e.unsqueeze(0).expand(self.m, n, T, DIM).reshape(self.m * n, T, DIM)
+        f = self.backbone.features(h, self.loras).reshape(self.m, n, DIM)
+        return torch.bmm(f, self.head_w.transpose(1, 2)) + self.head_b   # [M, B, C]
+
+
+def step_time(model, steps):
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0)
+    g = torch.Generator().manual_seed(42)
+    x = torch.rand(BATCH, CH, IMG, IMG, generator=g)
+    y = torch.arange(BATCH) % CLASSES
+    times = []
+    for i in range(steps + 2):
+        t0 = time.perf_counter()
+        z = model(x)
+        if z.dim() == 3:
+            loss = F.cross_entropy(z.reshape(-1, CLASSES), y.repeat(z.shape[0]))
+        else:
+            loss = F.cross_entropy(z, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if i >= 2:
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["engine", "ensemble"])
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--members", default="1,4,16")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    print(f"torch_version {torch.__version__}")
+    if a.mode == "engine":
+        s = step_time(ViT(), a.steps)
+        print(f"vit_step_ms threads={a.threads} {s * 1000:.3f}")
+    else:
+        base = ViT()
+        for m in [int(v) for v in a.members.split(",")]:
+            s = step_time(LoRAEnsemble(base, m, 4), max(3, a.steps * 4 // max(m, 4)))
+            print(f"lora_ensemble_step_ms members={m} threads={a.threads} {s * 1000:.3f}")
+
+
+if __name__ == "__main__":
+    main()
