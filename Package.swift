@@ -39,9 +39,11 @@ let package = Package(
         .target(name: "Render"),
         // The lora language: lexer, parser, interpreter, builtins.
         .target(name: "Lang", dependencies: ["Tensor", "Data", "NN", "Uncertainty", "Render"]),
+        // Markdown notebooks: run ```lora cells, check outputs, export .ipynb.
+        .target(name: "Notebook", dependencies: ["Lang"]),
         // The executable: REPL on libedit, script runner, subcommands.
         .executableTarget(name: "lora", dependencies: [
-            "Lang", "CEditLine",
+            "Lang", "Notebook", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
         .testTarget(name: "LangTests", dependencies: ["Lang"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Lang"]),
         .testTarget(name: "CLITests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

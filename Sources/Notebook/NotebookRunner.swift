@@ -1,0 +1,116 @@
+import Foundation
+import Lang
+
+/// Runs a notebook's cells in order in ONE session, as if each line were typed
+/// at `lora>`: lines are grouped into entries the way the REPL groups them (an
+/// entry ends when its brackets close and it does not end in an operator),
+/// every bare expression echoes, `:commands` work. A cell stops at its first
+/// error; later cells still run, with every variable defined so far.
+///
+/// Output is made deterministic: colour off, a fixed width, per-epoch progress
+/// lines instead of bars, the seed fixed. Code positions are the lines of the
+/// markdown file, so errors read `FILE.md:LINE:COL`.
+public final class NotebookRunner {
+    public let document: NotebookDocument
+    public let session: Session
+    /// The markdown file as the session sees it: named `displayName`, holding
+    /// every line of the notebook, so diagnostics quote the cell's line.
+    public let sourceFile: SourceFile
+    /// The notebook's path as given, for errors reported on stderr.
+    public let path: String
+    private var buffer = ""
+
+    /// Columns for tables and heatmaps in notebook output.
+    public static let width = 80
+
+    /// - Parameters:
+    ///   - displayName: the name inside output blocks (default: the file's
+    ///     base name, so outputs do not depend on the current directory).
+    public init(document: NotebookDocument, path: String? = nil, displayName: String? = nil,
+                seed: UInt64 = 0, threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+                cancellation: CancellationFlag = CancellationFlag()) {
+        self.document = document
+        self.path = path ?? document.name
+        let name = displayName ?? (self.path as NSString).lastPathComponent
+        sourceFile = SourceFile(name: name, text: document.source.text)
+        // Domain rendering reads LORA_COLOR before anything else: plain text.
+        setenv("LORA_COLOR", "plain", 1)
+        let context = Context(output: { _ in }, isInteractive: false, cancellation: cancellation, seed: seed,
+                              threads: threads, quiet: false, terminalWidth: NotebookRunner.width,
+                              scriptArguments: [])
+        session = Session(context: context, replName: name)
+        context.output = { [unowned self] text in self.buffer += text }
+        context.progress = ProgressPrinter(inPlace: false, write: { [unowned self] text in self.buffer += text })
+    }
+
+    /// Runs every cell in order.
+    public func runAll(onCell: (CellResult) -> Void = { _ in }) -> [CellResult] {
+        document.cells.map { cell in
+            let r = run(cell)
+            onCell(r)
+            return r
+        }
+    }
+
+    /// Runs one cell in the session and returns what it printed.
+    public func run(_ cell: CodeCell) -> CellResult {
+        buffer = ""
+        let start = DispatchTime.now().uptimeNanoseconds
+        var failure: Error? = nil
+        var entry: [String] = []
+        var entryLine = cell.firstCodeLine
+        func flush() throws {
+            defer { entry = [] }
+            let text = entry.joined(separator: "\n")
+            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return }
+            session.context.cancellation.clear()
+            if text.trimmingCharacters(in: .whitespaces).hasPrefix(":") {
+                do {
+                    _ = try session.command(text)
+                } catch let e as LangError {
+                    throw relocated(e, line: entryLine)
+                }
+            } else {
+                try session.run(text, in: sourceFile, firstLine: entryLine, echo: true)
+            }
+            session.context.progress?.finish()
+        }
+        do {
+            for (offset, line) in cell.code.enumerated() {
+                if entry.isEmpty { entryLine = cell.firstCodeLine + offset }
+                entry.append(line)
+                let text = entry.joined(separator: "\n")
+                if text.trimmingCharacters(in: .whitespaces).hasPrefix(":") || Lexer.isComplete(text) {
+                    try flush()
+                }
+            }
+            try flush()
+        } catch {
+            session.context.progress?.finish()
+            failure = error
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return CellResult(cell: cell, printed: buffer, diagnostic: failure.map { format($0) }, error: failure,
+                          reportedError: failure.map { format($0, path: path) }, seconds: seconds)
+    }
+
+    /// A `:command`'s error points into the session's REPL file; move it to the
+    /// notebook line the command is on (same text, so the column holds).
+    private func relocated(_ e: LangError, line: Int) -> LangError {
+        guard let loc = e.location, loc.file === session.replFile else { return e }
+        var copy = e
+        copy.location = SourceLocation(file: sourceFile, line: line, column: loc.column)
+        return copy
+    }
+
+    /// The diagnostic, as the REPL prints it; with `path`, positions in the
+    /// notebook are named by that path instead of the display name.
+    func format(_ error: Error, path: String? = nil) -> String {
+        guard var e = error as? LangError else { return "error: \(error)\n" }
+        if let path = path, let loc = e.location, loc.file === sourceFile, path != sourceFile.name {
+            e.location = SourceLocation(file: SourceFile(name: path, text: document.source.text),
+                                        line: loc.line, column: loc.column)
+        }
+        return Diagnostic.format(e)
+    }
+}
