@@ -33,6 +33,7 @@ let threads = Int(option("--threads") ?? "") ?? ProcessInfo.processInfo.activePr
 let steps = Int(option("--steps") ?? "") ?? 10
 Engine.threads = threads
 if !CommandLine.arguments.contains("--no-malloc-tuning") { MemoryTuning.keepFreedBuffers() }
+if CommandLine.arguments.contains("--unfused-qkv") { MultiHeadAttention.fuseQKV = false }
 
 /// The ViT of the benchmark: batch 64, 28x28x1, patch 4, dim 64, depth 4, heads 4, MLP 128, 10 classes.
 let benchConfig = ViTConfig(image: 28, channels: 1, patch: 4, dim: 64, depth: 4, heads: 4, mlp: 128, classes: 10)
@@ -105,6 +106,43 @@ do {
             print(String(format: "vit_step_ms %.3f", try stepTime(vit, data: data, steps: steps) * 1000))
             print(String(format: "lora1_step_ms %.3f", try stepTime(lora, data: data, steps: steps) * 1000))
         }
+    case "digits":
+        // End-to-end check on the embedded digits: backbone, LoRA-Ensemble, single network.
+        let (train, test) = try Datasets.load("digits").split(0.8, seed: 7)
+        let cfg = ViTConfig(image: 8, channels: 1, patch: 2, dim: 64, depth: 4, heads: 4, mlp: 128, classes: 10)
+        let epochsBase = Int(option("--base-epochs") ?? "") ?? 15
+        let epochsEns = Int(option("--epochs") ?? "") ?? 5
+        let lr = Float(option("--lr") ?? "") ?? 1e-3
+        let members = Int(option("--members") ?? "") ?? 8
+        func ece(_ p: MemberPredictions, _ labels: [Int], bins: Int = 15) -> Double {
+            let mean = p.mean, c = p.classes
+            var conf = [Double](repeating: 0, count: bins), acc = conf, cnt = conf
+            for i in 0..<p.samples {
+                var best = 0
+                for j in 1..<c where mean[i * c + j] > mean[i * c + best] { best = j }
+                let pc = Double(mean[i * c + best])
+                let b = min(bins - 1, max(0, Int((pc * Double(bins)).rounded(.up)) - 1))
+                conf[b] += pc; acc[b] += best == labels[i] ? 1 : 0; cnt[b] += 1
+            }
+            return (0..<bins).reduce(0) { $0 + abs(acc[$1] - conf[$1]) } / Double(p.samples)
+        }
+        func report(_ name: String, _ m: EnsembleModel, _ secs: Double) throws {
+            let p = try m.predict(test)
+            print(String(format: "%-18@ acc %.3f  ece %.3f  (%.1f s)", name as NSString, p.accuracy(labels: test.labels), ece(p, test.labels), secs))
+        }
+        var t0 = now()
+        let base = try ViT(cfg, seed: 1)
+        let pre = SingleNetwork(training: base)
+        try pre.fit(train, config: TrainConfig(epochs: epochsBase, batchSize: 32, learningRate: lr, seed: 1))
+        try report("backbone", pre, now() - t0)
+        t0 = now()
+        let ens = try LoRAEnsemble(backbone: base, options: LoRAOptions(members: members, rank: 4))
+        try ens.fit(train, config: TrainConfig(epochs: epochsEns, batchSize: 32, learningRate: lr, seed: 2))
+        try report("lora-ensemble", ens, now() - t0)
+        t0 = now()
+        let single = try SingleNetwork(backbone: base)
+        try single.fit(train, config: TrainConfig(epochs: epochsEns, batchSize: 32, learningRate: lr, seed: 2))
+        try report("single (fine-tune)", single, now() - t0)
     case "ensemble":
         let members = (option("--members") ?? "1,4,16").split(separator: ",").compactMap { Int($0) }
         let data = try benchData()

@@ -73,14 +73,20 @@ public final class LoRAAdapter: Module, ProjectionAdapter {
     public var localParameters: [(name: String, tensor: Tensor)] { [("A", a), ("B", b)] }
 
     public func project(_ x: Tensor, through base: Linear) throws -> Tensor {
-        let y = try base(x)                                      // shared frozen product, all rows
-        let m = members
-        let rows = x.count / x.shape[x.rank - 1] / m
-        let xm = try x.reshape([m, rows, base.inFeatures])      // [M, B*T, in]
+        try base(x) + additiveDelta(x, outFeatures: base.outFeatures)!      // shared frozen product over all rows
+    }
+
+    /// scale * B_m (A_m x) for every member's rows, shaped [..., out] like x.
+    public func additiveDelta(_ x: Tensor, outFeatures: Int) throws -> Tensor? {
+        let m = members, inF = a.shape[2]
+        let rows = x.count / inF / m
+        let xm = try x.reshape([m, rows, inF])                   // [M, B*T, in]
         let h = try Tensor.matmul(xm, a, transposeB: true)       // [M, B*T, r]
         var delta = try Tensor.matmul(h, b, transposeB: true)    // [M, B*T, out]
         if scale != 1 { delta = delta * scale }
-        return try y + delta.reshape(y.shape)
+        var shape = x.shape
+        shape[shape.count - 1] = outFeatures
+        return try delta.reshape(shape)
     }
 
     /// Member m's dense update scale * B_m A_m: [out, in] (for merging into W0).

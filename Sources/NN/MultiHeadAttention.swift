@@ -8,6 +8,11 @@ public final class MultiHeadAttention: Module {
     public let heads: Int
     public let dim: Int
 
+    /// Compute q, k, v with one gemm on the concatenated weights and run
+    /// attention on the packed result (default). Off = three projections and
+    /// permutes (same numbers up to rounding; kept for benchmarks).
+    public static var fuseQKV = true
+
     public init(dim: Int, heads: Int, rng: inout RNG) throws {
         guard heads > 0, dim > 0, dim % heads == 0 else {
             throw NNError.invalidConfiguration("attention dim \(dim) must be a positive multiple of heads \(heads); choose dim divisible by heads")
@@ -34,6 +39,13 @@ public final class MultiHeadAttention: Module {
 
     /// x [N, T, dim] -> [N, T, dim].
     public func callAsFunction(_ x: Tensor, context ctx: ForwardContext) throws -> Tensor {
+        if MultiHeadAttention.fuseQKV, let qkv = try packedQKV(x, ctx) {
+            // One gemm for q, k, v and attention straight on the packed result: no permute copies.
+            let r = try Tensor.attention(qkv: qkv, heads: heads, dropKey: ctx.dropKey, rng: &ctx.rng,
+                                         keepWeights: ctx.recorder != nil)
+            if let w = r.weights { ctx.recorder?.record(w) }
+            return try project(r.output, .o, ctx)
+        }
         let n = x.shape[0], t = x.shape[1], dh = dim / heads
         func split(_ y: Tensor) throws -> Tensor {
             try y.reshape([n, t, heads, dh]).permute([0, 2, 1, 3])
@@ -41,11 +53,31 @@ public final class MultiHeadAttention: Module {
         let qh = try split(project(x, .q, ctx))
         let kh = try split(project(x, .k, ctx))
         let vh = try split(project(x, .v, ctx))
-        let p: Float = ctx.dropKey
-        let r = try Tensor.attention(q: qh, k: kh, v: vh, dropKey: p, rng: &ctx.rng,
+        let r = try Tensor.attention(q: qh, k: kh, v: vh, dropKey: ctx.dropKey, rng: &ctx.rng,
                                      keepWeights: ctx.recorder != nil)
         if let w = r.weights { ctx.recorder?.record(w) }
         let merged = try r.output.permute([0, 2, 1, 3]).reshape([n, t, dim])
         return try project(merged, .o, ctx)
+    }
+
+    /// [N, T, 3*dim] = x [Wq; Wk; Wv]^T + [bq; bk; bv] (+ the adapters' additive
+    /// terms), or nil when an adapter on q, k or v is not additive.
+    private func packedQKV(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor? {
+        let adapters = [Projection.q, .k, .v].map { ctx.adapter?(ctx.layer, $0) }
+        var deltas: [Tensor?] = []
+        for a in adapters {
+            guard let a = a else { deltas.append(nil); continue }
+            guard let d = try a.additiveDelta(x, outFeatures: dim) else { return nil }
+            deltas.append(d)
+        }
+        guard let bq = q.bias, let bk = k.bias, let bv = v.bias else { return nil }
+        let w = try Tensor.concat([q.weight, k.weight, v.weight], axis: 0)
+        let b = try Tensor.concat([bq, bk, bv], axis: 0)
+        let y = try Tensor.linear(x, weight: w, bias: b)
+        if deltas.allSatisfy({ $0 == nil }) { return y }
+        var outShape = x.shape
+        outShape[outShape.count - 1] = dim
+        let parts = deltas.map { $0 ?? Tensor.zeros(outShape) }
+        return try y + Tensor.concat(parts, axis: -1)
     }
 }

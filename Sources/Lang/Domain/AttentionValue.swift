@@ -16,12 +16,15 @@ public final class AttentionValue: DomainObject {
     /// The input in grey levels (height x width) drawn under the heat.
     public let base: Grid?
     public let title: String
+    /// A title short enough for the SVG figure's width.
+    public let shortTitle: String
     /// Standard deviation across members per patch, when several members are shown.
     let spreadSource: [[Double]]?
     let isSpread: Bool
 
     init(maps: [[Double]], selfWeights: [Double], captions: [String], gridHeight: Int, gridWidth: Int, base: Grid?,
-         title: String, spreadSource: [[Double]]?, isSpread: Bool = false) {
+         title: String, shortTitle: String, spreadSource: [[Double]]?, isSpread: Bool = false) {
+        self.shortTitle = shortTitle
         self.maps = maps
         self.selfWeights = selfWeights
         self.captions = captions
@@ -91,12 +94,21 @@ public final class AttentionValue: DomainObject {
         }
         let grey = sample.grey.map(Double.init)
         let base = try Grid(rows: sample.dataset.height, columns: sample.dataset.width, values: grey)
-        let what = rollout ? "rollout over layers 0...\(layer)" : "layer \(layer) of 0..<\(a.layers)"
+        let what = rollout ? "rollout over layers 0...\(layer)" : "layer \(layer) of layers 0...\(a.layers - 1)"
         let heads = head.map { "head \($0)" } ?? "mean over \(a.heads) head\(a.heads == 1 ? "" : "s")"
         let title = "Class-token attention of \(model.label) on sample #\(sample.index) (label \(sample.className)): \(what), \(heads)"
+        let short: String
+        if members.count == 1 {
+            // One panel is narrow: a compact title that fits its width.
+            short = (a.members == 1 ? "" : "member \(members[0]), ") + "#\(sample.index) (\(sample.className)), "
+                + (rollout ? "rollout" : "L\(layer)") + (head.map { " H\($0)" } ?? "")
+        } else {
+            short = "\(model.label), #\(sample.index) (\(sample.className)): " + (rollout ? "rollout 0...\(layer)" : "layer \(layer)")
+                + (head.map { ", head \($0)" } ?? ", mean of \(a.heads) heads")
+        }
         let captions = members.map { a.members == 1 ? "attention" : "member \($0)" }
         return AttentionValue(maps: maps, selfWeights: selfW, captions: captions, gridHeight: a.gridHeight, gridWidth: a.gridWidth,
-                              base: base, title: title, spreadSource: members.count > 1 ? maps : nil)
+                              base: base, title: title, shortTitle: short, spreadSource: members.count > 1 ? maps : nil)
     }
 
     /// Per-patch standard deviation (population) across the maps.
@@ -122,6 +134,8 @@ public final class AttentionValue: DomainObject {
     }
 
     var scale: ColorScale { isSpread ? .inferno : .viridis }
+    /// Weight of the heat colour over the grey input (the rest is the input).
+    static let opacity = 0.55
 
     /// Panels side by side over the grey input, with a colour scale.
     public func terminal(mode: ColorMode, width: Int) -> String {
@@ -130,7 +144,7 @@ public final class AttentionValue: DomainObject {
         var blocks: [TextBlock] = []
         for m in maps {
             guard let heat = try? Grid(rows: gridHeight, columns: gridWidth, values: m),
-                  let map = try? TerminalHeatmap(heat: heat, base: base, range: r, scale: scale, width: side) else { continue }
+                  let map = try? TerminalHeatmap(heat: heat, base: base, range: r, scale: scale, opacity: AttentionValue.opacity, width: side) else { continue }
             blocks.append(map.render(mode: mode))
         }
         var out = title + "\n"
@@ -148,7 +162,7 @@ public final class AttentionValue: DomainObject {
         let panels = try zip(maps, captions).map { m, c in
             HeatmapPanel(heat: try Grid(rows: gridHeight, columns: gridWidth, values: m), base: base, caption: c)
         }
-        return try HeatmapFigure(panels: panels, title: title, range: range, scale: scale)
+        return try HeatmapFigure(panels: panels, title: shortTitle, range: range, scale: scale, opacity: AttentionValue.opacity)
     }
 
     static let fieldList: [FieldHelp] = [
@@ -178,7 +192,7 @@ public final class AttentionValue: DomainObject {
             let s = AttentionValue.spread(spreadSource ?? [maps.first ?? []])
             let t = title.replacingOccurrences(of: "Class-token attention", with: "Spread across \(spreadSource?.count ?? 1) members of the class-token attention")
             return .object(AttentionValue(maps: [s], selfWeights: [.nan], captions: ["spread (std)"], gridHeight: gridHeight, gridWidth: gridWidth,
-                                          base: base, title: t, spreadSource: nil, isSpread: true))
+                                          base: base, title: t, shortTitle: "Spread of \(spreadSource?.count ?? 1) members", spreadSource: nil, isSpread: true))
         case "values": return .list(maps.map { .list($0.map { .double($0) }) })
         case "class_token": return .list(selfWeights.map { .double($0) })
         case "grid": return .list([.int(gridHeight), .int(gridWidth)])

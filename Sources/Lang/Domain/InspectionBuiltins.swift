@@ -15,7 +15,7 @@ enum InspectionBuiltins {
             let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
             let bins = try Domain.positive(args, "bins", max: 1000)
             let r = try m.evaluate(data, bins: bins)
-            return .object(FigureValue.reliability(r.calibration, title: "Reliability: \(m.label) on \(data.name)"))
+            return .object(FigureValue.reliability(r.calibration, title: "\(m.label) on \(data.name)"))
         }
         t.register(Help("ood", [.positional("model", "a Model or Ensemble"),
                                 .named("in", "in-distribution data (like the training data)", .required),
@@ -88,7 +88,7 @@ enum InspectionBuiltins {
         }
         if series.isEmpty { series = [LineSeries(name: "loss", y: []), LineSeries(name: "accuracy", y: [])] }
         let chart = try! LineChart(series: series, xLabel: "epoch", yLabel: "training loss / accuracy",
-                                   title: "Training of \(m.label)" + (h.isEmpty ? " (not trained yet)" : ""))
+                                   title: "Training of \(m.label)" + (h.isEmpty ? " (no training history)" : ""))
         return FigureValue(.curves(chart), numbers: [("loss", .list(h.map { .double(Double($0.loss)) })),
                                                      ("accuracy", .list(h.map { .double(Double($0.accuracy)) })),
                                                      ("epochs", .int(h.count))])

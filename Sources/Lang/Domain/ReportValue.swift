@@ -87,7 +87,7 @@ public final class ReportValue: DomainObject {
         case "epistemic": return .double(m.meanEpistemic)
         case "bins": return .int(m.binCount)
         case "samples": return .int(m.samples)
-        case "reliability": return .object(FigureValue.reliability(calibration, title: "Reliability: \(model) on \(data)"))
+        case "reliability": return .object(FigureValue.reliability(calibration, title: "\(model) on \(data)"))
         default: return nil
         }
     }
