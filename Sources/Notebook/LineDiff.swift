@@ -23,8 +23,8 @@ public enum LineDiff {
         var i = 0, j = 0
         while i < n || j < m {
             if i < n && j < m && a[i] == b[j] { edits.append(.same(i, j)); i += 1; j += 1 }
-            else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) { edits.append(.added(j)); j += 1 }
-            else { edits.append(.removed(i)); i += 1 }
+            else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) { edits.append(.removed(i)); i += 1 }
+            else { edits.append(.added(j)); j += 1 }
         }
         return edits
     }

@@ -5,30 +5,40 @@
 public enum MarkdownWriter {
     /// - Parameter results: by cell index; a cell without a result keeps its old block.
     public static func markdown(_ document: NotebookDocument, results: [Int: CellResult]) -> String {
-        let source = document.source.lines
         var lines: [String] = []
         for block in document.blocks {
             switch block {
             case .markdown(let text):
                 lines += text
             case .cell(let cell):
-                let closing = cell.openingLine + cell.code.count // 0-based index of the closing fence
-                lines += source[(cell.openingLine - 1)...closing]
-                let output: [String]
-                if let r = results[cell.index] { output = r.outputLines }
-                else { output = cell.expected?.lines ?? [] }
-                guard !output.isEmpty else { continue }
-                lines += cell.expected?.gap ?? [""]
-                let fence = outputFence(for: output, like: cell.expected?.fence)
-                lines.append(fence.line)
-                lines += output
-                lines.append(fence.closingLine)
+                lines += cellLines(cell, in: document)
+                lines += outputBlockLines(cell, result: results[cell.index])
             }
         }
         var text = MarkdownText(lines: lines, lineEnding: document.source.lineEnding,
                                 endsWithNewline: document.source.endsWithNewline || document.source.lines.isEmpty)
         if lines.isEmpty { text.endsWithNewline = false }
         return text.text
+    }
+
+    /// The cell's fences and code, exactly as in the file.
+    public static func cellLines(_ cell: CodeCell, in document: NotebookDocument) -> [String] {
+        let closing = cell.openingLine + cell.code.count // 0-based index of the closing fence
+        return Array(document.source.lines[(cell.openingLine - 1)...closing])
+    }
+
+    /// What follows the cell: the blank lines and the ```output block holding
+    /// `result`'s output (the old block when `result` is nil; nothing when
+    /// there is no output).
+    public static func outputBlockLines(_ cell: CodeCell, result: CellResult?) -> [String] {
+        guard let result = result else {
+            guard let old = cell.expected else { return [] }
+            return old.gap + [old.fence.line] + old.lines + [old.fence.closingLine]
+        }
+        let output = result.outputLines
+        guard !output.isEmpty else { return [] }
+        let fence = outputFence(for: output, like: cell.expected?.fence)
+        return (cell.expected?.gap ?? [""]) + [fence.line] + output + [fence.closingLine]
     }
 
     /// A fence no output line can close: longer than any run of backticks

@@ -23,11 +23,12 @@ public enum NotebookCommands {
     /// Where `run` writes: the markdown and the .ipynb for `path` in `directory`
     /// (default: the notebook's own directory, so the notebook is updated in place).
     public static func outputPaths(for path: String, directory: String?) -> (markdown: String, ipynb: String) {
-        let url = URL(fileURLWithPath: path)
-        let dir = directory.map { URL(fileURLWithPath: $0) } ?? url.deletingLastPathComponent()
-        let stem = url.deletingPathExtension().lastPathComponent
-        return (dir.appendingPathComponent(url.lastPathComponent).path,
-                dir.appendingPathComponent(stem + ".ipynb").path)
+        let name = (path as NSString).lastPathComponent
+        let stem = (name as NSString).deletingPathExtension
+        guard let dir = directory else {
+            return (path, ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(stem + ".ipynb"))
+        }
+        return ((dir as NSString).appendingPathComponent(name), (dir as NSString).appendingPathComponent(stem + ".ipynb"))
     }
 
     /// Runs every cell and writes the notebook with fresh output blocks, plus a
@@ -37,24 +38,25 @@ public enum NotebookCommands {
     /// behaved as marked, 1 otherwise.
     public static func run(path: String, outputDirectory: String?, seed: UInt64 = 0,
                            cancellation: CancellationFlag = CancellationFlag(),
-                           output: (String) -> Void, error: (String) -> Void) -> Int32 {
+                           output: (String) -> Void, error report: (String) -> Void) -> Int32 {
         let start = Date()
         do {
             let document = try load(path)
-            let runner = NotebookRunner(document: document, path: path, seed: seed, cancellation: cancellation)
+            let targets = outputPaths(for: path, directory: outputDirectory)
+            // Errors are reported at the lines of the file being written.
+            let runner = NotebookRunner(document: document, path: targets.markdown, seed: seed, cancellation: cancellation)
             var results: [Int: CellResult] = [:]
             var bad = 0
-            for r in runner.runAll() {
+            for r in runner.runAll(positions: .rewritten) {
                 results[r.cell.index] = r
                 if r.misbehaved { bad += 1 }
-                for f in NotebookCheck.findings(r, path: path) where f.kind != .outputDiffers {
-                    error(f.description)
+                for f in NotebookCheck.findings(r, path: targets.markdown) where f.kind != .outputDiffers {
+                    report(f.description)
                 }
             }
             if let dir = outputDirectory {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             }
-            let targets = outputPaths(for: path, directory: outputDirectory)
             try AtomicFile.write(MarkdownWriter.markdown(document, results: results), to: targets.markdown)
             try AtomicFile.write(JupyterExport.json(document, results: results), to: targets.ipynb)
             let seconds = Date().timeIntervalSince(start)
@@ -62,7 +64,7 @@ public enum NotebookCommands {
                    + (bad > 0 ? ", \(bad) failed" : "") + "; wrote \(targets.markdown) and \(targets.ipynb)\n")
             return bad > 0 ? 1 : 0
         } catch {
-            error(describe(error))
+            report(describe(error))
             return 1
         }
     }
@@ -71,7 +73,7 @@ public enum NotebookCommands {
     /// it; prints a unified-diff-like report for each cell that differs, with
     /// the notebook's line numbers. Writes nothing. Returns 0 when all match.
     public static func check(path: String, seed: UInt64 = 0, cancellation: CancellationFlag = CancellationFlag(),
-                             output: (String) -> Void, error: (String) -> Void) -> Int32 {
+                             output: (String) -> Void, error report: (String) -> Void) -> Int32 {
         let start = Date()
         do {
             let document = try load(path)
@@ -92,7 +94,7 @@ public enum NotebookCommands {
                    + "`lora notebook run \(path)` rewrites the output blocks\n")
             return 1
         } catch {
-            error(describe(error))
+            report(describe(error))
             return 1
         }
     }

@@ -14,7 +14,7 @@ public final class NotebookRunner {
     public let document: NotebookDocument
     public let session: Session
     /// The markdown file as the session sees it: named `displayName`, holding
-    /// every line of the notebook, so diagnostics quote the cell's line.
+    /// the notebook's lines (see `Positions`), so diagnostics quote the cell's line.
     public let sourceFile: SourceFile
     /// The notebook's path as given, for errors reported on stderr.
     public let path: String
@@ -32,7 +32,7 @@ public final class NotebookRunner {
         self.document = document
         self.path = path ?? document.name
         let name = displayName ?? (self.path as NSString).lastPathComponent
-        sourceFile = SourceFile(name: name, text: document.source.text)
+        sourceFile = SourceFile(name: name)
         // Domain rendering reads LORA_COLOR before anything else: plain text.
         setenv("LORA_COLOR", "plain", 1)
         let context = Context(output: { _ in }, isInteractive: false, cancellation: cancellation, seed: seed,
@@ -43,22 +43,50 @@ public final class NotebookRunner {
         context.progress = ProgressPrinter(inPlace: false, write: { [unowned self] text in self.buffer += text })
     }
 
-    /// Runs every cell in order.
-    public func runAll(onCell: (CellResult) -> Void = { _ in }) -> [CellResult] {
-        document.cells.map { cell in
-            let r = run(cell)
-            onCell(r)
-            return r
+    /// Which lines positions in diagnostics refer to.
+    public enum Positions {
+        /// The notebook file as it is (`check`).
+        case asIs
+        /// The notebook as `run` rewrites it, each earlier cell's output block
+        /// replaced by its fresh output, so the written file's errors point
+        /// at its own lines.
+        case rewritten
+    }
+
+    /// Runs every cell in order; `onCell` sees each result as it comes.
+    public func runAll(positions: Positions = .asIs, onCell: (CellResult) -> Void = { _ in }) -> [CellResult] {
+        var results: [CellResult] = []
+        if case .asIs = positions {
+            sourceFile.append(document.source.lines)
         }
+        for block in document.blocks {
+            switch block {
+            case .markdown(let lines):
+                if case .rewritten = positions { sourceFile.append(lines) }
+            case .cell(let cell):
+                var firstLine = cell.firstCodeLine
+                if case .rewritten = positions {
+                    firstLine = sourceFile.lines.count + 2
+                    sourceFile.append(MarkdownWriter.cellLines(cell, in: document))
+                }
+                let r = run(cell, firstLine: firstLine)
+                if case .rewritten = positions { sourceFile.append(MarkdownWriter.outputBlockLines(cell, result: r)) }
+                results.append(r)
+                onCell(r)
+            }
+        }
+        return results
     }
 
     /// Runs one cell in the session and returns what it printed.
-    public func run(_ cell: CodeCell) -> CellResult {
+    /// Runs one cell in the session and returns what it printed; its first
+    /// code line is line `firstLine` of `sourceFile`.
+    func run(_ cell: CodeCell, firstLine: Int) -> CellResult {
         buffer = ""
         let start = DispatchTime.now().uptimeNanoseconds
         var failure: Error? = nil
         var entry: [String] = []
-        var entryLine = cell.firstCodeLine
+        var entryLine = firstLine
         func flush() throws {
             defer { entry = [] }
             let text = entry.joined(separator: "\n")
@@ -77,7 +105,7 @@ public final class NotebookRunner {
         }
         do {
             for (offset, line) in cell.code.enumerated() {
-                if entry.isEmpty { entryLine = cell.firstCodeLine + offset }
+                if entry.isEmpty { entryLine = firstLine + offset }
                 entry.append(line)
                 let text = entry.joined(separator: "\n")
                 if text.trimmingCharacters(in: .whitespaces).hasPrefix(":") || Lexer.isComplete(text) {
@@ -108,9 +136,17 @@ public final class NotebookRunner {
     func format(_ error: Error, path: String? = nil) -> String {
         guard var e = error as? LangError else { return "error: \(error)\n" }
         if let path = path, let loc = e.location, loc.file === sourceFile, path != sourceFile.name {
-            e.location = SourceLocation(file: SourceFile(name: path, text: document.source.text),
-                                        line: loc.line, column: loc.column)
+            let named = SourceFile(name: path)
+            named.append(sourceFile.lines)
+            e.location = SourceLocation(file: named, line: loc.line, column: loc.column)
         }
         return Diagnostic.format(e)
+    }
+}
+
+extension SourceFile {
+    /// Appends lines one by one (each may be empty).
+    func append(_ lines: [String]) {
+        for line in lines { append(line) }
     }
 }
