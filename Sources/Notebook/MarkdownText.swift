@@ -13,15 +13,28 @@ public struct MarkdownText: Equatable {
         self.endsWithNewline = endsWithNewline
     }
 
-    /// Splits `text` on LF, dropping a CR before each LF.
+    /// Splits `text` on LF, dropping a CR before each LF. (Works on Unicode
+    /// scalars: to Swift's `Character`, CR LF is one character, not two.)
     public init(_ text: String) {
-        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        endsWithNewline = parts.count > 1 && parts.last == ""
-        if endsWithNewline { parts.removeLast() }
-        if parts == [""] { parts = [] }
-        let crlf = parts.filter { $0.hasSuffix("\r") }.count
+        var parts: [String] = []
+        var crlf = 0
+        var current = String.UnicodeScalarView()
+        var previousCR = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                if previousCR { current.removeLast(); crlf += 1 }
+                parts.append(String(current))
+                current = String.UnicodeScalarView()
+                previousCR = false
+            } else {
+                current.append(scalar)
+                previousCR = scalar == "\r"
+            }
+        }
+        endsWithNewline = !parts.isEmpty && current.isEmpty
+        if !current.isEmpty { parts.append(String(current)) }
         lineEnding = crlf * 2 > parts.count ? "\r\n" : "\n"
-        lines = parts.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+        lines = parts
     }
 
     /// The text again, with the original line ending.

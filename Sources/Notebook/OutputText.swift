@@ -6,8 +6,8 @@ public enum OutputText {
     /// trailing blank lines are dropped; carriage returns (a progress line
     /// redrawn in place) keep only the text after the last one.
     public static func lines(_ text: String) -> [String] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { raw -> String in
-            var line = String(raw)
+        var lines = MarkdownText(text).lines.map { raw -> String in
+            var line = raw
             if let r = line.lastIndex(of: "\r") {
                 let after = String(line[line.index(after: r)...])
                 line = after.isEmpty ? String(line[..<r]) : after
