@@ -90,6 +90,39 @@ with open(path + ".tmp", "w") as fh:
 os.replace(path + ".tmp", path)
 print("wrote", os.path.normpath(path), "logits[0,0] =", out["logits"][:CLASSES])
 
+# --- Two training steps of the same LoRA-Ensemble, as the Swift trainer takes
+# them: loss = mean over members of each member's cross-entropy on the same
+# batch, global-norm clipping at 1.0 over the trainable parameters (adapters and
+# heads; the backbone is frozen), AdamW(lr 1e-3, betas (0.9, 0.999), eps 1e-8,
+# weight decay 0.01) with a constant learning rate.
+labels = torch.tensor([2, 0])
+trainable = {k: v.clone().requires_grad_(True) for k, v in params.items() if k.startswith(("lora.", "heads."))}
+frozen = {k: v for k, v in params.items() if k not in trainable}
+def train_logits():
+    saved = dict(params)
+    params.update(trainable)
+    try:
+        return [member_forward(m, images)[1] for m in range(M)]
+    finally:
+        params.clear(); params.update(saved)
+names = sorted(trainable)
+opt = torch.optim.AdamW([trainable[k] for k in names], lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+losses = []
+for _ in range(2):
+    loss = sum(F.cross_entropy(z, labels) for z in train_logits()) / M
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([trainable[k] for k in names], 1.0)
+    opt.step()
+    losses.append(float(loss))
+step_out = {"labels": labels.tolist(), "losses": losses,
+            "after": {k: {"shape": list(trainable[k].shape), "data": flat(trainable[k].detach())} for k in names}}
+sp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "NNTests", "Fixtures", "lora_train_steps.json")
+with open(sp + ".tmp", "w") as fh:
+    json.dump(step_out, fh)
+os.replace(sp + ".tmp", sp)
+print("wrote", os.path.normpath(sp), "losses", losses)
+
 # --- A tiny safetensors file written by hand from the format's specification
 # (8-byte little-endian header length, JSON header, raw little-endian data),
 # to check the Swift reader against an independent writer.

@@ -52,7 +52,7 @@ final class DomainScriptTests: XCTestCase {
             ("layer", setup + "base.attention(test[0], layer: 4)",
              ["layer.lora:5:", "error: layer 4 is out of range: the model has 1 layer (0..<1)"]),
             ("missing", "let m = load_model(\"nowhere.safetensors\")",
-             ["missing.lora:1:9: error: checkpoint 'nowhere.safetensors': no such file"]),
+             ["missing.lora:1:9: error: checkpoint '", "nowhere.safetensors': no such file; check the path"]),
             ("csv", "load_csv(\"absent.csv\")", ["csv.lora:1:1: error: absent.csv: no such file"]),
             ("type", setup + "base.fit(\"train\")", ["type.lora:5:", "error: argument 'data' of Model.fit must be a Dataset"]),
             ("size", setup + "base.fit(digits.resize(to: 16), epochs: 1)", ["size.lora:5:", "1x16x16 but the model expects 1x8x8"]),

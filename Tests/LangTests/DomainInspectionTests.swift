@@ -60,15 +60,12 @@ final class DomainInspectionTests: XCTestCase {
         }
     }
 
-    func testAttentionEqualsSoftmaxRecomputedFromTheLayersWeights() throws {
-        let (s, _) = try tinySession("base.fit(train, epochs: 1, lr: 3e-3, seed: 1)\nlet x = test[7]")
-        guard case .object(let o)? = s.interpreter.globals.values["base"], let model = o as? ModelValue, let vit = model.backbone,
-              case .object(let so)? = s.interpreter.globals.values["x"], let sample = so as? SampleValue else {
-            return XCTFail("no model")
-        }
-        // Independent forward up to the first attention: patches, embedding, LayerNorm, q and k.
+    /// Class-token attention rows of layer 0, head by head, recomputed in Double
+    /// from the weights: patches, embedding, LayerNorm, q and k (plus member m's
+    /// LoRA update B_m A_m x when adapters are given), softmax(q k^T / sqrt(d_head)).
+    func recomputedAttention(_ vit: ViT, image: [Float], adapters: [Projection: LoRAAdapter]? = nil, member: Int = 0) -> [[Double]] {
         let c = vit.config, p = c.patch, d = c.dim, t = c.tokens, dh = d / c.heads
-        let img = sample.image.map(Double.init)
+        let img = image.map(Double.init)
         var tokens = [[Double]](repeating: [Double](repeating: 0, count: d), count: t)
         let we = vit.patchEmbedding.weight.data.map(Double.init), be = vit.patchEmbedding.bias!.data.map(Double.init)
         let cls = vit.classToken.data.map(Double.init), pos = vit.positions.data.map(Double.init)
@@ -92,29 +89,67 @@ final class DomainInspectionTests: XCTestCase {
             let v = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(d)
             return row.indices.map { (row[$0] - mean) / (v + Double(c.eps)).squareRoot() * g[$0] + b[$0] }
         }
-        func project(_ l: Linear, _ x: [Double]) -> [Double] {
+        func project(_ l: Linear, _ which: Projection, _ x: [Double]) -> [Double] {
             let w = l.weight.data.map(Double.init), bias = l.bias!.data.map(Double.init)
-            return (0..<d).map { o in bias[o] + (0..<d).reduce(0) { $0 + w[o * d + $1] * x[$1] } }
+            var y = (0..<d).map { o in bias[o] + (0..<d).reduce(0) { $0 + w[o * d + $1] * x[$1] } }
+            if let ad = adapters?[which] {
+                let r = ad.rank
+                let aw = ad.a.data.map(Double.init), bw = ad.b.data.map(Double.init)
+                let h = (0..<r).map { k in (0..<d).reduce(0.0) { $0 + aw[(member * r + k) * d + $1] * x[$1] } }
+                for o in 0..<d { y[o] += Double(ad.scale) * (0..<r).reduce(0.0) { $0 + bw[(member * d + o) * r + $1] * h[$1] } }
+            }
+            return y
         }
-        let q0 = project(block.attn.q, normed[0])
-        let keys = normed.map { project(block.attn.k, $0) }
-        for h in 0..<c.heads {
+        let q0 = project(block.attn.q, .q, normed[0])
+        let keys = normed.map { project(block.attn.k, .k, $0) }
+        return (0..<c.heads).map { h in
             let scores = keys.map { k in (0..<dh).reduce(0) { $0 + q0[h * dh + $1] * k[h * dh + $1] } / Double(dh).squareRoot() }
             let mx = scores.max()!
             let e = scores.map { exp($0 - mx) }
-            let probs = e.map { $0 / e.reduce(0, +) }
+            return e.map { $0 / e.reduce(0, +) }
+        }
+    }
+
+    func object<T>(_ s: Session, _ name: String, as type: T.Type) -> T? {
+        guard case .object(let o)? = s.interpreter.globals.values[name] else { return nil }
+        return o as? T
+    }
+
+    func testAttentionEqualsSoftmaxRecomputedFromTheLayersWeights() throws {
+        let (s, _) = try tinySession("""
+        base.fit(train, epochs: 1, lr: 3e-3, seed: 1)
+        let x = test[7]
+        let ens = lora_ensemble(base, members: 3, rank: 2, seed: 5)
+        ens.fit(train, epochs: 2, lr: 1e-2, seed: 1)
+        """)
+        guard let model = object(s, "base", as: ModelValue.self), let vit = model.backbone,
+              let sample = object(s, "x", as: SampleValue.self),
+              let ens = object(s, "ens", as: ModelValue.self)?.model as? LoRAEnsemble else { return XCTFail("no model") }
+        let want = recomputedAttention(vit, image: sample.image)
+        for h in 0..<vit.config.heads {
             let got = numbers(try runREPL(["base.attention(x, head: \(h)).values"], session: s))
             let gotSelf = numbers(try runREPL(["base.attention(x, head: \(h)).class_token"], session: s))
-            XCTAssertEqual(gotSelf[0], probs[0], accuracy: 1e-5)
-            for (a, want) in zip(got, probs.dropFirst()) { XCTAssertEqual(a, want, accuracy: 1e-5, "head \(h)") }
+            XCTAssertEqual(gotSelf[0], want[h][0], accuracy: 1e-5)
+            for (a, w) in zip(got, want[h].dropFirst()) { XCTAssertEqual(a, w, accuracy: 1e-5, "head \(h)") }
         }
-        // Mean over heads, and the one-layer rollout 0.5 A + 0.5 I.
+        // A trained member: the frozen backbone plus that member's B A on q and k.
+        var differs = false
+        for m in 0..<3 {
+            let member = recomputedAttention(ens.network.backbone, image: sample.image, adapters: ens.network.adapters[0], member: m)
+            for h in 0..<vit.config.heads {
+                let got = numbers(try runREPL(["ens.attention(x, member: \(m), head: \(h)).values"], session: s))
+                for (a, w) in zip(got, member[h].dropFirst()) { XCTAssertEqual(a, w, accuracy: 1e-5, "member \(m) head \(h)") }
+                if zip(member[h], want[h]).contains(where: { abs($0 - $1) > 1e-4 }) { differs = true }
+            }
+        }
+        XCTAssertTrue(differs, "after training, the members' B A change the attention")
+        // Mean over heads, and the one-layer rollout 0.5 A + 0.5 I (up to the renormalisation in Float).
         let mean = numbers(try runREPL(["base.attention(x).values"], session: s))
         let h0 = numbers(try runREPL(["base.attention(x, head: 0).values"], session: s))
         let h1 = numbers(try runREPL(["base.attention(x, head: 1).values"], session: s))
-        for i in mean.indices { XCTAssertEqual(mean[i], (h0[i] + h1[i]) / 2, accuracy: 1e-9) }
+        for i in mean.indices { XCTAssertEqual(mean[i], (h0[i] + h1[i]) / 2, accuracy: 1e-6) }
         let roll = numbers(try runREPL(["base.attention(x, rollout: true).values"], session: s))
-        for i in mean.indices { XCTAssertEqual(roll[i], mean[i] / 2, accuracy: 1e-9) }
+        for i in mean.indices { XCTAssertEqual(roll[i], mean[i] / 2, accuracy: 1e-6) }
     }
 
     func testAttentionErrorsNameTheRangeAndRemedy() throws {
@@ -210,5 +245,26 @@ final class DomainInspectionTests: XCTestCase {
         XCTAssertTrue(e?.message.contains("holds an int") ?? false, e?.message ?? "")
         e = scriptError(tinySetup + "\ncompare([], on: test)")
         XCTAssertNotNil(e)
+    }
+}
+
+/// Pinned terminal renderings of small, hand-made attention maps.
+final class DomainAttentionGoldenTests: XCTestCase {
+    func testPlainRenderingIsPinned() throws {
+        let base = try Grid(rows: 4, columns: 4, values: (0..<16).map { Double($0) / 15 })
+        let a = AttentionValue(maps: [[0, 0.25, 0.5, 0.25], [0.1, 0.1, 0.1, 0.7]], selfWeights: [0, 0], captions: ["member 0", "member 1"],
+                               gridHeight: 2, gridWidth: 2, base: base, title: "Test map", shortTitle: "Test",
+                               spreadSource: [[0, 0.25, 0.5, 0.25], [0.1, 0.1, 0.1, 0.7]])
+        // Range 0...0.7 over 10 shades " .:-=+*#%@": 0 -> " ", 0.25 -> "-" (0.36), 0.5 -> "#" (0.71),
+        // 0.1 -> "." (0.14), 0.7 -> "@"; each patch is 8 columns x 4 lines (16 x 8 cells for 2 x 2 patches).
+        let top = ["        --------  ................", "        --------  ................"]
+        let bottom = ["########--------  ........@@@@@@@@", "########--------  ........@@@@@@@@"]
+        let golden = (["Test map"] + top + top + bottom + bottom
+            + ["    member 0          member 1    ", "scale: 0 [  ..::--==++**##%%@@] 0.7  (attention weight)"]).joined(separator: "\n")
+        XCTAssertEqual(a.terminal(mode: .plain, width: 80), golden)
+        // The spread: population standard deviation per patch, |a - b| / 2 for two maps.
+        guard case .object(let o)? = try a.field("spread"), let s = o as? AttentionValue else { return XCTFail() }
+        for (x, want) in zip(s.maps[0], [0.05, 0.075, 0.2, 0.225]) { XCTAssertEqual(x, want, accuracy: 1e-12) }
+        XCTAssertTrue(s.terminal(mode: .plain, width: 80).contains("(standard deviation across members)"))
     }
 }

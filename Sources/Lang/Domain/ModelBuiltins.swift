@@ -47,14 +47,14 @@ enum ModelBuiltins {
         t.register(Help("load_model", [.positional("path", "a .safetensors file written by model.save")],
                         summary: "Loads a model or ensemble saved with .save (its kind, sizes and parameters).",
                         example: "let ens = load_model(\"ens.safetensors\")", returns: "a Model or an Ensemble")) { args, _ in
-            .object(try Checkpoint.load(Domain.path(args, "path")))
+            .object(try ModelFiles.load(Domain.path(args, "path")))
         }
         t.register(Help("lora_ensemble", [.positional("base", "a trained backbone (a Model from vit or load_model)"),
                                           .named("members", default: .int(16), "ensemble members M (the paper: 16)"),
                                           .named("rank", default: .int(4), "rank r of every adapter (the paper: 4 to 16)"),
                                           .named("targets", default: .list(["q", "k", "v", "o"].map { .string($0) }), "attention projections that get adapters"),
                                           .named("init", default: .string("xavier"), "init of A: xavier (uniform, with gain), gaussian (std 0.02) or kaiming"),
-                                          .named("gain", default: .double(10), "Xavier gain (the paper's ViT configs: 10)"),
+                                          .named("gain", default: .double(10), "Xavier gain (the paper's ViT-B/32 configs: 10; the init bound grows as gain / sqrt(width), so small widths such as dim 32 want 1 to 2)"),
                                           .named("alpha", "PEFT-style alpha: scales B A by alpha / rank (default: scale 1, as the paper)"),
                                           .named("copy_head", default: .bool(false), "start every member's head as a copy of the backbone's (default: fresh heads, as the paper)"),
                                           .named("seed", "seed of A and the heads (default: the global seed)")],

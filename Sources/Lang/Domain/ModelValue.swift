@@ -82,13 +82,13 @@ public final class ModelValue: DomainObject {
     static let methodList: [Help] = [
         Help("fit", [.positional("data", "a Dataset to train on"),
                      .named("epochs", default: .int(1), "passes over the data"),
-                     .named("lr", default: .double(1e-3), "peak learning rate (AdamW)"),
+                     .named("lr", default: .double(1e-3), "peak learning rate (AdamW); the paper's 1e-4 suits fine-tuning a large pre-trained ViT, small models from scratch want 1e-3 or more"),
                      .named("batch", default: .int(32), "mini-batch size"),
                      .named("seed", "shuffling seed (default: the global seed)"),
                      .named("warmup", "linear warm-up steps (default: min(500, a tenth of the steps))"),
                      .named("weight_decay", default: .double(0), "AdamW weight decay"),
                      .named("clip", default: .double(1.0), "global gradient-norm clip (0 = off)"),
-                     .named("augment", default: .bool(false), "random shifts and small rotations of the images")],
+                     .named("augment", default: .bool(false), "random shifts (up to an eighth of the side) and rotations (up to 10 degrees) of the training images; no flips")],
              summary: "Trains the model: warm-up then cosine decay, members' mean cross-entropy. Ctrl-C stops after the current step and keeps the model.",
              example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)", returns: "nil"),
         Help("evaluate", [.positional("data", "a labelled Dataset"),
@@ -110,7 +110,7 @@ public final class ModelValue: DomainObject {
              summary: "Class-token attention over the image patches, drawn over the image; .spread shows where members disagree.",
              example: "ens.attention(test[3], member: 2)\nens.attention(test[3]).spread", returns: "an Attention"),
         Help("save", [.positional("path", "file name, e.g. \"ens.safetensors\"")],
-             summary: "Writes the model (kind, sizes, every parameter) as a safetensors file, atomically; load_model reads it.",
+             summary: "Writes the model (kind, sizes, options, every parameter; not the training history) as a safetensors file, atomically; load_model reads it.",
              example: "ens.save(\"ens.safetensors\")", returns: "the path written"),
     ]
 
@@ -181,7 +181,7 @@ public final class ModelValue: DomainObject {
             return .object(try AttentionValue.make(self, args))
         case "save":
             let path = try Domain.path(args, "path")
-            try Checkpoint.save(self, to: path)
+            try ModelFiles.save(self, to: path)
             return .string(path)
         default:
             throw LangError(.name, "\(typeName) has no method '\(name)'")

@@ -24,7 +24,9 @@ enum Training {
         }
         var config = TrainConfig(epochs: epochs, batchSize: batch, learningRate: Float(lr), warmupSteps: warmup,
                                  weightDecay: Float(decay), seed: try Domain.seed(args, context), clipNorm: clip > 0 ? Float(clip) : nil)
-        if try args.bool("augment") { config.augment = shiftAugmentation(channels: data.channels, height: data.height, width: data.width) }
+        if try args.bool("augment") {
+            config.augmentation = Augmentation(horizontalFlip: 0, verticalFlip: 0, maxRotation: 10, maxShift: max(1, min(data.height, data.width) / 8))
+        }
 
         let cancel = NN.CancellationFlag()
         context.cancellation.clear()
@@ -62,31 +64,5 @@ enum Training {
 
     static func formatSeconds(_ s: Double) -> String {
         s < 10 ? Domain.fixed(s, 2) + " s" : Domain.fixed(s, 1) + " s"
-    }
-
-    /// Random shifts of up to one pixel in 8-pixel images (an eighth of the side in general), zero padded.
-    static func shiftAugmentation(channels: Int, height: Int, width: Int) -> NN.Augmentation {
-        let maxShift = max(1, min(height, width) / 8)
-        return { images, count, rng in
-            let plane = height * width, per = channels * plane
-            var out = [Float](repeating: 0, count: images.count)
-            for n in 0..<count {
-                let dy = rng.int(below: 2 * maxShift + 1) - maxShift
-                let dx = rng.int(below: 2 * maxShift + 1) - maxShift
-                for c in 0..<channels {
-                    let base = n * per + c * plane
-                    for y in 0..<height {
-                        let sy = y - dy
-                        guard sy >= 0, sy < height else { continue }
-                        for x in 0..<width {
-                            let sx = x - dx
-                            guard sx >= 0, sx < width else { continue }
-                            out[base + y * width + x] = images[base + sy * width + sx]
-                        }
-                    }
-                }
-            }
-            images = out
-        }
     }
 }
