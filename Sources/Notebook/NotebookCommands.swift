@@ -54,6 +54,10 @@ public enum NotebookCommands {
                     report(f.description)
                 }
             }
+            if runner.interrupted {
+                report("interrupted: nothing written\n")
+                return 130
+            }
             if let dir = outputDirectory {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             }
@@ -83,6 +87,10 @@ public enum NotebookCommands {
                 let findings = NotebookCheck.findings(r, path: path)
                 if !findings.isEmpty { differing += 1 }
                 for f in findings { output(f.description) }
+            }
+            if runner.interrupted {
+                report("interrupted: not every cell ran\n")
+                return 130
             }
             let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
             let n = document.cells.count

@@ -19,6 +19,8 @@ public final class NotebookRunner {
     /// The notebook's path as given, for errors reported on stderr.
     public let path: String
     private var buffer = ""
+    /// Ctrl-C stopped the last `runAll`.
+    public private(set) var interrupted = false
 
     /// Columns for tables and heatmaps in notebook output.
     public static let width = 80
@@ -33,8 +35,6 @@ public final class NotebookRunner {
         self.path = path ?? document.name
         let name = displayName ?? (self.path as NSString).lastPathComponent
         sourceFile = SourceFile(name: name)
-        // Domain rendering reads LORA_COLOR before anything else: plain text.
-        setenv("LORA_COLOR", "plain", 1)
         let context = Context(output: { _ in }, isInteractive: false, cancellation: cancellation, seed: seed,
                               threads: threads, quiet: false, terminalWidth: NotebookRunner.width,
                               scriptArguments: [])
@@ -54,8 +54,18 @@ public final class NotebookRunner {
     }
 
     /// Runs every cell in order; `onCell` sees each result as it comes.
+    /// Stops after the cell in which Ctrl-C was pressed (cells after it do not
+    /// run); `interrupted` then tells so.
     public func runAll(positions: Positions = .asIs, onCell: (CellResult) -> Void = { _ in }) -> [CellResult] {
         var results: [CellResult] = []
+        // Domain rendering reads LORA_COLOR before anything else: plain text
+        // while the cells run, the caller's setting restored afterwards.
+        let previousColor = getenv("LORA_COLOR").map { String(cString: $0) }
+        setenv("LORA_COLOR", "plain", 1)
+        defer {
+            if let c = previousColor { setenv("LORA_COLOR", c, 1) } else { unsetenv("LORA_COLOR") }
+        }
+        interrupted = false
         if case .asIs = positions {
             sourceFile.append(document.source.lines)
         }
@@ -69,10 +79,12 @@ public final class NotebookRunner {
                     firstLine = sourceFile.lines.count + 2
                     sourceFile.append(MarkdownWriter.cellLines(cell, in: document))
                 }
+                guard !interrupted else { continue }
                 let r = run(cell, firstLine: firstLine)
                 if case .rewritten = positions { sourceFile.append(MarkdownWriter.outputBlockLines(cell, result: r)) }
                 results.append(r)
                 onCell(r)
+                if let e = r.error as? LangError, e.kind == .interrupted { interrupted = true }
             }
         }
         return results
@@ -102,6 +114,11 @@ public final class NotebookRunner {
                 try session.run(text, in: sourceFile, firstLine: entryLine, echo: true)
             }
             session.context.progress?.finish()
+            // Training stops gracefully at Ctrl-C and returns; the notebook stops too.
+            if session.context.cancellation.isSet {
+                throw LangError(.interrupted, "interrupted", at: SourceLocation(file: sourceFile, line: entryLine, column: 1),
+                                remedy: "Ctrl-C stopped the notebook after this entry; the cells after it did not run")
+            }
         }
         do {
             for (offset, line) in cell.code.enumerated() {

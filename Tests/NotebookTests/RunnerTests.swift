@@ -95,11 +95,34 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(MarkdownWriter.markdown(again, results: Dictionary(uniqueKeysWithValues: rewritten.map { ($0.cell.index, $0) })), written)
     }
 
-    func testOutputIsPlainAndFixedWidth() throws {
-        let doc = try document("\(fence)lora\n1\n\(fence)\n")
+    func testOutputIsPlainAndFixedWidthWhateverTheEnvironment() throws {
+        setenv("LORA_COLOR", "truecolor", 1)
+        defer { unsetenv("LORA_COLOR") }
+        let doc = try document("\(fence)lora\ndataset(\"digits\")[0]\n\(fence)\n")
         let runner = NotebookRunner(document: doc, threads: 1)
         XCTAssertEqual(runner.session.context.terminalWidth, 80)
         XCTAssertFalse(runner.session.context.isInteractive)
-        XCTAssertEqual(ProcessInfo.processInfo.environment["LORA_COLOR"], "plain")
+        let r = runner.runAll()
+        XCTAssertNil(r[0].error)
+        XCTAssertTrue(r[0].output.hasPrefix("sample #0 of digits"), r[0].output)
+        XCTAssertFalse(r[0].output.contains("\u{1B}"), r[0].output)
+        // The caller's setting is back.
+        XCTAssertEqual(ProcessInfo.processInfo.environment["LORA_COLOR"], "truecolor")
+    }
+
+    func testCtrlCStopsTheNotebookAfterTheEntry() throws {
+        let doc = try document("\(fence)lora\nprint(\"stop\")\nprint(\"same cell\")\n\(fence)\n\(fence)lora\nprint(\"next cell\")\n\(fence)\n")
+        let runner = NotebookRunner(document: doc, threads: 1)
+        let write = runner.session.context.output
+        // Ctrl-C arrives while the first entry runs (its output is the trigger).
+        runner.session.context.output = { text in
+            write(text)
+            if text.hasPrefix("stop") { runner.session.context.cancellation.set() }
+        }
+        let r = runner.runAll()
+        XCTAssertTrue(runner.interrupted)
+        XCTAssertEqual(r.count, 1)
+        XCTAssertEqual(r[0].printed, "stop\n")
+        XCTAssertTrue(r[0].diagnostic!.hasPrefix("nb.md:2:1: error: interrupted"), r[0].diagnostic!)
     }
 }
