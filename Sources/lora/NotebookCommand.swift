@@ -19,11 +19,11 @@ struct NotebookCommand: ParsableCommand {
 
     struct Run: ParsableCommand {
         static var configuration = CommandConfiguration(
-            abstract: "Run every cell; write FILE.md with fresh output blocks and FILE.ipynb.",
+            abstract: "Run every cell; write FILE.md with fresh output blocks, and FILE.ipynb.",
             discussion: "Without -o the notebook is updated in place and FILE.ipynb is written beside it.")
 
-        @Argument(help: "The markdown notebook.")
-        var file: String
+        @Argument(help: "The markdown notebooks.")
+        var files: [String]
 
         @Option(name: [.customShort("o"), .long], help: "Write FILE.md and FILE.ipynb into this directory instead (created if missing).")
         var output: String?
@@ -33,9 +33,14 @@ struct NotebookCommand: ParsableCommand {
 
         func run() throws {
             Interrupt.install(interactive: false)
-            let status = NotebookCommands.run(path: file, outputDirectory: output, seed: seed, cancellation: Interrupt.flag,
-                                              output: Output.standard, error: Output.error)
-            throw ExitCode(status)
+            var worst: Int32 = 0
+            for file in files {
+                let status = NotebookCommands.run(path: file, outputDirectory: output, seed: seed, cancellation: Interrupt.flag,
+                                                  output: Output.standard, error: Output.error)
+                worst = max(worst, status)
+                if status == 130 { break }
+            }
+            throw ExitCode(worst)
         }
     }
 
@@ -43,17 +48,22 @@ struct NotebookCommand: ParsableCommand {
         static var configuration = CommandConfiguration(
             abstract: "Run every cell and compare its output with its ```output block; exit 1 on any difference.")
 
-        @Argument(help: "The markdown notebook.")
-        var file: String
+        @Argument(help: "The markdown notebooks.")
+        var files: [String]
 
         @Option(help: "Global seed.")
         var seed: UInt64 = 0
 
         func run() throws {
             Interrupt.install(interactive: false)
-            let status = NotebookCommands.check(path: file, seed: seed, cancellation: Interrupt.flag,
-                                                output: Output.standard, error: Output.error)
-            throw ExitCode(status)
+            var worst: Int32 = 0
+            for file in files {
+                let status = NotebookCommands.check(path: file, seed: seed, cancellation: Interrupt.flag,
+                                                    output: Output.standard, error: Output.error)
+                worst = max(worst, status)
+                if status == 130 { break }
+            }
+            throw ExitCode(worst)
         }
     }
 }

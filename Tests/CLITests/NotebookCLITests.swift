@@ -83,13 +83,26 @@ final class NotebookCLITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/out/nb.ipynb"))
     }
 
+    func testCheckSeveralNotebooks() throws {
+        let dir = try ScratchDirectory()
+        try dir.write("a.md", "\(fence)lora\n1\n\(fence)\n\n\(fence)output\n1\n\(fence)\n")
+        try dir.write("b.md", "\(fence)lora\n2\n\(fence)\n")
+        let r = try lora(["notebook", "check", "a.md", "b.md"], directory: dir.path)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stdout.hasPrefix("a.md: 1 cell, all as expected"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("b.md:1: cell 1 printed output but has no ```output block:"), r.stdout)
+        let fixed = try lora(["notebook", "run", "a.md", "b.md"], directory: dir.path)
+        XCTAssertEqual(fixed.status, 0, fixed.stderr)
+        XCTAssertEqual(try lora(["notebook", "check", "a.md", "b.md"], directory: dir.path).status, 0)
+    }
+
     func testUsageErrors() throws {
         let missing = try lora(["notebook", "check", "nowhere.md"])
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.hasPrefix("error: no notebook at 'nowhere.md'"), missing.stderr)
         let noFile = try lora(["notebook", "run"])
         XCTAssertNotEqual(noFile.status, 0)
-        XCTAssertTrue(noFile.stderr.contains("Missing expected argument '<file>'"), noFile.stderr)
+        XCTAssertTrue(noFile.stderr.contains("Missing expected argument"), noFile.stderr)
         let help = try lora(["notebook", "--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("run") && help.stdout.contains("check"), help.stdout)
