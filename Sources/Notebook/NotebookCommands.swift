@@ -44,7 +44,8 @@ public enum NotebookCommands {
             let document = try load(path)
             let targets = outputPaths(for: path, directory: outputDirectory)
             // Errors are reported at the lines of the file being written.
-            let runner = NotebookRunner(document: document, path: targets.markdown, seed: seed, cancellation: cancellation)
+            let runner = NotebookRunner(document: document, path: targets.markdown, seed: seed, cancellation: cancellation,
+                                        workingDirectory: directory(of: path))
             var results: [Int: CellResult] = [:]
             var bad = 0
             for r in runner.runAll(positions: .rewritten) {
@@ -81,7 +82,8 @@ public enum NotebookCommands {
         let start = Date()
         do {
             let document = try load(path)
-            let runner = NotebookRunner(document: document, path: path, seed: seed, cancellation: cancellation)
+            let runner = NotebookRunner(document: document, path: path, seed: seed, cancellation: cancellation,
+                                        workingDirectory: directory(of: path))
             var differing = 0
             for r in runner.runAll() {
                 let findings = NotebookCheck.findings(r, path: path)
@@ -105,6 +107,12 @@ public enum NotebookCommands {
             report(describe(error))
             return 1
         }
+    }
+
+    /// The directory holding `path` (cells run there).
+    static func directory(of path: String) -> String {
+        let dir = (path as NSString).deletingLastPathComponent
+        return dir.isEmpty ? "." : dir
     }
 
     static func describe(_ error: Error) -> String {

@@ -19,6 +19,7 @@ public final class NotebookRunner {
     /// The notebook's path as given, for errors reported on stderr.
     public let path: String
     private var buffer = ""
+    private let workingDirectory: String?
     /// Ctrl-C stopped the last `runAll`.
     public private(set) var interrupted = false
 
@@ -28,10 +29,14 @@ public final class NotebookRunner {
     /// - Parameters:
     ///   - displayName: the name inside output blocks (default: the file's
     ///     base name, so outputs do not depend on the current directory).
+    ///   - workingDirectory: the current directory while cells run (the CLI
+    ///     passes the notebook's own directory, so relative paths in cells
+    ///     mean the same wherever lora is started); nil leaves it alone.
     public init(document: NotebookDocument, path: String? = nil, displayName: String? = nil,
                 seed: UInt64 = 0, threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
-                cancellation: CancellationFlag = CancellationFlag()) {
+                cancellation: CancellationFlag = CancellationFlag(), workingDirectory: String? = nil) {
         self.document = document
+        self.workingDirectory = workingDirectory
         self.path = path ?? document.name
         let name = displayName ?? (self.path as NSString).lastPathComponent
         sourceFile = SourceFile(name: name)
@@ -66,6 +71,9 @@ public final class NotebookRunner {
             if let c = previousColor { setenv("LORA_COLOR", c, 1) } else { unsetenv("LORA_COLOR") }
         }
         interrupted = false
+        let previousDirectory = FileManager.default.currentDirectoryPath
+        if let dir = workingDirectory, !dir.isEmpty { FileManager.default.changeCurrentDirectoryPath(dir) }
+        defer { FileManager.default.changeCurrentDirectoryPath(previousDirectory) }
         if case .asIs = positions {
             sourceFile.append(document.source.lines)
         }

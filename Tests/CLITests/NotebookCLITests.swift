@@ -96,6 +96,18 @@ final class NotebookCLITests: XCTestCase {
         XCTAssertEqual(try lora(["notebook", "check", "a.md", "b.md"], directory: dir.path).status, 0)
     }
 
+    func testCellsRunInTheNotebooksDirectory() throws {
+        let dir = try ScratchDirectory()
+        try FileManager.default.createDirectory(atPath: dir.path + "/lessons", withIntermediateDirectories: true)
+        try dir.write("lessons/helper.lora", "let greeting = \"hello from the helper\"\n")
+        try dir.write("lessons/nb.md", "\(fence)lora\n:load helper.lora\ngreeting\n\(fence)\n")
+        let r = try lora(["notebook", "run", "lessons/nb.md"], directory: dir.path)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(try String(contentsOfFile: dir.path + "/lessons/nb.md", encoding: .utf8)
+            .contains("\(fence)output\n\"hello from the helper\"\n\(fence)"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/lessons/nb.ipynb"))
+    }
+
     func testUsageErrors() throws {
         let missing = try lora(["notebook", "check", "nowhere.md"])
         XCTAssertEqual(missing.status, 1)
