@@ -36,9 +36,9 @@ public enum OutputText {
     }
 
     private static let masks: [(NSRegularExpression, String)] = [
-        (#"\bETA\s+\d+(\.\d+)?\s*(s|ms|m|min|h)\b"#, "ETA <time>"),
-        (#"\b\d+(\.\d+)?(e[+-]?\d+)?\s*(samples|images|items|steps|it)/s\b"#, "<rate> $3/s"),
+        (#"\bETA\s+(\d+h\s*)?(\d+m(in)?\s*)?\d+(\.\d+)?\s*(s|ms|m|min|h)\b"#, "ETA <time>"),
+        (#"\b\d+(\.\d+)?(e[+-]?\d+)?\s*[kKM]?\s*(samples|images|items|steps|it)/s\b"#, "<rate> $3/s"),
+        (#"\b(\d+h\s*)?\d+m(in)?\s*\d+(\.\d+)?\s*s\b"#, "<time>"),
         (#"\b\d+(\.\d+)?\s*(µs|us|ms|ns|s|sec|min|h)\b"#, "<time>"),
-        (#"\b\d+m\s*\d+(\.\d+)?s\b"#, "<time>"),
     ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
 }

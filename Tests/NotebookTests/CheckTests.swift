@@ -48,6 +48,8 @@ final class CheckTests: XCTestCase {
                        "epoch 1/2 step 45/45 loss 0.1732 <rate> samples/s ETA <time>")
         XCTAssertEqual(OutputText.masked("ViT   1   0.9220  26,538  2.1s"), OutputText.masked("ViT   1   0.9220  26,538  12.4s"))
         XCTAssertEqual(OutputText.masked("time: 145.54 ms"), "time: <time>")
+        XCTAssertEqual(OutputText.masked("in 2m 03s, 1.2k samples/s, ETA 1m 5s"), "in <time>, <rate> samples/s, ETA <time>")
+        XCTAssertEqual(OutputText.masked("12 µs"), "<time>")
         XCTAssertEqual(OutputText.masked("loss  0.5   3 steps"), "loss  0.5   3 steps") // untouched: no unit
         XCTAssertNotEqual(OutputText.masked("loss 0.5 in 1 s"), OutputText.masked("loss 0.6 in 1 s"))
 
