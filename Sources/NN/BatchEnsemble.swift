@@ -32,6 +32,7 @@ public final class BatchEnsemble: EnsembleModel {
 
     public func summary() -> ModelSummary {
         let parts = ModelSummary.parts(of: network) { n in
+            if n.hasPrefix("backbone.head.") { return "backbone head (unused)" }
             if n.hasPrefix("backbone.") { return "backbone" }
             if n.hasPrefix("batch.") { return "fast weights" }
             return "heads"

@@ -35,6 +35,7 @@ public final class LoRAEnsemble: EnsembleModel {
     public func summary() -> ModelSummary {
         let o = options
         let parts = ModelSummary.parts(of: network) { n in
+            if n.hasPrefix("backbone.head.") { return "backbone head (unused)" }
             if n.hasPrefix("backbone.") { return "backbone" }
             if n.hasPrefix("lora.") { return "adapters" }
             return "heads"

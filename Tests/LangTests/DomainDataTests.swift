@@ -138,7 +138,7 @@ final class DomainDataTests: XCTestCase {
     func testEveryDomainBuiltinHasHelp() throws {
         let table = BuiltinTable.standard()
         let names = ["dataset", "load_idx", "load_npy", "load_csv", "vit", "load_model", "lora_ensemble", "explicit_ensemble",
-                     "mc_dropout", "batch_ensemble", "snapshot_ensemble", "single", "reliability", "ood", "compare", "curves"]
+                     "mc_dropout", "batch_ensemble", "snapshot_ensemble", "single", "reliability", "ood", "selective", "compare", "curves"]
         for n in names {
             guard let b = table.lookup(n) else { XCTFail("missing builtin \(n)"); continue }
             XCTAssertFalse(b.help.summary.isEmpty, n)

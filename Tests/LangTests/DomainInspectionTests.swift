@@ -211,9 +211,14 @@ final class DomainInspectionTests: XCTestCase {
         ens.attention(test[2]).spread.save("\(dir)/spread.svg")
         ens.attention(test[2], member: 0).save("\(dir)/att.png")
         print(o.auroc >= 0 and o.auroc <= 1, o.aupr >= 0 and o.aupr <= 1)
+        let sel = selective([base, ens], test)
+        sel.save("\(dir)/selective.svg")
+        let one = selective(ens, test, score: "max_prob")
+        print(len(sel.area), one.area >= ens.evaluate(test).accuracy - 1e-9)
         """)
         XCTAssertTrue(out().contains("true true"), out())
-        for f in ["rel", "ood", "cmp", "curves", "history", "att", "spread"] { parsesAsXML("\(dir)/\(f).svg") }
+        XCTAssertTrue(out().contains("2 true"), "rejecting the least confident first helps: area >= accuracy\n" + out())
+        for f in ["rel", "ood", "cmp", "curves", "history", "att", "spread", "selective"] { parsesAsXML("\(dir)/\(f).svg") }
         let png = [UInt8](FileManager.default.contents(atPath: "\(dir)/att.png") ?? Data())
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         // Same input, same bytes.

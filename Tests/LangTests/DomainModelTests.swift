@@ -127,6 +127,16 @@ final class DomainModelTests: XCTestCase {
         XCTAssertNotNil(Double(String(a.split(separator: "\n").last ?? "")))
     }
 
+    func testAugmentationIsSeededAndChangesTraining() throws {
+        func nll(_ augment: Bool) throws -> String {
+            try runScript(tinySetup + "\nbase.fit(train, epochs: 2, lr: 3e-3, seed: 4, augment: \(augment))\nprint(base.evaluate(test).nll)")
+                .split(separator: "\n").last.map(String.init) ?? ""
+        }
+        let plain = try nll(false), a = try nll(true), b = try nll(true)
+        XCTAssertEqual(a, b, "same seed, same augmented batches")
+        XCTAssertNotEqual(a, plain, "augmentation changes what the model sees")
+    }
+
     func testModelErrors() throws {
         var e = scriptError("vit(image: 8, patch: 3)")
         XCTAssertTrue(e?.message.contains("patch 3 does not divide the image side 8") ?? false, e?.message ?? "")
@@ -135,6 +145,9 @@ final class DomainModelTests: XCTestCase {
         XCTAssertTrue(e?.message.contains("3 heads do not divide dim 16") ?? false)
         e = scriptError("vit(dim: 60000, depth: 500)")
         XCTAssertEqual(e?.kind, .limit)
+        e = scriptError("vit(image: 256, patch: 1)")
+        XCTAssertEqual(e?.kind, .limit)
+        XCTAssertTrue(e?.remedy?.contains("larger patch") ?? false)
         e = scriptError("vit(depth: 0)")
         XCTAssertTrue(e?.message.contains("depth must be at least 1") ?? false)
         e = scriptError(tinySetup + "\nlora_ensemble(train)")

@@ -66,9 +66,20 @@ public final class FigureValue: DomainObject {
         case .reliability(let f): return f.terminal(mode: mode, width: max(10, min(40, width - 50))).text
         case .ood(let f, let aupr): return f.terminal(mode: mode).text + "\nAUROC \(Domain.fixed(f.auroc, 3))  AUPR \(Domain.fixed(aupr, 3))  (out-of-distribution = positive)"
         case .bars(let f): return f.terminal(mode: mode, width: max(10, min(40, width - 30))).text
-        case .curves(let f): return f.terminal(mode: mode).text
+        case .curves(let f): return FigureValue.thinned(f, to: max(20, min(60, width - 40))).terminal(mode: mode).text
         case .heatmap(_, let draw): return draw(mode, width)
         }
+    }
+
+    /// The chart with at most `points` evenly spaced points per series, so its
+    /// terminal sparklines fit on a line (the SVG keeps every point).
+    static func thinned(_ chart: LineChart, to points: Int) -> LineChart {
+        let series = chart.series.map { s -> LineSeries in
+            guard s.y.count > points else { return s }
+            let picks = (0..<points).map { $0 * (s.y.count - 1) / (points - 1) }
+            return LineSeries(name: s.name, x: picks.map { s.x[$0] }, y: picks.map { s.y[$0] })
+        }
+        return (try? LineChart(series: series, xLabel: chart.xLabel, yLabel: chart.yLabel, title: chart.title)) ?? chart
     }
 
     public func echo(_ context: Context) -> String {

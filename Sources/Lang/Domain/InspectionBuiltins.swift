@@ -3,7 +3,7 @@ import NN
 import Render
 import Uncertainty
 
-/// `reliability`, `ood`, `compare`, `curves`.
+/// `reliability`, `ood`, `selective`, `compare`, `curves`.
 enum InspectionBuiltins {
     static func install(_ t: BuiltinTable) {
         t.register(Help("reliability", [.positional("model", "a Model or Ensemble"),
@@ -29,8 +29,6 @@ enum InspectionBuiltins {
             let a = try args.object("in", as: DatasetValue.self, typeName: "Dataset").dataset
             let b = try args.object("out", as: DatasetValue.self, typeName: "Dataset").dataset
             let name = try args.string("score")
-            let scores: [String: UncertaintyScore] = ["entropy": .entropy, "total": .entropy, "mutual_info": .mutualInformation,
-                                                      "epistemic": .mutualInformation, "max_prob": .maxProbability, "confidence": .maxProbability]
             guard let score = scores[name] else {
                 throw args.error("score", "unknown score \(Value.quote(name))",
                                  remedy: Suggest.didYouMean(name, in: Array(scores.keys)) ?? "use entropy, mutual_info or max_prob")
@@ -46,6 +44,40 @@ enum InspectionBuiltins {
             let h = try ScoreHistogram(inDistribution: d.inScores, outOfDistribution: d.outScores, scoreName: label[key]!,
                                        auroc: d.auroc, binCount: bins, title: "\(m.label): \(a.name) vs \(b.name)")
             return .object(FigureValue(.ood(h, aupr: d.aupr), numbers: [("auroc", .double(d.auroc)), ("aupr", .double(d.aupr))]))
+        }
+        t.register(Help("selective", [.positional("models", "a Model or Ensemble, or a list of them"),
+                                      .positional("data", "a labelled Dataset"),
+                                      .named("score", default: .string("entropy"), "what counts as uncertain: entropy (total), mutual_info (epistemic) or max_prob")],
+                        summary: "Selective prediction: accuracy on the most certain inputs as the most uncertain ones are rejected, with the area under the curve.",
+                        example: "selective([base, ens], test).save(\"selective.svg\")", returns: "a Figure (field area: one per model)")) { args, _ in
+            let v = try args.value("models")
+            var models: [ModelValue] = []
+            if case .list(let items) = v {
+                for item in items {
+                    guard case .object(let o) = item, let m = o as? ModelValue else {
+                        throw args.error("models", "selective needs Models and Ensembles, but the list holds \(item.typeWithArticle)")
+                    }
+                    models.append(m)
+                }
+            } else {
+                models = [try model(args, "models")]
+            }
+            guard !models.isEmpty else { throw args.error("models", "selective needs at least one model") }
+            let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
+            let name = try args.string("score")
+            guard let score = scores[name] else {
+                throw args.error("score", "unknown score \(Value.quote(name))",
+                                 remedy: Suggest.didYouMean(name, in: Array(scores.keys)) ?? "use entropy, mutual_info or max_prob")
+            }
+            var series: [LineSeries] = [], areas: [Value] = []
+            for m in models {
+                let curve = try SelectivePrediction(probabilities: m.probabilities(data), labels: data.labels, score: score)
+                series.append(LineSeries(name: "\(m.label) (area \(Domain.fixed(curve.area, 4)))", x: curve.coverage, y: curve.accuracy))
+                areas.append(.double(curve.area))
+            }
+            let chart = try LineChart(series: series, xLabel: "coverage (fraction of inputs kept, most certain first)", yLabel: "accuracy",
+                                      title: "Selective prediction on \(data.name)")
+            return .object(FigureValue(.curves(chart), numbers: [("area", models.count == 1 ? areas[0] : .list(areas))]))
         }
         t.register(Help("compare", [.positional("models", "a list of Models and Ensembles"),
                                     .named("on", "a labelled Dataset", .required),
@@ -70,6 +102,10 @@ enum InspectionBuiltins {
             .object(curves(try model(args, "model")))
         }
     }
+
+    /// Names of the uncertainty scores.
+    static let scores: [String: UncertaintyScore] = ["entropy": .entropy, "total": .entropy, "mutual_info": .mutualInformation,
+                                                     "epistemic": .mutualInformation, "max_prob": .maxProbability, "confidence": .maxProbability]
 
     static func model(_ args: Arguments, _ name: String) throws -> ModelValue {
         try args.object(name, as: ModelValue.self, typeName: "Model")
@@ -121,7 +157,7 @@ public final class ComparisonValue: DomainObject {
             let s = m.model.summary()
             t.append([.text(m.label), .integer(m.model.memberCount), .number(r.metrics.accuracy), .number(r.metrics.negativeLogLikelihood),
                       .number(r.metrics.expectedCalibrationError), .number(r.metrics.brierScore), .integer(s.total), .integer(s.trainable),
-                      .text(formatDuration(m.trainSeconds))])
+                      .text(m.trainSeconds > 0 ? formatDuration(m.trainSeconds) : "-")])
         }
         return t.render()
     }

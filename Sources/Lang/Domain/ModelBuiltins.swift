@@ -4,6 +4,8 @@ import NN
 enum ModelBuiltins {
     /// Largest model `vit` builds (parameters), so absurd sizes fail up front.
     static let maxParameters = 500_000_000
+    /// Most tokens per image (attention is tokens x tokens per head and image).
+    static let maxTokens = 1025
 
     static func install(_ t: BuiltinTable) {
         t.register(Help("vit", [.named("image", default: .int(8), "image side in pixels (square images)"),
@@ -35,6 +37,10 @@ enum ModelBuiltins {
             }
             guard classes >= 2 else { throw args.error("classes", "a classifier needs at least 2 classes, got \(classes)") }
             let tokens = (image / patch) * (image / patch) + 1
+            guard tokens <= maxTokens else {
+                throw LangError(.limit, "image \(image) with patch \(patch) makes \(tokens - 1) patches; attention over more than \(maxTokens - 1) patches needs too much memory",
+                                at: args.location(of: "patch"), remedy: "use a larger patch, e.g. patch: \(max(patch, image / 32))")
+            }
             let perLayer = 4 * (dim * dim + dim) + 2 * dim * mlp + mlp + dim + 4 * dim
             let estimate = Double(depth) * Double(perLayer) + Double(tokens * dim) + Double(channels * patch * patch * dim) + Double(dim * classes)
             guard estimate <= Double(maxParameters) else {

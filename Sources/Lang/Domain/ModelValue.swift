@@ -230,7 +230,8 @@ public final class PredictionValue: DomainObject {
         let order = p.indices.sorted { p[$0] > p[$1] }.prefix(5)
         let v = votes
         let block = TerminalChart.bars(labels: order.map { "\(name($0))" + (v[$0] > 0 && probabilities.members > 1 ? " (\(v[$0]) vote\(v[$0] == 1 ? "" : "s"))" : "") },
-                                       values: order.map { p[$0] }, width: 30, maximum: 1, mode: Domain.colorMode(context))
+                                       values: order.map { p[$0] }, width: 30, maximum: 1, mode: Domain.colorMode(context),
+                                       color: RGB(hex: 0x3b6fb6))
         return summary + "\n" + block.text
     }
 
