@@ -1,7 +1,8 @@
 /// Writes a notebook back as markdown with fresh ```output blocks: prose,
 /// other fences and the cells' code are kept byte for byte; each cell that
 /// printed something gets an output block right after it (replacing the old
-/// one); a cell that printed nothing loses its block.
+/// one unless they differ only in timings); a cell that printed nothing loses
+/// its block.
 public enum MarkdownWriter {
     /// - Parameter results: by cell index; a cell without a result keeps its old block.
     public static func markdown(_ document: NotebookDocument, results: [Int: CellResult]) -> String {
@@ -37,6 +38,11 @@ public enum MarkdownWriter {
         }
         let output = result.outputLines
         guard !output.isEmpty else { return [] }
+        // Same output up to timings: keep the old block, so a re-run does not
+        // churn the file (and its diff) with fresh timings.
+        if let old = cell.expected, old.lines.map(OutputText.masked) == output.map(OutputText.masked) {
+            return old.gap + [old.fence.line] + old.lines + [old.fence.closingLine]
+        }
         let fence = outputFence(for: output, like: cell.expected?.fence)
         return (cell.expected?.gap ?? [""]) + [fence.line] + output + [fence.closingLine]
     }

@@ -103,6 +103,16 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(try document(written).cells[0].expected?.lines, [fence, "````x"])
     }
 
+    func testAnOutputThatDiffersOnlyInTimingsIsKept() throws {
+        let text = "\(fence)lora\nprint(\"took 9.5 s\")\nprint(\"x\")\n\(fence)\n\n\(fence)output\ntook 1.25 s\nx\n\(fence)\n"
+        let doc = try document(text)
+        let r = NotebookRunner(document: doc, threads: 1).runAll()
+        XCTAssertEqual(MarkdownWriter.markdown(doc, results: [0: r[0]]), text)
+        let changed = try document(text.replacingOccurrences(of: "\nx\n", with: "\ny\n"))
+        let r2 = NotebookRunner(document: changed, threads: 1).runAll()
+        XCTAssertTrue(MarkdownWriter.markdown(changed, results: [0: r2[0]]).contains("output\ntook 9.5 s\nx\n"))
+    }
+
     func testACellThatPrintsNothingLosesItsOldBlock() throws {
         let doc = try document("\(fence)lora\nlet a = 1\n\(fence)\n\n\(fence)output\nstale\n\(fence)\nafter\n")
         let r = NotebookRunner(document: doc, threads: 1).runAll()
