@@ -15,7 +15,7 @@ public final class NotebookRunner {
     public let session: Session
     /// The markdown file as the session sees it: named `displayName`, holding
     /// the notebook's lines (see `Positions`), so diagnostics quote the cell's line.
-    public let sourceFile: SourceFile
+    public private(set) var sourceFile: SourceFile
     /// The notebook's path as given, for errors reported on stderr.
     public let path: String
     private var buffer = ""
@@ -74,6 +74,8 @@ public final class NotebookRunner {
         let previousDirectory = FileManager.default.currentDirectoryPath
         if let dir = workingDirectory, !dir.isEmpty { FileManager.default.changeCurrentDirectoryPath(dir) }
         defer { FileManager.default.changeCurrentDirectoryPath(previousDirectory) }
+        // A fresh file each time: running again keeps positions right.
+        sourceFile = SourceFile(name: sourceFile.name)
         if case .asIs = positions {
             sourceFile.append(document.source.lines)
         }
@@ -98,7 +100,6 @@ public final class NotebookRunner {
         return results
     }
 
-    /// Runs one cell in the session and returns what it printed.
     /// Runs one cell in the session and returns what it printed; its first
     /// code line is line `firstLine` of `sourceFile`.
     func run(_ cell: CodeCell, firstLine: Int) -> CellResult {

@@ -52,6 +52,14 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(r[1].output, "1\n")
     }
 
+    func testRunningTwiceKeepsPositionsAndTheSession() throws {
+        let doc = try document("text\n\(fence)lora\nlet n = 1\nn = n + 1\nn\nnope\n\(fence)\n")
+        let runner = NotebookRunner(document: doc, threads: 1)
+        let first = runner.runAll(), second = runner.runAll()
+        XCTAssertTrue(first[0].output.hasPrefix("2\nnb.md:6:1: error: unknown name 'nope'\n6 | nope\n"), first[0].output)
+        XCTAssertTrue(second[0].output.hasPrefix("2\nnb.md:6:1: error: unknown name 'nope'\n6 | nope\n"), second[0].output)
+    }
+
     func testCommandErrorsAreRelocatedToTheNotebook() throws {
         let r = try runCells("text\n\(fence)lora\n:nope\n\(fence)\n")
         XCTAssertTrue(r[0].failedUnexpectedly)
