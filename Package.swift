@@ -42,9 +42,11 @@ let package = Package(
         .target(name: "Render", dependencies: ["Files"]),
         // The lora language: lexer, parser, interpreter, builtins.
         .target(name: "Lang", dependencies: ["Tensor", "Data", "NN", "Uncertainty", "Render", "Files"]),
+        // Markdown notebooks: run ```lora cells, check outputs, export .ipynb.
+        .target(name: "Notebook", dependencies: ["Lang", "Files"]),
         // The executable: REPL on libedit, script runner, subcommands.
         .executableTarget(name: "lora", dependencies: [
-            "Lang", "CEditLine", "Files",
+            "Lang", "Notebook", "CEditLine", "Files",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -60,6 +62,7 @@ let package = Package(
         .testTarget(name: "FilesTests", dependencies: ["Files"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Files"]),
         .testTarget(name: "LangTests", dependencies: ["Lang"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Lang", "Files"]),
         .testTarget(name: "CLITests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

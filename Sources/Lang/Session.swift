@@ -32,7 +32,9 @@ public final class Session {
         try run(text, in: file, firstLine: first, echo: echo)
     }
 
-    private func run(_ text: String, in file: SourceFile, firstLine: Int, echo: Bool) throws {
+    /// Runs `text`, already in `file` at line `firstLine` (notebooks map cells to
+    /// the lines of their markdown file this way); echoes like `run(_:in:echo:)`.
+    public func run(_ text: String, in file: SourceFile, firstLine: Int, echo: Bool) throws {
         let interpreter = self.interpreter
         let value = try DeepStack.run { () throws -> Value? in
             let program = try Parser.parse(text, file: file, firstLine: firstLine)

@@ -12,6 +12,7 @@ struct Lora: ParsableCommand {
         discussion: """
         Without a file, starts the REPL (plain line reading when stdin is not a terminal).
         Options go before the script name; everything after it is passed to the script as `args`.
+        Notebooks: `lora notebook run FILE.md [-o DIR]` and `lora notebook check FILE.md` (see `lora notebook --help`).
         """,
         subcommands: [])
 

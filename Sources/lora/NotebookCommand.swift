@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Lang
+import Notebook
+
+/// `lora notebook run FILE.md [-o DIR]` and `lora notebook check FILE.md`.
+struct NotebookCommand: ParsableCommand {
+    static var configuration = CommandConfiguration(
+        commandName: "lora notebook",
+        abstract: "Run and check markdown notebooks: ```lora cells with ```output blocks.",
+        discussion: """
+        A notebook is a markdown file. Its ```lora cells run in order in one session, as if typed \
+        at the REPL (bare expressions echo). The ```output block right after a cell holds what it printed. \
+        Cell options after `lora`: `error` (the cell must fail; its diagnostic is the output), \
+        `skip-check` (output not compared). Output is plain text, 80 columns, one progress line per \
+        epoch; `check` masks timings and throughput. See tutorials/README.md.
+        """,
+        subcommands: [Run.self, Check.self])
+
+    struct Run: ParsableCommand {
+        static var configuration = CommandConfiguration(
+            abstract: "Run every cell; write FILE.md with fresh output blocks, and FILE.ipynb.",
+            discussion: "Without -o the notebook is updated in place and FILE.ipynb is written beside it.")
+
+        @Argument(help: "The markdown notebooks.")
+        var files: [String]
+
+        @Option(name: [.customShort("o"), .long], help: "Write FILE.md and FILE.ipynb into this directory instead (created if missing).")
+        var output: String?
+
+        @Option(help: "Global seed.")
+        var seed: UInt64 = 0
+
+        func run() throws {
+            Interrupt.install(interactive: false)
+            var worst: Int32 = 0
+            for file in files {
+                let status = NotebookCommands.run(path: file, outputDirectory: output, seed: seed, cancellation: Interrupt.flag,
+                                                  output: Output.standard, error: Output.error)
+                worst = max(worst, status)
+                if status == 130 { break }
+            }
+            throw ExitCode(worst)
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static var configuration = CommandConfiguration(
+            abstract: "Run every cell and compare its output with its ```output block; exit 1 on any difference.")
+
+        @Argument(help: "The markdown notebooks.")
+        var files: [String]
+
+        @Option(help: "Global seed.")
+        var seed: UInt64 = 0
+
+        func run() throws {
+            Interrupt.install(interactive: false)
+            var worst: Int32 = 0
+            for file in files {
+                let status = NotebookCommands.check(path: file, seed: seed, cancellation: Interrupt.flag,
+                                                    output: Output.standard, error: Output.error)
+                worst = max(worst, status)
+                if status == 130 { break }
+            }
+            throw ExitCode(worst)
+        }
+    }
+}

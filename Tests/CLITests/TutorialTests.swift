@@ -1,0 +1,20 @@
+import Foundation
+import XCTest
+
+/// Every tutorial (tutorials/*.md) is run and its outputs checked, so the
+/// tutorials never go stale: `lora notebook check` must pass on each.
+final class TutorialTests: XCTestCase {
+    func testEveryTutorialChecks() throws {
+        let dir = LoraBinary.packageRoot.appendingPathComponent("tutorials").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted()
+        XCTAssertGreaterThanOrEqual(names.count, 3, "tutorials missing in \(dir)")
+        for name in names {
+            let start = Date()
+            let r = try lora(["notebook", "check", name], directory: dir)
+            let seconds = Date().timeIntervalSince(start)
+            XCTAssertEqual(r.status, 0, "\(name) is out of date (regenerate with `lora notebook run tutorials/\(name)` and read the diff):\n\(r.stdout)\(r.stderr)")
+            XCTAssertTrue(r.stdout.contains("all as expected"), r.stdout)
+            print("tutorial \(name): \(String(format: "%.1f", seconds)) s")
+        }
+    }
+}
