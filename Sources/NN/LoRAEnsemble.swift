@@ -5,9 +5,9 @@ import Tensor
 /// backbone, each with its own low-rank adapters on the attention projections
 /// and its own head, trained together in one batched pass. With M = 1 it is
 /// the "single + LoRA" baseline.
-public final class LoRAEnsemble: EnsembleModel {
+public final class LoRAEnsemble: OneNetworkModel {
     public let network: LoRAEnsembleNetwork
-    public private(set) var history: [EpochRecord] = []
+    public var history: [EpochRecord] = []
     public var kind: EnsembleKind { network.members == 1 ? .singleLoRA : .loraEnsemble }
     public var memberCount: Int { network.members }
     public var config: ViTConfig { network.vitConfig }
@@ -15,21 +15,6 @@ public final class LoRAEnsemble: EnsembleModel {
 
     public init(backbone: ViT, options: LoRAOptions = LoRAOptions()) throws {
         network = try LoRAEnsembleNetwork(backbone: backbone, options: options)
-    }
-
-    @discardableResult
-    public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
-        let out = try Trainer.fit(network: network, data: data, config: config, progress: progress, cancel: cancel)
-        history += out.history
-        return out
-    }
-
-    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try Evaluation.predict(network, data: data, batchSize: batchSize)
-    }
-
-    public func attention(image: [Float]) throws -> AttentionMaps {
-        try Evaluation.attention(network, image: image)
     }
 
     public func summary() -> ModelSummary {

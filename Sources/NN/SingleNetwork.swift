@@ -3,9 +3,9 @@ import Tensor
 
 /// One ViT, every parameter trained (full fine-tuning). Also what `vit.fit`
 /// uses to (pre-)train a backbone in place.
-public final class SingleNetwork: EnsembleModel {
+public final class SingleNetwork: OneNetworkModel {
     public let network: ViT
-    public private(set) var history: [EpochRecord] = []
+    public var history: [EpochRecord] = []
     public var kind: EnsembleKind { .single }
     public var memberCount: Int { 1 }
     public var config: ViTConfig { network.config }
@@ -22,21 +22,6 @@ public final class SingleNetwork: EnsembleModel {
     public init(training vit: ViT) {
         network = vit
         vit.unfreeze()
-    }
-
-    @discardableResult
-    public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
-        let out = try Trainer.fit(network: network, data: data, config: config, progress: progress, cancel: cancel)
-        history += out.history
-        return out
-    }
-
-    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try Evaluation.predict(network, data: data, batchSize: batchSize)
-    }
-
-    public func attention(image: [Float]) throws -> AttentionMaps {
-        try Evaluation.attention(network, image: image)
     }
 
     public func summary() -> ModelSummary {

@@ -1,0 +1,27 @@
+import Data
+
+/// A model kind whose members all live in one network and train together in
+/// one batched pass (single network, single + LoRA, LoRA-Ensemble,
+/// BatchEnsemble): training, prediction and attention are the network's.
+public protocol OneNetworkModel: EnsembleModel {
+    associatedtype Network: MemberNetwork
+    var network: Network { get }
+    var history: [EpochRecord] { get set }
+}
+
+extension OneNetworkModel {
+    @discardableResult
+    public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
+        let out = try Trainer.fit(network: network, data: data, config: config, progress: progress, cancel: cancel)
+        history += out.history
+        return out
+    }
+
+    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        try Evaluation.predict(network, data: data, batchSize: batchSize)
+    }
+
+    public func attention(image: [Float]) throws -> AttentionMaps {
+        try Evaluation.attention(network, image: image)
+    }
+}
