@@ -16,7 +16,8 @@ public final class SourceFile {
     @discardableResult
     public func append(_ text: String) -> Int {
         let first = lines.count + 1
-        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Split on the scalar, not the Character: "\r\n" is one Character in Swift.
+        var parts = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
         if parts.count > 1 && parts.last == "" { parts.removeLast() }
         lines.append(contentsOf: parts.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 })
         return first

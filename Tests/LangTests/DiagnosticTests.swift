@@ -13,6 +13,17 @@ final class DiagnosticTests: XCTestCase {
         """)
     }
 
+    func testCRLFScriptsKeepTheirSourceLineAndCaret() {
+        let e = scriptError("let ensemble = 1\r\nprint(ensemle)\r\n")!
+        XCTAssertEqual(Diagnostic.format(e), """
+        test.lora:2:7: error: unknown name 'ensemle'
+        2 | print(ensemle)
+          |       ^
+        note: did you mean 'ensemble'?
+
+        """)
+    }
+
     func testCaretAlignsWithTabs() {
         let e = scriptError("\tprint(1 / 0)")!
         let lines = Diagnostic.format(e).split(separator: "\n")
