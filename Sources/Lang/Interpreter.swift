@@ -393,6 +393,10 @@ public final class Interpreter {
                 throw LangError(.limit, "too many nested calls (more than \(Interpreter.maxCallDepth)) in \(decl.name)", at: loc,
                                 remedy: "check that the recursion has a base case")
             }
+            // As in Swift, a body that is a single expression returns its value.
+            if decl.body.count == 1, case .expression(let e) = decl.body[0].kind {
+                return try evaluate(e, in: scope)
+            }
             switch try execute(decl.body, in: scope) {
             case .returned(let v): return v
             case .broke: throw LangError(.syntax, "'break' outside a loop in \(decl.name)", at: decl.location)

@@ -42,6 +42,12 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(out, "6765 16 3\n0 a\n1 b\n10\n")
     }
 
+    func testSingleExpressionBodyReturnsItsValue() throws {
+        XCTAssertEqual(try runScript("fn square(x) { x * x }\nprint(square(7))"), "49\n")
+        // Longer bodies still need `return`; without it they give nil.
+        XCTAssertEqual(try runScript("fn f(x) {\n let y = x\n y * 2\n}\nprint(f(3))"), "nil\n")
+    }
+
     func testClosuresSeeTheirDefiningScope() throws {
         XCTAssertEqual(try runScript("""
         fn counter(start) {
