@@ -54,15 +54,8 @@ public struct Dataset: Sendable {
             throw DataError.invalidArgument(problem: "label \(labels[bad]) of sample \(bad) is outside 0..<\(classNames.count)",
                                             remedy: "give one class name per class")
         }
-        self.name = name
-        self.images = images
-        self.labels = labels
-        self.channels = channels
-        self.height = height
-        self.width = width
-        self.classNames = classNames
-        self.normalization = normalization
-        self.officialTestStart = officialTestStart
+        self.init(unchecked: name, images: images, labels: labels, channels: channels, height: height, width: width,
+                  classNames: classNames, normalization: normalization, officialTestStart: officialTestStart)
     }
 
     /// Builds without checks (callers guarantee the invariants).
