@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         // Data sets, loaders, transforms, batches.
         .target(name: "Data", dependencies: ["CZlib"], swiftSettings: fast),
+        // Text: BERT's WordPiece tokenizer (vocab.txt + tokenizer_config.json).
+        .target(name: "Text", swiftSettings: fast),
         // Models, LoRA adapters, ensembles, training, checkpoints.
         .target(name: "NN", dependencies: ["Tensor", "Data", "Files"], swiftSettings: fast),
         // Metrics on probabilities: pure functions.
@@ -57,6 +59,7 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "TextTests", dependencies: ["Text"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FilesTests", dependencies: ["Files"]),
