@@ -37,13 +37,13 @@ let package = Package(
         // Text: BERT's WordPiece tokenizer (vocab.txt + tokenizer_config.json).
         .target(name: "Text", swiftSettings: fast),
         // Models, LoRA adapters, ensembles, training, checkpoints.
-        .target(name: "NN", dependencies: ["Tensor", "Data", "Files"], swiftSettings: fast),
+        .target(name: "NN", dependencies: ["Tensor", "Data", "Text", "Files"], swiftSettings: fast),
         // Metrics on probabilities: pure functions.
         .target(name: "Uncertainty", swiftSettings: fast),
         // Terminal tables, heatmaps, progress bars; SVG figures.
         .target(name: "Render", dependencies: ["Files"]),
         // The lora language: lexer, parser, interpreter, builtins.
-        .target(name: "Lang", dependencies: ["Tensor", "Data", "NN", "Uncertainty", "Render", "Files"]),
+        .target(name: "Lang", dependencies: ["Tensor", "Data", "Text", "NN", "Uncertainty", "Render", "Files"]),
         // Markdown notebooks: run ```lora cells, check outputs, export .ipynb.
         .target(name: "Notebook", dependencies: ["Lang", "Files"]),
         // The executable: REPL on libedit, script runner, subcommands.

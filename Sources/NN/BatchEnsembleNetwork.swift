@@ -43,40 +43,42 @@ public struct BatchEnsembleOptions: Equatable {
     }
 }
 
-/// BatchEnsemble on a ViT: rank-1 multiplicative factors per member on the
-/// attention projections, per-member heads, members folded into the batch.
+/// BatchEnsemble on a backbone: rank-1 multiplicative factors per member on
+/// the attention projections, per-member heads, members folded into the batch
+/// (the same `MemberPass` as LoRA-Ensemble).
 public final class BatchEnsembleNetwork: MemberNetwork {
-    public let backbone: ViT
+    public let backbone: Backbone
     public let options: BatchEnsembleOptions
     public let adapters: [[Projection: BatchEnsembleAdapter]]
     public let heads: MemberHeads
 
-    public init(backbone source: ViT, options: BatchEnsembleOptions) throws {
+    public init(backbone source: Backbone, options: BatchEnsembleOptions) throws {
         guard options.members >= 1 else { throw NNError.invalidConfiguration("members must be at least 1, got \(options.members)") }
-        let c = source.config
-        backbone = try source.copy()
+        let a = source.architecture
+        backbone = try source.copyBackbone()
         if options.trainShared { backbone.unfreeze() } else { backbone.freeze() }
         backbone.head.freeze()   // replaced by the per-member heads
         self.options = options
         var rng = RNG(seed: options.seed)
         var ad: [[Projection: BatchEnsembleAdapter]] = []
-        for _ in 0..<c.depth {
+        for _ in 0..<a.depth {
             var layer: [Projection: BatchEnsembleAdapter] = [:]
             for p in Projection.allCases where options.targets.contains(p) {
                 var r = rng.fork()
-                layer[p] = BatchEnsembleAdapter(members: options.members, inFeatures: c.dim, outFeatures: c.dim,
+                layer[p] = BatchEnsembleAdapter(members: options.members, inFeatures: a.width, outFeatures: a.width,
                                                 std: options.factorStd, rng: &r)
             }
             ad.append(layer)
         }
         adapters = ad
         var hr = rng.fork()
-        heads = MemberHeads(members: options.members, dim: c.dim, classes: c.classes, rng: &hr)
+        heads = MemberHeads(members: options.members, dim: a.width, classes: a.classes, rng: &hr)
         labelParameters()
     }
 
     public var members: Int { options.members }
-    public var vitConfig: ViTConfig { backbone.config }
+    public var architecture: Architecture { backbone.architecture }
+    public var sharedBackbone: Backbone { backbone }
 
     public var children: [(name: String, module: Module)] {
         var c: [(name: String, module: Module)] = [("backbone", backbone)]
@@ -87,15 +89,10 @@ public final class BatchEnsembleNetwork: MemberNetwork {
         return c
     }
 
-    public func memberLogits(_ images: [Float], count n: Int, context: ForwardContext) throws -> Tensor {
-        let m = members, c = backbone.config
-        let tokens = try backbone.embed(images, count: n)
-        let folded = try tokens.reshape([1, n, c.tokens, c.dim]).expand(to: [m, n, c.tokens, c.dim])
-            .reshape([m * n, c.tokens, c.dim])
-        let ad = adapters
-        context.adapter = { layer, p in ad[layer][p] }
-        defer { context.adapter = nil }
-        let h = try backbone.encode(folded, context: context)
-        return try heads(h.select(axis: 1, index: 0))
+    public func memberLogits(_ input: ModelInput, context: ForwardContext) throws -> Tensor {
+        // The shared weights may train: no prefix cache.
+        let pass = MemberPass(backbone: backbone, members: members,
+                              adapters: adapters.map { $0.mapValues { $0 as ProjectionAdapter } }, cache: nil)
+        return try heads(pass.features(input, context: context))
     }
 }

@@ -1,30 +1,64 @@
 import Foundation
 import Tensor
 
-/// A model read back from a checkpoint: a bare ViT (a backbone) or one of the ensemble kinds.
+/// A model read back from a checkpoint: a bare backbone (ViT or BERT) or one of the ensemble kinds.
 public enum LoadedModel {
-    case vit(ViT)
+    case backbone(Backbone)
     case ensemble(EnsembleModel)
 }
 
 /// Saves and loads models as safetensors files whose metadata records the
-/// kind, the ViT sizes and the kind's options, so `Checkpoint.load` rebuilds
-/// the same model. Training history is not stored.
+/// kind, the backbone's recipe (family and sizes; a BERT's vocabulary) and the
+/// kind's options, so `Checkpoint.load` rebuilds the same model. Training
+/// history is not stored.
 public enum Checkpoint {
     static let format = "lora-checkpoint-1"
 
-    static func configJSON(_ c: ViTConfig) -> String {
+    static func json<T: Encodable>(_ c: T) -> String {
         String(data: try! JSONEncoder().encode(c), encoding: .utf8)!
     }
 
-    /// Saves a ViT (e.g. a trained backbone).
-    public static func save(_ vit: ViT, to path: String) throws {
-        try SafeTensors.write(vit.namedParameters(), metadata: ["format": format, "kind": "vit", "config": configJSON(vit.config)], to: path)
+    /// What rebuilds a backbone: its family, sizes, and (BERT) vocabulary.
+    static func recipe(_ b: Backbone) -> [String: String] {
+        switch b {
+        case let v as ViT: return ["backbone": "vit", "config": json(v.config)]
+        case let t as Bert: return BertCheckpoint.recipe(t)
+        default: return [:]
+        }
+    }
+
+    /// A freshly initialised backbone from the recipe in `md` (files without a
+    /// "backbone" entry predate BERT support and hold ViTs).
+    static func backbone(from md: [String: String], path: String) throws -> Backbone {
+        func fail(_ s: String) -> NNError { .checkpoint(path: path, detail: s) }
+        let family = md["backbone"] ?? "vit"
+        guard let cj = md["config"] else { throw fail("the backbone's configuration is missing from the metadata") }
+        switch family {
+        case "vit":
+            guard let config = try? JSONDecoder().decode(ViTConfig.self, from: Data(cj.utf8)) else {
+                throw fail("the ViT configuration in the metadata is malformed")
+            }
+            return try ViT(config, seed: 0)
+        case "bert":
+            return try BertCheckpoint.rebuild(md, path: path)
+        default:
+            throw fail("unknown backbone family '\(family)' in the metadata")
+        }
+    }
+
+    /// Saves a backbone (a trained ViT, a fine-tuned BERT).
+    public static func save(_ backbone: Backbone, to path: String) throws {
+        var md = recipe(backbone)
+        md["format"] = format
+        md["kind"] = md["backbone"]
+        try SafeTensors.write(backbone.namedParameters(), metadata: md, to: path)
     }
 
     /// Saves any ensemble kind with its options.
     public static func save(_ model: EnsembleModel, to path: String) throws {
-        var md = ["format": format, "kind": "\(model.kind)", "config": configJSON(model.config)]
+        var md = recipe(model.baseBackbone)
+        md["format"] = format
+        md["kind"] = "\(model.kind)"
         switch model {
         case let m as LoRAEnsemble:
             let o = m.options
@@ -33,6 +67,7 @@ public enum Checkpoint {
             md["alpha"] = o.alpha.map { "\($0)" } ?? "none"
             md["copyHead"] = "\(o.copyHead)"
             md["init"] = "\(o.initA)"
+            if let l = o.layers { md["layers"] = "\(l.lowerBound)..<\(l.upperBound)" }
         case let m as BatchEnsemble:
             let o = m.network.options
             md["members"] = "\(o.members)"; md["factorStd"] = "\(o.factorStd)"; md["trainShared"] = "\(o.trainShared)"
@@ -51,9 +86,6 @@ public enum Checkpoint {
         func fail(_ s: String) -> NNError { .checkpoint(path: path, detail: s) }
         guard md["format"] == format else {
             throw fail("no lora checkpoint metadata (format \(md["format"] ?? "missing")); save it with lora's save, or load its tensors with SafeTensors.read")
-        }
-        guard let cj = md["config"], let config = try? JSONDecoder().decode(ViTConfig.self, from: Data(cj.utf8)) else {
-            throw fail("the ViT configuration in the metadata is missing or malformed")
         }
         func int(_ k: String) throws -> Int {
             guard let s = md[k], let v = Int(s) else { throw fail("metadata '\(k)' is missing or not an integer") }
@@ -75,11 +107,17 @@ public enum Checkpoint {
         }
         let src = "'\(path)'"
         let kind = md["kind"] ?? ""
-        let base = try ViT(config, seed: 0)
+        let base = try backbone(from: md, path: path)
+        func layers() throws -> Range<Int>? {
+            guard let s = md["layers"] else { return nil }
+            let parts = s.components(separatedBy: "..<").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] >= 0, parts[0] < parts[1] else { throw fail("metadata 'layers' (\(s)) is not a range a..<b") }
+            return parts[0]..<parts[1]
+        }
         switch kind {
-        case "vit":
+        case "vit", "bert":
             try base.loadStateDict(tensors, source: src)
-            return .vit(base)
+            return .backbone(base)
         case "\(EnsembleKind.single)":
             let m = SingleNetwork(training: base)
             try base.loadStateDict(tensors, source: src)
@@ -88,7 +126,8 @@ public enum Checkpoint {
             let alpha = md["alpha"].flatMap { Float($0) }
             let initA: LoRAInit = .paper   // A's values come from the file; the init only matters before training
             let m = try LoRAEnsemble(backbone: base, options: LoRAOptions(members: int("members"), rank: int("rank"), targets: targets(),
-                                                                        initA: initA, alpha: alpha, copyHead: md["copyHead"] == "true"))
+                                                                        initA: initA, alpha: alpha, copyHead: md["copyHead"] == "true",
+                                                                        layers: layers()))
             try m.network.loadStateDict(tensors, source: src)
             return .ensemble(m)
         case "\(EnsembleKind.batchEnsemble)":
@@ -110,7 +149,7 @@ public enum Checkpoint {
             var snaps: [[String: Tensor]] = []
             for i in 0..<(try int("snapshots")) {
                 let s = sub("snapshots.\(i).")
-                let check = try ViT(config, seed: 0)
+                let check = try backbone(from: md, path: path)
                 try check.loadStateDict(s, source: src + " (snapshot \(i))")
                 snaps.append(s)
             }

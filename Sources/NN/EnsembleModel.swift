@@ -19,7 +19,9 @@ public protocol EnsembleModel: AnyObject {
     var kind: EnsembleKind { get }
     /// Members in the predictions (samples for MC dropout, snapshots for snapshot ensembles).
     var memberCount: Int { get }
-    var config: ViTConfig { get }
+    var architecture: Architecture { get }
+    /// The backbone the model was built on (the first member's, for explicit ensembles).
+    var baseBackbone: Backbone { get }
     /// Per-epoch loss and accuracy of every fit so far (for curves).
     var history: [EpochRecord] { get }
 
@@ -31,8 +33,8 @@ public protocol EnsembleModel: AnyObject {
     /// Per-member probabilities [members, samples, classes].
     func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions
 
-    /// Attention maps of one image ([C, H, W] floats) for every member, layer and head.
-    func attention(image: [Float]) throws -> AttentionMaps
+    /// Attention maps of one sample (an image or a text) for every member, layer and head.
+    func attention(_ input: ModelInput) throws -> AttentionMaps
 
     func summary() -> ModelSummary
 
@@ -48,16 +50,8 @@ extension EnsembleModel {
     }
 }
 
-/// Gives a ViT a fresh head drawn from `seed` (torch.nn.Linear init).
-func resetHead(_ vit: ViT, seed: UInt64) {
-    var rng = RNG(seed: seed)
-    let fresh = Linear(vit.config.dim, vit.config.classes, rng: &rng)
-    vit.head.weight.data = fresh.weight.data
-    vit.head.bias?.data = fresh.bias!.data
-}
-
-/// Groups ViT parameter names into summary parts.
-func vitPart(_ name: String) -> String {
+/// Groups a backbone's parameter names into summary parts.
+func backbonePart(_ name: String) -> String {
     if name.hasPrefix("head.") { return "head" }
     return "backbone"
 }

@@ -4,19 +4,20 @@ import Tensor
 /// Explicit (deep) ensemble: M full copies of the backbone, each with a fresh
 /// head from its own seed, each fully fine-tuned on its own shuffling seed.
 public final class ExplicitEnsemble: EnsembleModel {
-    public let networks: [ViT]
+    public let networks: [Backbone]
+    public var baseBackbone: Backbone { networks[0] }
     public private(set) var history: [EpochRecord] = []
     public var kind: EnsembleKind { .explicit }
     public var memberCount: Int { networks.count }
-    public var config: ViTConfig { networks[0].config }
+    public var architecture: Architecture { networks[0].architecture }
 
-    public init(backbone: ViT, members: Int, seed: UInt64 = 0) throws {
+    public init(backbone: Backbone, members: Int, seed: UInt64 = 0) throws {
         guard members >= 1 else { throw NNError.invalidConfiguration("members must be at least 1, got \(members)") }
-        var nets: [ViT] = []
+        var nets: [Backbone] = []
         for i in 0..<members {
-            let v = try backbone.copy()
+            let v = try backbone.copyBackbone()
             v.unfreeze()
-            resetHead(v, seed: seed &+ UInt64(i) &* 7919)
+            v.resetHead(seed: seed &+ UInt64(i) &* 7919)
             nets.append(v)
         }
         networks = nets
@@ -53,21 +54,18 @@ public final class ExplicitEnsemble: EnsembleModel {
         return MemberPredictions(members: networks.count, samples: first!.samples, classes: first!.classes, values: values)
     }
 
-    public func attention(image: [Float]) throws -> AttentionMaps {
-        let maps = try networks.map { try Evaluation.attention($0, image: image) }
-        let a = maps[0]
-        return AttentionMaps(members: networks.count, layers: a.layers, heads: a.heads, tokens: a.tokens,
-                             gridHeight: a.gridHeight, gridWidth: a.gridWidth, weights: maps.map { $0.weights[0] })
+    public func attention(_ input: ModelInput) throws -> AttentionMaps {
+        try AttentionMaps(joining: networks.map { try Evaluation.attention($0, input: input) })
     }
 
     public func summary() -> ModelSummary {
         var parts: [PartSummary] = []
         for (i, n) in networks.enumerated() {
-            for p in ModelSummary.parts(of: n, group: vitPart) {
+            for p in ModelSummary.parts(of: n, group: backbonePart) {
                 parts.append(PartSummary(name: "member \(i) \(p.name)", total: p.total, trainable: p.trainable))
             }
         }
-        return ModelSummary(kind: kind.rawValue, members: memberCount, config: config, parts: parts,
+        return ModelSummary(kind: kind.rawValue, members: memberCount, architecture: architecture, parts: parts,
                             details: ["\(memberCount) full copies, each fully fine-tuned"])
     }
 

@@ -39,6 +39,9 @@ public final class ForwardContext {
     public var adapter: ((Int, Projection) -> ProjectionAdapter?)?
     /// Set by the encoder while it runs each block.
     public internal(set) var layer: Int = 0
+    /// Real (unpadded) tokens of each batch row, for padded text batches: row b
+    /// attends only to its first validTokens[b] tokens. nil = every token is real.
+    public var validTokens: [Int]?
 
     public init(training: Bool = false, dropKey: Float = 0, rng: RNG? = nil,
                 recorder: AttentionRecorder? = nil,

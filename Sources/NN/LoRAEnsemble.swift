@@ -7,13 +7,15 @@ import Tensor
 /// the "single + LoRA" baseline.
 public final class LoRAEnsemble: OneNetworkModel {
     public let network: LoRAEnsembleNetwork
+    public var memberNetwork: MemberNetwork { network }
+    public var baseBackbone: Backbone { network.backbone }
     public var history: [EpochRecord] = []
     public var kind: EnsembleKind { network.members == 1 ? .singleLoRA : .loraEnsemble }
     public var memberCount: Int { network.members }
-    public var config: ViTConfig { network.vitConfig }
+    public var architecture: Architecture { network.architecture }
     public var options: LoRAOptions { network.options }
 
-    public init(backbone: ViT, options: LoRAOptions = LoRAOptions()) throws {
+    public init(backbone: Backbone, options: LoRAOptions = LoRAOptions()) throws {
         network = try LoRAEnsembleNetwork(backbone: backbone, options: options)
     }
 
@@ -25,8 +27,9 @@ public final class LoRAEnsemble: OneNetworkModel {
             if n.hasPrefix("lora.") { return "adapters" }
             return "heads"
         }
-        let t = Projection.allCases.filter { o.targets.contains($0) }.map { $0.rawValue }.joined(separator: ",")
-        return ModelSummary(kind: kind.rawValue, members: o.members, config: config, parts: parts,
+        var t = Projection.allCases.filter { o.targets.contains($0) }.map { $0.rawValue }.joined(separator: ",")
+        if let l = o.layers { t += " of layers \(l.lowerBound)..<\(l.upperBound)" }
+        return ModelSummary(kind: kind.rawValue, members: o.members, architecture: architecture, parts: parts,
                             details: ["rank \(o.rank) on \(t); A init \(o.initA); scale \(o.scale); heads \(o.copyHead ? "copied from the backbone" : "fresh")",
                                       "trainable per member: \(network.trainableParametersPerMember)"])
     }

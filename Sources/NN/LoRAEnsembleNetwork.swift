@@ -16,16 +16,25 @@ public struct LoRAOptions: Equatable {
     public var copyHead: Bool
     /// Seed of A's and the heads' initialisation.
     public var seed: UInt64
+    /// Encoder layers that get adapters (nil = every layer, as the paper). The
+    /// layers below the first one are shared by all members and run once.
+    public var layers: Range<Int>?
 
     public init(members: Int = 16, rank: Int = 4, targets: Set<Projection> = Set(Projection.allCases),
-                initA: LoRAInit = .paper, alpha: Float? = nil, copyHead: Bool = false, seed: UInt64 = 0) {
+                initA: LoRAInit = .paper, alpha: Float? = nil, copyHead: Bool = false, seed: UInt64 = 0,
+                layers: Range<Int>? = nil) {
         self.members = members; self.rank = rank; self.targets = targets; self.initA = initA
-        self.alpha = alpha; self.copyHead = copyHead; self.seed = seed
+        self.alpha = alpha; self.copyHead = copyHead; self.seed = seed; self.layers = layers
     }
 
     public var scale: Float { alpha.map { $0 / Float(rank) } ?? 1 }
 
-    func validate(dim: Int) throws {
+    func validate(dim: Int, depth: Int) throws {
+        if let l = layers {
+            guard !l.isEmpty, l.lowerBound >= 0, l.upperBound <= depth else {
+                throw NNError.invalidConfiguration("layers \(l.lowerBound)..<\(l.upperBound) is not a non-empty range within the encoder's \(depth) layers; choose e.g. \(max(0, depth - 2))..<\(depth)")
+            }
+        }
         guard members >= 1 else { throw NNError.invalidConfiguration("members must be at least 1, got \(members)") }
         guard rank >= 1 else { throw NNError.invalidConfiguration("rank must be at least 1, got \(rank)") }
         guard rank <= dim else { throw NNError.invalidConfiguration("rank \(rank) exceeds the model width \(dim); choose a rank between 1 and \(dim) (the paper uses 4 to 16)") }
@@ -33,44 +42,49 @@ public struct LoRAOptions: Equatable {
     }
 }
 
-/// M LoRA members on one frozen, shared ViT backbone, computed in ONE batched
-/// pass: the member axis is folded into the batch ([M*B, T, d]); every frozen
-/// product W0 x runs as one gemm over all M*B rows; the rank-r terms and the
-/// heads run batched per member.
+/// M LoRA members on one frozen, shared backbone (ViT or BERT), computed in
+/// ONE batched pass (see `MemberPass`): every frozen product W0 x runs as one
+/// gemm over all M*B rows; the rank-r terms and the heads run batched per member.
 public final class LoRAEnsembleNetwork: MemberNetwork {
-    public let backbone: ViT
+    public let backbone: Backbone
     public let options: LoRAOptions
-    /// adapters[layer][projection]
+    /// adapters[layer][projection]; layers outside `options.layers` have none.
     public let adapters: [[Projection: LoRAAdapter]]
     public let heads: MemberHeads
+    /// Output of the frozen layers below the first adapter, per text.
+    public let prefixCache = PrefixCache()
 
     /// Builds adapters on a private frozen copy of `backbone`.
-    public init(backbone source: ViT, options: LoRAOptions) throws {
-        let c = source.config
-        try options.validate(dim: c.dim)
-        backbone = try source.copy()
+    public init(backbone source: Backbone, options: LoRAOptions) throws {
+        let a = source.architecture
+        try options.validate(dim: a.width, depth: a.depth)
+        backbone = try source.copyBackbone()
         backbone.freeze()
         self.options = options
+        let adapted = options.layers ?? 0..<a.depth
         var rng = RNG(seed: options.seed)
         var ad: [[Projection: LoRAAdapter]] = []
-        for _ in 0..<c.depth {
-            var layer: [Projection: LoRAAdapter] = [:]
-            for p in Projection.allCases where options.targets.contains(p) {
-                var r = rng.fork()
-                layer[p] = LoRAAdapter(members: options.members, rank: options.rank, inFeatures: c.dim,
-                                       outFeatures: c.dim, initA: options.initA, scale: options.scale, rng: &r)
+        for layer in 0..<a.depth {
+            var here: [Projection: LoRAAdapter] = [:]
+            if adapted.contains(layer) {
+                for p in Projection.allCases where options.targets.contains(p) {
+                    var r = rng.fork()
+                    here[p] = LoRAAdapter(members: options.members, rank: options.rank, inFeatures: a.width,
+                                          outFeatures: a.width, initA: options.initA, scale: options.scale, rng: &r)
+                }
             }
-            ad.append(layer)
+            ad.append(here)
         }
         adapters = ad
         var hr = rng.fork()
         heads = options.copyHead ? MemberHeads(members: options.members, copying: source.head)
-                                 : MemberHeads(members: options.members, dim: c.dim, classes: c.classes, rng: &hr)
+                                 : MemberHeads(members: options.members, dim: a.width, classes: a.classes, rng: &hr)
         labelParameters()
     }
 
     public var members: Int { options.members }
-    public var vitConfig: ViTConfig { backbone.config }
+    public var architecture: Architecture { backbone.architecture }
+    public var sharedBackbone: Backbone { backbone }
 
     public var children: [(name: String, module: Module)] {
         var c: [(name: String, module: Module)] = [("backbone", backbone)]
@@ -81,26 +95,18 @@ public final class LoRAEnsembleNetwork: MemberNetwork {
         return c
     }
 
-    func install(_ context: ForwardContext) {
-        let ad = adapters
-        context.adapter = { layer, p in ad[layer][p] }
+    var pass: MemberPass {
+        MemberPass(backbone: backbone, members: members, adapters: adapters.map { $0.mapValues { $0 as ProjectionAdapter } },
+                   cache: prefixCache)
     }
 
-    /// Per-member class-token features [M*B, d] (member-major): what each head sees.
-    public func memberFeatures(_ images: [Float], count n: Int, context: ForwardContext) throws -> Tensor {
-        let m = members, c = backbone.config
-        // The embedding is frozen and identical for all members: compute it once, repeat it M times.
-        let tokens = try backbone.embed(images, count: n)                          // [B, T, d]
-        let folded = try tokens.reshape([1, n, c.tokens, c.dim]).expand(to: [m, n, c.tokens, c.dim])
-            .reshape([m * n, c.tokens, c.dim])
-        install(context)
-        defer { context.adapter = nil }
-        let h = try backbone.encode(folded, context: context)
-        return try h.select(axis: 1, index: 0)
+    /// Per-member pooled features [M*B, d] (member-major): what each head sees.
+    public func memberFeatures(_ input: ModelInput, context: ForwardContext) throws -> Tensor {
+        try pass.features(input, context: context)
     }
 
-    public func memberLogits(_ images: [Float], count n: Int, context: ForwardContext) throws -> Tensor {
-        try heads(memberFeatures(images, count: n, context: context))
+    public func memberLogits(_ input: ModelInput, context: ForwardContext) throws -> Tensor {
+        try heads(memberFeatures(input, context: context))
     }
 
     /// The trainable parameters per member: adapters + head.

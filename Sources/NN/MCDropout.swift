@@ -5,21 +5,22 @@ import Tensor
 /// logits, p = 0.2 in the reference) kept on at test time; `samples`
 /// stochastic passes are the members.
 public final class MCDropout: EnsembleModel {
-    public let network: ViT
+    public let network: Backbone
     public let p: Float
     public let samples: Int
     public let seed: UInt64
+    public var baseBackbone: Backbone { network }
     public private(set) var history: [EpochRecord] = []
     public var kind: EnsembleKind { .mcDropout }
     public var memberCount: Int { samples }
-    public var config: ViTConfig { network.config }
+    public var architecture: Architecture { network.architecture }
 
-    public init(backbone: ViT, p: Float = 0.2, samples: Int = 16, seed: UInt64 = 0) throws {
+    public init(backbone: Backbone, p: Float = 0.2, samples: Int = 16, seed: UInt64 = 0) throws {
         guard p >= 0, p < 1 else { throw NNError.invalidConfiguration("dropout p must be in [0, 1), got \(p)") }
         guard samples >= 1 else { throw NNError.invalidConfiguration("samples must be at least 1, got \(samples)") }
-        network = try backbone.copy()
+        network = try backbone.copyBackbone()
         network.unfreeze()
-        resetHead(network, seed: seed)
+        network.resetHead(seed: seed)
         self.p = p; self.samples = samples; self.seed = seed
     }
 
@@ -48,16 +49,13 @@ public final class MCDropout: EnsembleModel {
         return MemberPredictions(members: samples, samples: one!.samples, classes: one!.classes, values: values)
     }
 
-    public func attention(image: [Float]) throws -> AttentionMaps {
-        let maps = try (0..<samples).map { try Evaluation.attention(network, image: image, context: context(sample: $0)) }
-        let a = maps[0]
-        return AttentionMaps(members: samples, layers: a.layers, heads: a.heads, tokens: a.tokens,
-                             gridHeight: a.gridHeight, gridWidth: a.gridWidth, weights: maps.map { $0.weights[0] })
+    public func attention(_ input: ModelInput) throws -> AttentionMaps {
+        try AttentionMaps(joining: (0..<samples).map { try Evaluation.attention(network, input: input, context: context(sample: $0)) })
     }
 
     public func summary() -> ModelSummary {
-        ModelSummary(kind: kind.rawValue, members: samples, config: config,
-                     parts: ModelSummary.parts(of: network, group: vitPart),
+        ModelSummary(kind: kind.rawValue, members: samples, architecture: architecture,
+                     parts: ModelSummary.parts(of: network, group: backbonePart),
                      details: ["DropKey p = \(p) on the attention logits, \(samples) passes at test time"])
     }
 

@@ -14,7 +14,7 @@ public struct PartSummary: Equatable {
 public struct ModelSummary: Equatable, CustomStringConvertible {
     public var kind: String
     public var members: Int
-    public var config: ViTConfig
+    public var architecture: Architecture
     public var parts: [PartSummary]
     /// Free-form settings worth showing (rank, targets, init, ...).
     public var details: [String]
@@ -49,7 +49,7 @@ public struct ModelSummary: Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        var s = "\(kind) (\(members) member\(members == 1 ? "" : "s")) on \(config)\n"
+        var s = "\(kind) (\(members) member\(members == 1 ? "" : "s")) on \(architecture)\n"
         for d in details { s += "  \(d)\n" }
         let w = max(10, parts.map { $0.name.count }.max() ?? 0)
         func pad(_ x: String, _ n: Int) -> String { x + String(repeating: " ", count: max(0, n - x.count)) }

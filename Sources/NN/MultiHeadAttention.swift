@@ -42,7 +42,7 @@ public final class MultiHeadAttention: Module {
         if MultiHeadAttention.fuseQKV, let qkv = try packedQKV(x, ctx) {
             // One gemm for q, k, v and attention straight on the packed result: no permute copies.
             let r = try Tensor.attention(qkv: qkv, heads: heads, dropKey: ctx.dropKey, rng: &ctx.rng,
-                                         keepWeights: ctx.recorder != nil)
+                                         validKeys: ctx.validTokens, keepWeights: ctx.recorder != nil)
             if let w = r.weights { ctx.recorder?.record(w) }
             return try project(r.output, .o, ctx)
         }
@@ -54,7 +54,7 @@ public final class MultiHeadAttention: Module {
         let kh = try split(project(x, .k, ctx))
         let vh = try split(project(x, .v, ctx))
         let r = try Tensor.attention(q: qh, k: kh, v: vh, dropKey: ctx.dropKey, rng: &ctx.rng,
-                                     keepWeights: ctx.recorder != nil)
+                                     validKeys: ctx.validTokens, keepWeights: ctx.recorder != nil)
         if let w = r.weights { ctx.recorder?.record(w) }
         let merged = try r.output.permute([0, 2, 1, 3]).reshape([n, t, dim])
         return try project(merged, .o, ctx)

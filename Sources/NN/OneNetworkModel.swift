@@ -4,24 +4,24 @@ import Data
 /// one batched pass (single network, single + LoRA, LoRA-Ensemble,
 /// BatchEnsemble): training, prediction and attention are the network's.
 public protocol OneNetworkModel: EnsembleModel {
-    associatedtype Network: MemberNetwork
-    var network: Network { get }
+    /// The one network all members live in.
+    var memberNetwork: MemberNetwork { get }
     var history: [EpochRecord] { get set }
 }
 
 extension OneNetworkModel {
     @discardableResult
     public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
-        let out = try Trainer.fit(network: network, data: data, config: config, progress: progress, cancel: cancel)
+        let out = try Trainer.fit(network: memberNetwork, data: data, config: config, progress: progress, cancel: cancel)
         history += out.history
         return out
     }
 
     public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try Evaluation.predict(network, data: data, batchSize: batchSize)
+        try Evaluation.predict(memberNetwork, data: data, batchSize: batchSize)
     }
 
-    public func attention(image: [Float]) throws -> AttentionMaps {
-        try Evaluation.attention(network, image: image)
+    public func attention(_ input: ModelInput) throws -> AttentionMaps {
+        try Evaluation.attention(memberNetwork, input: input)
     }
 }

@@ -55,9 +55,10 @@ public struct MemberPredictions: Equatable {
     }
 }
 
-/// Attention weights of one image, for every member, layer and head.
-/// `weights[m][l]` is [heads, tokens, tokens] row-major (token 0 = class token;
-/// tokens 1... are the patches in row-major grid order).
+/// Attention weights of one sample, for every member, layer and head.
+/// `weights[m][l]` is [heads, tokens, tokens] row-major. Images: token 0 is the
+/// class token, tokens 1... the patches in row-major grid order. Texts: token 0
+/// is [CLS], then the word pieces (`pieces`) and [SEP]; the "grid" is one row.
 public struct AttentionMaps {
     public let members: Int
     public let layers: Int
@@ -66,6 +67,22 @@ public struct AttentionMaps {
     public let gridHeight: Int
     public let gridWidth: Int
     public let weights: [[[Float]]]
+    /// The text's word pieces, [CLS] first (nil for images).
+    public let pieces: [String]?
+
+    public init(members: Int, layers: Int, heads: Int, tokens: Int, gridHeight: Int, gridWidth: Int,
+                weights: [[[Float]]], pieces: [String]? = nil) {
+        self.members = members; self.layers = layers; self.heads = heads; self.tokens = tokens
+        self.gridHeight = gridHeight; self.gridWidth = gridWidth; self.weights = weights; self.pieces = pieces
+    }
+
+    /// The maps of several one-member models (explicit ensemble, MC samples,
+    /// snapshots) as the members of one.
+    init(joining maps: [AttentionMaps]) throws {
+        guard let a = maps.first else { throw NNError.notTrained("no members to take attention maps of") }
+        self.init(members: maps.count, layers: a.layers, heads: a.heads, tokens: a.tokens, gridHeight: a.gridHeight,
+                  gridWidth: a.gridWidth, weights: maps.map { $0.weights[0] }, pieces: a.pieces)
+    }
 
     /// Class-token attention over the patches of (member, layer, head):
     /// gridHeight x gridWidth values, row-major.
@@ -103,16 +120,15 @@ enum Evaluation {
     /// Probabilities [members, N, C] of `network` on the whole data set.
     static func predict(_ network: MemberNetwork, data: Dataset, batchSize: Int,
                         makeContext: () -> ForwardContext = { ForwardContext() }) throws -> MemberPredictions {
-        try Trainer.checkData(data, network.vitConfig)
-        let n = data.count, c = network.vitConfig.classes, m = network.members
+        try Trainer.checkData(data, network.architecture)
+        let n = data.count, c = network.architecture.classes, m = network.members
         let bs = max(1, batchSize)
         var out = [Float](repeating: 0, count: m * n * c)
         try Tensor.noGrad {
             var start = 0
             while start < n {
                 let idx = Array(start..<min(n, start + bs))
-                let (images, _) = data.batch(idx)
-                let z = try network.memberLogits(images, count: idx.count, context: makeContext())
+                let z = try network.memberLogits(data.modelInputs(idx).input, context: makeContext())
                 let p = softmaxRows(z.data, rows: m * idx.count, classes: c)
                 for mi in 0..<m {
                     for (k, i) in idx.enumerated() {
@@ -125,21 +141,33 @@ enum Evaluation {
         return MemberPredictions(members: m, samples: n, classes: c, values: out)
     }
 
-    /// Attention maps of one image: [members][layers] -> [heads, T, T].
-    static func attention(_ network: MemberNetwork, image: [Float], context: ForwardContext = ForwardContext()) throws -> AttentionMaps {
-        let vc = network.vitConfig
-        guard image.count == vc.channels * vc.height * vc.width else {
-            throw NNError.dataMismatch("the image has \(image.count) values but the model expects \(vc.channels)x\(vc.height)x\(vc.width) = \(vc.channels * vc.height * vc.width)")
+    /// Attention maps of one sample: [members][layers] -> [heads, T, T].
+    static func attention(_ network: MemberNetwork, input: ModelInput, context: ForwardContext = ForwardContext()) throws -> AttentionMaps {
+        let a = network.architecture
+        guard input.count == 1 else { throw NNError.dataMismatch("attention maps are drawn for one sample at a time, got \(input.count)") }
+        var pieces: [String]? = nil
+        switch (input, a.input) {
+        case (.images(let image, _), .images(let c, let h, let w, _)):
+            guard image.count == c * h * w else {
+                throw NNError.dataMismatch("the image has \(image.count) values but the model expects \(c)x\(h)x\(w) = \(c * h * w)")
+            }
+        case (.texts(let t), .text):
+            pieces = try network.sharedBackbone.embed(.texts(t)).pieces?.first
+        default:
+            throw NNError.dataMismatch(a.input.mismatch)
         }
         let rec = AttentionRecorder()
         context.recorder = rec
-        _ = try Tensor.noGrad { try network.memberLogits(image, count: 1, context: context) }
-        let m = network.members, t = vc.tokens, h = vc.heads, per = h * t * t
+        _ = try Tensor.noGrad { try network.memberLogits(input, context: context) }
+        guard let first = rec.layers.first else { throw NNError.notTrained("the model recorded no attention") }
+        let m = network.members, t = first.shape[2], h = first.shape[1], per = h * t * t
         var w: [[[Float]]] = Array(repeating: [], count: m)
         for layer in rec.layers {                       // [M*1, H, T, T]
             for mi in 0..<m { w[mi].append(Array(layer.data[(mi * per)..<((mi + 1) * per)])) }
         }
+        var gh = 1, gw = t - 1
+        if case .images(_, let ih, let iw, let patch) = a.input { gh = ih / patch; gw = iw / patch }
         return AttentionMaps(members: m, layers: rec.layers.count, heads: h, tokens: t,
-                             gridHeight: vc.gridHeight, gridWidth: vc.gridWidth, weights: w)
+                             gridHeight: gh, gridWidth: gw, weights: w, pieces: pieces)
     }
 }

@@ -5,7 +5,10 @@ import Tensor
 /// Reads and writes the safetensors format (https://github.com/huggingface/safetensors):
 /// an 8-byte little-endian header length, a JSON header
 /// {name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {...}},
-/// then the raw little-endian data. Only F32 tensors are written and read.
+/// then the raw little-endian data. Tensors are written as F32; F32, F16 and
+/// BF16 tensors are read (the half-precision ones converted to Float32), and
+/// tensors of other dtypes (integer buffers such as BERT's `position_ids`) are
+/// listed as skipped, not loaded.
 public enum SafeTensors {
     /// Writes atomically: to a temporary file next to `path`, then renamed over it.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], to path: String) throws {
@@ -40,8 +43,54 @@ public enum SafeTensors {
         }
     }
 
+    /// Bytes per element of the floating-point dtypes lora reads.
+    static func floatWidth(_ dtype: String) -> Int? {
+        switch dtype { case "F32": return 4; case "F16", "BF16": return 2; default: return nil }
+    }
+
+    /// Bytes per element of every dtype the format defines (for checking spans).
+    static func width(_ dtype: String) -> Int? {
+        switch dtype {
+        case "F64", "I64", "U64": return 8
+        case "F32", "I32", "U32": return 4
+        case "F16", "BF16", "I16", "U16": return 2
+        case "I8", "U8", "BOOL", "F8_E4M3", "F8_E5M2": return 1
+        default: return nil
+        }
+    }
+
+    /// IEEE half -> Float (exact: every half is a Float).
+    @inline(__always)
+    static func halfToFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h & 0x8000) << 16
+        let exp = Int((h >> 10) & 0x1F), frac = UInt32(h & 0x3FF)
+        if exp == 0 {
+            // zero or subnormal: frac * 2^-24
+            let v = Float(frac) * Float(sign: .plus, exponent: -24, significand: 1)
+            return sign != 0 ? -v : v
+        }
+        if exp == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (frac << 13)) }
+        return Float(bitPattern: sign | (UInt32(exp + 112) << 23) | (frac << 13))
+    }
+
+    /// The contents of a safetensors file: float tensors by name, their order in
+    /// the file, the metadata, and the names of tensors not loaded (non-float dtypes).
+    public struct Contents {
+        public var tensors: [String: Tensor]
+        public var order: [String]
+        public var metadata: [String: String]
+        public var skipped: [(name: String, dtype: String)]
+    }
+
     /// Reads every tensor and the metadata, validating the header.
     public static func read(_ path: String) throws -> (tensors: [String: Tensor], order: [String], metadata: [String: String]) {
+        let c = try contents(path)
+        return (c.tensors, c.order, c.metadata)
+    }
+
+    /// Reads a file, validating the header: offsets inside the data, no
+    /// overlaps, sizes that match the shapes (checked for overflow).
+    public static func contents(_ path: String) throws -> Contents {
         func fail(_ s: String) -> NNError { .checkpoint(path: path, detail: s) }
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw fail("cannot read the file; check the path")
@@ -62,36 +111,56 @@ public enum SafeTensors {
             for (k, v) in md { metadata[k] = "\(v)" }
         }
         var tensors: [String: Tensor] = [:]
+        var skipped: [(name: String, dtype: String)] = []
         var spans: [(Int, Int, String)] = []
         for (name, entry) in header where name != "__metadata__" {
             guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
-                  let shape = (e["shape"] as? [NSNumber])?.map({ $0.intValue }),
+                  let shapeNumbers = e["shape"] as? [NSNumber],
                   let offs = (e["data_offsets"] as? [NSNumber])?.map({ $0.intValue }), offs.count == 2 else {
                 throw fail("tensor '\(name)' has a malformed entry (needs dtype, shape and data_offsets [begin, end])")
             }
-            guard dtype == "F32" else { throw fail("tensor '\(name)' has dtype \(dtype); only F32 is supported (convert the checkpoint to float32)") }
+            let shape = shapeNumbers.map { $0.intValue }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(name)' has a negative extent in shape \(shape)") }
-            let count = shape.reduce(1, *)
+            guard let w = width(dtype) else {
+                throw fail("tensor '\(name)' has dtype \(dtype), which safetensors does not define")
+            }
+            var count = 1
+            for d in shape {
+                let (p, o) = count.multipliedReportingOverflow(by: d)
+                guard !o, p <= dataCount else { throw fail("tensor '\(name)' of shape \(shape) is larger than the file's data section of \(dataCount) bytes") }
+                count = p
+            }
             guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= dataCount else {
                 throw fail("tensor '\(name)' has data_offsets \(offs) outside the data section of \(dataCount) bytes; the file is truncated or corrupt")
             }
-            guard offs[1] - offs[0] == 4 * count else {
-                throw fail("tensor '\(name)' of shape \(shape) needs \(4 * count) bytes but data_offsets \(offs) span \(offs[1] - offs[0])")
+            guard offs[1] - offs[0] == w * count else {
+                throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtype) needs \(w * count) bytes but data_offsets \(offs) span \(offs[1] - offs[0])")
             }
+            spans.append((offs[0], offs[1], name))
+            guard floatWidth(dtype) != nil else { skipped.append((name, dtype)); continue }
             var values = [Float](repeating: 0, count: count)
             bytes.withUnsafeBytes { raw in
                 let p = raw.baseAddress! + base + offs[0]
-                for i in 0..<count {
-                    values[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                switch dtype {
+                case "F32":
+                    for i in 0..<count {
+                        values[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    }
+                case "F16":
+                    for i in 0..<count { values[i] = halfToFloat(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                default: // BF16: the upper half of a Float32
+                    for i in 0..<count {
+                        values[i] = Float(bitPattern: UInt32(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                    }
                 }
             }
             tensors[name] = try Tensor(shape: shape, data: values)
-            spans.append((offs[0], offs[1], name))
         }
         spans.sort { $0.0 < $1.0 }
         for i in spans.indices.dropFirst() where spans[i].0 < spans[i - 1].1 {
             throw fail("tensors '\(spans[i - 1].2)' and '\(spans[i].2)' overlap in the data section")
         }
-        return (tensors, spans.map { $0.2 }, metadata)
+        let order = spans.map { $0.2 }.filter { tensors[$0] != nil }
+        return Contents(tensors: tensors, order: order, metadata: metadata, skipped: skipped.sorted { $0.name < $1.name })
     }
 }

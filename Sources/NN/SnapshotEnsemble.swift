@@ -6,20 +6,21 @@ import Tensor
 /// cyclic cosine learning rate (restarting at the base rate each cycle); the
 /// parameters at the end of every cycle are the members.
 public final class SnapshotEnsemble: EnsembleModel {
-    public let network: ViT
+    public let network: Backbone
     public let cycles: Int
     /// Parameter values at the end of each finished cycle.
     public private(set) var snapshots: [[String: Tensor]] = []
+    public var baseBackbone: Backbone { network }
     public private(set) var history: [EpochRecord] = []
     public var kind: EnsembleKind { .snapshot }
     public var memberCount: Int { max(1, snapshots.count) }
-    public var config: ViTConfig { network.config }
+    public var architecture: Architecture { network.architecture }
 
-    public init(backbone: ViT, cycles: Int, seed: UInt64 = 0) throws {
+    public init(backbone: Backbone, cycles: Int, seed: UInt64 = 0) throws {
         guard cycles >= 1 else { throw NNError.invalidConfiguration("cycles must be at least 1, got \(cycles)") }
-        network = try backbone.copy()
+        network = try backbone.copyBackbone()
         network.unfreeze()
-        resetHead(network, seed: seed)
+        network.resetHead(seed: seed)
         self.cycles = cycles
     }
 
@@ -66,18 +67,15 @@ public final class SnapshotEnsemble: EnsembleModel {
         return MemberPredictions(members: ps.count, samples: ps[0].samples, classes: ps[0].classes, values: ps.flatMap { $0.values })
     }
 
-    public func attention(image: [Float]) throws -> AttentionMaps {
-        let maps = try eachMember { try Evaluation.attention(network, image: image) }
-        let a = maps[0]
-        return AttentionMaps(members: maps.count, layers: a.layers, heads: a.heads, tokens: a.tokens,
-                             gridHeight: a.gridHeight, gridWidth: a.gridWidth, weights: maps.map { $0.weights[0] })
+    public func attention(_ input: ModelInput) throws -> AttentionMaps {
+        try AttentionMaps(joining: eachMember { try Evaluation.attention(network, input: input) })
     }
 
     public func summary() -> ModelSummary {
-        var parts = ModelSummary.parts(of: network, group: vitPart)
+        var parts = ModelSummary.parts(of: network, group: backbonePart)
         let stored = snapshots.count * network.parameterCount
         if stored > 0 { parts.append(PartSummary(name: "snapshots (stored)", total: stored, trainable: 0)) }
-        return ModelSummary(kind: kind.rawValue, members: memberCount, config: config, parts: parts,
+        return ModelSummary(kind: kind.rawValue, members: memberCount, architecture: architecture, parts: parts,
                             details: ["\(cycles) cosine cycles, one snapshot per cycle; \(snapshots.count) taken"])
     }
 

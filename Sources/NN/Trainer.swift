@@ -11,10 +11,17 @@ enum Trainer {
     /// lr for (step, totalSteps) when the default warm-up + cosine does not apply.
     typealias Schedule = (Int, Int) -> Float
 
-    static func checkData(_ data: Dataset, _ c: ViTConfig) throws {
+    static func checkData(_ data: Dataset, _ a: Architecture) throws {
         guard data.count > 0 else { throw NNError.dataMismatch("the data set '\(data.name)' is empty") }
-        guard data.channels == c.channels, data.height == c.height, data.width == c.width else {
-            throw NNError.dataMismatch("data set '\(data.name)' has images \(data.channels)x\(data.height)x\(data.width) but the model expects \(c.channels)x\(c.height)x\(c.width); resize the data or build the model for this image size")
+        let c = a
+        switch a.input {
+        case .images(let ch, let h, let w, _):
+            guard !data.isText else { throw NNError.dataMismatch("'\(data.name)': " + a.input.mismatch) }
+            guard data.channels == ch, data.height == h, data.width == w else {
+                throw NNError.dataMismatch("data set '\(data.name)' has images \(data.channels)x\(data.height)x\(data.width) but the model expects \(ch)x\(h)x\(w); resize the data or build the model for this image size")
+            }
+        case .text:
+            guard data.isText else { throw NNError.dataMismatch("'\(data.name)': " + a.input.mismatch) }
         }
         if let bad = data.labels.first(where: { $0 < 0 || $0 >= c.classes }) {
             throw NNError.dataMismatch("data set '\(data.name)' has label \(bad) but the model has \(c.classes) classes; build the model with classes: \(max(bad + 1, data.classNames.count))")
@@ -54,7 +61,7 @@ enum Trainer {
                     onStepEnd: ((Int, Int) throws -> Void)? = nil) throws -> FitOutcome {
         try config.validate()
         MemoryTuning.keepFreedBuffers()
-        let vc = network.vitConfig
+        let vc = network.architecture
         try checkData(data, vc)
         let params = network.trainableParameters()
         guard !params.isEmpty else { throw NNError.invalidConfiguration("the model has no trainable parameters; unfreeze something before fitting") }
@@ -86,18 +93,20 @@ enum Trainer {
                     return FitOutcome(stepsDone: step, totalSteps: total, cancelled: true, seconds: now() - start, history: history)
                 }
                 let idx = Array(order[(bi * bs)..<min(n, (bi + 1) * bs)])
-                var images: [Float], labels: [Int]
-                if let a = config.augmentation {
-                    (images, labels) = data.augmentedBatch(idx, a, rng: &dataRNG)
+                var input: ModelInput, labels: [Int]
+                if let a = config.augmentation, !data.isText {
+                    let (images, l) = data.augmentedBatch(idx, a, rng: &dataRNG)
+                    (input, labels) = (.images(images, count: idx.count), l)
                 } else {
-                    (images, labels) = data.batch(idx)
+                    (input, labels) = data.modelInputs(idx)
                 }
-                if let aug = config.augmentHook {
+                if let aug = config.augmentHook, case .images(var images, let count) = input {
                     let before = images.count
                     aug(&images, idx.count, &augRNG)
                     guard images.count == before else { throw NNError.dataMismatch("the augmentation changed the batch from \(before) to \(images.count) pixel values; it must keep the image size") }
+                    input = .images(images, count: count)
                 }
-                let logits = try network.memberLogits(images, count: idx.count, context: ctx)   // [M, B, C]
+                let logits = try network.memberLogits(input, context: ctx)   // [M, B, C]
                 let all = [[Int]](repeating: labels, count: m).flatMap { $0 }
                 let loss = try Tensor.crossEntropy(logits: logits.reshape([m * idx.count, vc.classes]), labels: all)
                 let lv = try loss.item()

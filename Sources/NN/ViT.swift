@@ -54,12 +54,6 @@ public final class ViT: Module {
         return c
     }
 
-    /// The modules with no adapters (everything except the encoder's
-    /// attention projections and the head), for summaries.
-    public var backboneParameters: [Tensor] {
-        namedParameters().filter { !$0.name.hasPrefix("head.") }.map { $0.tensor }
-    }
-
     /// Token embeddings [N, tokens, dim] of N images ([N, C, H, W] floats).
     public func embed(_ images: [Float], count n: Int) throws -> Tensor {
         let patches = try extractPatches(images, count: n, config: config)
@@ -69,24 +63,36 @@ public final class ViT: Module {
         return try tokens + positions
     }
 
-    /// Runs the encoder blocks and the final LayerNorm: [N, T, d] -> [N, T, d].
-    public func encode(_ tokens: Tensor, context: ForwardContext) throws -> Tensor {
-        var h = tokens
-        for (i, b) in blocks.enumerated() {
-            context.layer = i
-            h = try b(h, context: context)
-        }
-        return try norm(h)
-    }
-
     /// Class-token features after the final LayerNorm: [N, d] (what the head sees).
     public func features(_ images: [Float], count n: Int, context: ForwardContext) throws -> Tensor {
-        let h = try encode(embed(images, count: n), context: context)
-        return try h.select(axis: 1, index: 0)
+        try features(.images(images, count: n), context: context)
     }
 
     /// Logits [N, classes].
     public func logits(_ images: [Float], count n: Int, context: ForwardContext = ForwardContext()) throws -> Tensor {
-        try head(features(images, count: n, context: context))
+        try logits(.images(images, count: n), context: context)
     }
+}
+
+extension ViT: Backbone {
+    public var architecture: Architecture {
+        Architecture(family: "ViT", width: config.dim, depth: config.depth, heads: config.heads, classes: config.classes,
+                     input: .images(channels: config.channels, height: config.height, width: config.width, patch: config.patch),
+                     description: config.description)
+    }
+
+    public func copyBackbone() throws -> Backbone { try copy() }
+
+    public func embed(_ input: ModelInput) throws -> EmbeddedBatch {
+        guard case .images(let pixels, let n) = input else {
+            throw NNError.dataMismatch("a ViT reads images, but got texts; use a text model (load_model(\"minilm\")) for text data")
+        }
+        return EmbeddedBatch(tokens: try embed(pixels, count: n), validTokens: nil, pieces: nil)
+    }
+
+    /// The final LayerNorm.
+    public func finish(_ h: Tensor) throws -> Tensor { try norm(h) }
+
+    /// The class token.
+    public func pool(_ h: Tensor, validTokens: [Int]?) throws -> Tensor { try h.select(axis: 1, index: 0) }
 }

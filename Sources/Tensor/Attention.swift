@@ -1,6 +1,8 @@
 // Fused scaled-dot-product attention: softmax(q k^T / sqrt(Dh)) v per batch
-// and head, with optional DropKey (MC dropout on the attention logits) and the
-// attention weights handed back on request. Per-head products go through BLAS
+// and head, with optional DropKey (MC dropout on the attention logits), an
+// optional key-padding mask (`validKeys`: batch row b attends only to its first
+// validKeys[b] keys, as BERT's attention mask for right-padded sequences), and
+// the attention weights handed back on request. Per-head products go through BLAS
 // with leading dimensions, so a packed qkv projection needs no permute copies.
 // Heads run in parallel over the cores (BLAS single-threaded inside).
 
@@ -18,7 +20,7 @@ extension Tensor {
     /// weights [B, H, Tq, Tk]. `dropKey` > 0 drops each key logit with that
     /// probability (drawn from `rng`, which must then be given) before the softmax.
     public static func attention(q: Tensor, k: Tensor, v: Tensor, dropKey: Float = 0, rng: inout RNG?,
-                                 keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+                                 validKeys: [Int]? = nil, keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
         let op = "attention"
         guard q.rank == 4, k.rank == 4, v.rank == 4,
               q.shape[0] == k.shape[0], k.shape[0] == v.shape[0],
@@ -33,13 +35,13 @@ extension Tensor {
                                   qB: h * tq * dh, qH: tq * dh, kB: h * tk * dh, kH: tk * dh,
                                   vB: h * tk * dv, vH: tk * dv, oB: h * tq * dv, oH: tq * dv)
         return try attentionCore(op: op, q: q, k: k, v: v, lay: lay, outShape: [b, h, tq, dv],
-                                 dropKey: dropKey, rng: &rng, keepWeights: keepWeights)
+                                 dropKey: dropKey, rng: &rng, validKeys: validKeys, keepWeights: keepWeights)
     }
 
     /// Attention without DropKey (no generator needed).
-    public static func attention(q: Tensor, k: Tensor, v: Tensor, keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+    public static func attention(q: Tensor, k: Tensor, v: Tensor, validKeys: [Int]? = nil, keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
         var none: RNG? = nil
-        return try attention(q: q, k: k, v: v, dropKey: 0, rng: &none, keepWeights: keepWeights)
+        return try attention(q: q, k: k, v: v, dropKey: 0, rng: &none, validKeys: validKeys, keepWeights: keepWeights)
     }
 
     /// Attention straight from a packed projection `qkv` [B, T, 3 * D] (q, k, v
@@ -47,7 +49,7 @@ extension Tensor {
     /// output [B, T, D] with the heads merged, as after `permute` + `reshape`.
     /// Same numbers as the 4-D form on the permuted tensors, without the copies.
     public static func attention(qkv: Tensor, heads: Int, dropKey: Float = 0, rng: inout RNG?,
-                                 keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+                                 validKeys: [Int]? = nil, keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
         let op = "attention(qkv:)"
         guard qkv.rank == 3, heads > 0, qkv.shape[2] % (3 * heads) == 0 else {
             throw TensorError.shapeMismatch(op: op, shapes: [qkv.shape],
@@ -59,13 +61,14 @@ extension Tensor {
                                   qB: t * 3 * d, qH: dh, kB: t * 3 * d, kH: dh,
                                   vB: t * 3 * d, vH: dh, oB: t * d, oH: dh)
         return try attentionCore(op: op, q: qkv, k: qkv, v: qkv, lay: lay, outShape: [b, t, d],
-                                 dropKey: dropKey, rng: &rng, keepWeights: keepWeights, packed: true, kOffset: d, vOffset: 2 * d)
+                                 dropKey: dropKey, rng: &rng, validKeys: validKeys, keepWeights: keepWeights,
+                                 packed: true, kOffset: d, vOffset: 2 * d)
     }
 
     /// Packed-qkv attention without DropKey.
-    public static func attention(qkv: Tensor, heads: Int, keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
+    public static func attention(qkv: Tensor, heads: Int, validKeys: [Int]? = nil, keepWeights: Bool = false) throws -> (output: Tensor, weights: Tensor?) {
         var none: RNG? = nil
-        return try attention(qkv: qkv, heads: heads, dropKey: 0, rng: &none, keepWeights: keepWeights)
+        return try attention(qkv: qkv, heads: heads, dropKey: 0, rng: &none, validKeys: validKeys, keepWeights: keepWeights)
     }
 
     /// Attention on projections with the heads still merged: q [B, Tq, D],
@@ -98,11 +101,18 @@ extension Tensor {
     }
 
     private static func attentionCore(op: String, q: Tensor, k: Tensor, v: Tensor, lay: AttentionLayout, outShape: [Int],
-                                      dropKey: Float, rng: inout RNG?, keepWeights: Bool,
+                                      dropKey: Float, rng: inout RNG?, validKeys: [Int]? = nil, keepWeights: Bool,
                                       packed: Bool = false, kOffset: Int = 0, vOffset: Int = 0) throws -> (output: Tensor, weights: Tensor?) {
         guard dropKey >= 0 && dropKey < 1 else {
             throw TensorError.invalidArgument(op: op, detail: "dropKey \(dropKey) must be in [0, 1)")
         }
+        if let vk = validKeys {
+            guard vk.count == lay.batch, vk.allSatisfy({ $0 >= 1 && $0 <= lay.tk }) else {
+                throw TensorError.invalidArgument(op: op, detail: "validKeys needs one count in 1...\(lay.tk) per batch row (\(lay.batch) rows), got \(vk.count) counts")
+            }
+        }
+        // Keys each batch row attends to (all when there is no mask).
+        let keyCounts = validKeys ?? [Int](repeating: lay.tk, count: lay.batch)
         let slices = lay.batch * lay.heads, tq = lay.tq, tk = lay.tk, dh = lay.dh, dv = lay.dv
         let pn = try checkedCount([slices, tq, tk], op: op)
         try checkedCount(outShape, op: op)
@@ -133,27 +143,30 @@ extension Tensor {
                         let os = o + bi * lay.oB + hi * lay.oH
                         let ps = pp + s * tq * tk
                         sgemm1(false, true, tq, tk, dh, scale, qs, lay.ldq, ks, lay.ldk, 0, ps, tk)
+                        // Padding keys (j >= nk) get probability 0, so they also get no gradient.
+                        let nk = keyCounts[bi]
                         for i in 0..<tq {
                             let row = ps + i * tk
+                            for j in nk..<tk { row[j] = 0 }
                             if let mp = mp {
                                 let mr = mp + s * tq * tk + i * tk
                                 var any = false
-                                for j in 0..<tk where mr[j] { any = true; break }
+                                for j in 0..<nk where mr[j] { any = true; break }
                                 if any {
                                     var m = -Float.infinity
-                                    for j in 0..<tk where mr[j] { m = Swift.max(m, row[j]) }
+                                    for j in 0..<nk where mr[j] { m = Swift.max(m, row[j]) }
                                     var sum: Float = 0
-                                    for j in 0..<tk {
+                                    for j in 0..<nk {
                                         let e = mr[j] ? fastExp(row[j] - m) : 0
                                         row[j] = e; sum += e
                                     }
                                     let inv = 1 / sum
-                                    for j in 0..<tk { row[j] *= inv }
+                                    for j in 0..<nk { row[j] *= inv }
                                     continue
                                 }
                                 // Every key dropped: fall back to the plain softmax for this row.
                             }
-                            softmaxRow(row, row, tk)
+                            softmaxRow(row, row, nk)
                         }
                         sgemm1(false, false, tq, dv, tk, 1, ps, tk, vs, lay.ldv, 0, os, lay.ldo)
                     }

@@ -1,16 +1,20 @@
 import Foundation
 
+/// The options a tokenizer_config.json sets (Hugging Face's names in
+/// comments). Codable, so a checkpoint can carry them beside the vocabulary.
+public struct WordPieceSettings: Codable, Equatable, Sendable {
+    public var lowercase = true                // do_lower_case
+    public var stripAccents: Bool? = nil       // strip_accents (null: strip when lowercasing)
+    public var splitCJK = true                 // tokenize_chinese_chars
+    public var unk = "[UNK]", cls = "[CLS]", sep = "[SEP]", pad = "[PAD]", mask = "[MASK]"
+    public var additionalSpecials: [String] = []   // additional_special_tokens
+    public var maxLength = WordPieceTokenizer.defaultMaxLength   // model_max_length
+    public init() {}
+}
+
 /// Reading a model's vocab.txt and tokenizer_config.json.
 enum TokenizerFiles {
-    /// The options a tokenizer_config.json sets (Hugging Face's names in comments).
-    struct Config {
-        var lowercase = true                // do_lower_case
-        var stripAccents: Bool? = nil       // strip_accents (null: strip when lowercasing)
-        var splitCJK = true                 // tokenize_chinese_chars
-        var unk = "[UNK]", cls = "[CLS]", sep = "[SEP]", pad = "[PAD]", mask = "[MASK]"
-        var additionalSpecials: [String] = []   // additional_special_tokens
-        var maxLength = WordPieceTokenizer.defaultMaxLength   // model_max_length
-    }
+    typealias Config = WordPieceSettings
 
     static func bytes(of path: String, what: String) throws -> Data {
         var isDirectory: ObjCBool = false

@@ -15,7 +15,10 @@ public struct WordPieceTokenizer: Sendable {
     /// model_max_length values from here up mean "no limit" (Hugging Face writes 1e30).
     static let unlimitedMaxLength = 1_000_000
 
-    private let vocabulary: [String]
+    /// The tokens; a token's id is its index.
+    public let vocabulary: [String]
+    /// The options the tokenizer was built with (from tokenizer_config.json).
+    public let settings: WordPieceSettings
     private let rules: TokenizationRules
     public let padID: Int
     public let unkID: Int
@@ -47,6 +50,12 @@ public struct WordPieceTokenizer: Sendable {
         config.stripAccents = stripAccents
         config.splitCJK = splitCJK
         try self.init(tokens: vocabulary, config: config, file: nil)
+    }
+
+    /// A tokenizer over `vocabulary` with every option given (what a
+    /// checkpoint stores).
+    public init(vocabulary: [String], settings: WordPieceSettings) throws {
+        try self.init(tokens: vocabulary, config: settings, file: nil)
     }
 
     private init(tokens: [String], config: TokenizerFiles.Config, file: String?) throws {
@@ -82,6 +91,7 @@ public struct WordPieceTokenizer: Sendable {
             if let i = index.id(of: t) { specials.append((t, i)) }
         }
         self.vocabulary = tokens
+        self.settings = config
         self.rules = TokenizationRules(lowercase: config.lowercase, stripAccents: config.stripAccents ?? config.lowercase,
                                        splitCJK: config.splitCJK, index: index, unkID: id(config.unk), specials: specials)
         self.padID = Int(id(config.pad))

@@ -122,7 +122,7 @@ final class DomainInspectionTests: XCTestCase {
         let ens = lora_ensemble(base, members: 3, rank: 2, seed: 5)
         ens.fit(train, epochs: 2, lr: 1e-2, seed: 1)
         """)
-        guard let model = object(s, "base", as: ModelValue.self), let vit = model.backbone,
+        guard let model = object(s, "base", as: ModelValue.self), let vit = model.backbone as? ViT,
               let sample = object(s, "x", as: SampleValue.self),
               let ens = object(s, "ens", as: ModelValue.self)?.model as? LoRAEnsemble else { return XCTFail("no model") }
         let want = recomputedAttention(vit, image: sample.image)
@@ -135,7 +135,7 @@ final class DomainInspectionTests: XCTestCase {
         // A trained member: the frozen backbone plus that member's B A on q and k.
         var differs = false
         for m in 0..<3 {
-            let member = recomputedAttention(ens.network.backbone, image: sample.image, adapters: ens.network.adapters[0], member: m)
+            let member = recomputedAttention(ens.network.backbone as! ViT, image: sample.image, adapters: ens.network.adapters[0], member: m)
             for h in 0..<vit.config.heads {
                 let got = numbers(try runREPL(["ens.attention(x, member: \(m), head: \(h)).values"], session: s))
                 for (a, w) in zip(got, member[h].dropFirst()) { XCTAssertEqual(a, w, accuracy: 1e-5, "member \(m) head \(h)") }

@@ -14,7 +14,7 @@ final class BaselineTests: XCTestCase {
                 XCTAssertEqual(p.probabilities(member: m, sample: n).reduce(0, +), 1, accuracy: 1e-5, file: file, line: line)
             }
         }
-        let a = try model.attention(image: Array(data.image(0)))
+        let a = try model.attention(.images(Array(data.image(0)), count: 1))
         XCTAssertEqual([a.members, a.layers, a.heads, a.tokens], [members, 2, 2, 5], file: file, line: line)
         for m in 0..<members {
             for l in 0..<2 {

@@ -60,7 +60,7 @@ final class CheckpointTests: XCTestCase {
         }
         let vpath = dir.appendingPathComponent("vit.safetensors").path
         try Checkpoint.save(base, to: vpath)
-        guard case .vit(let v) = try Checkpoint.load(vpath) else { return XCTFail("ViT loaded as an ensemble") }
+        guard case .backbone(let b) = try Checkpoint.load(vpath), let v = b as? ViT else { return XCTFail("ViT loaded as an ensemble") }
         XCTAssertEqual(v.config, base.config)
         XCTAssertEqual(v.parameters().map { $0.data }, base.parameters().map { $0.data })
     }
@@ -76,8 +76,8 @@ final class CheckpointTests: XCTestCase {
         expect([1, 2, 3], "too short")
         expect([255, 255, 0, 0, 0, 0, 0, 0] + Array("{}".utf8), "does not fit")
         expect([2, 0, 0, 0, 0, 0, 0, 0] + Array("[]".utf8), "not a JSON object")
-        let h = Array(#"{"w":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}"#.utf8)
-        expect([UInt8(h.count), 0, 0, 0, 0, 0, 0, 0] + h + [0, 0], "F16")
+        let h = Array(#"{"w":{"dtype":"Q4","shape":[1],"data_offsets":[0,2]}}"#.utf8)
+        expect([UInt8(h.count), 0, 0, 0, 0, 0, 0, 0] + h + [0, 0], "Q4")
         let h2 = Array(#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#.utf8)
         expect([UInt8(h2.count), 0, 0, 0, 0, 0, 0, 0] + h2 + [0, 0, 0, 0], "truncated")
         let h3 = Array(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#.utf8)
@@ -88,7 +88,7 @@ final class CheckpointTests: XCTestCase {
         // A checkpoint of another architecture names the mismatch.
         let other = try ViT(ViTConfig(image: 8, channels: 1, patch: 4, dim: 16, depth: 1, heads: 2, mlp: 32, classes: 3), seed: 0)
         let p = dir.appendingPathComponent("other.safetensors").path
-        try SafeTensors.write(other.namedParameters(), metadata: ["format": Checkpoint.format, "kind": "vit", "config": Checkpoint.configJSON(tinyConfig)], to: p)
+        try SafeTensors.write(other.namedParameters(), metadata: ["format": Checkpoint.format, "kind": "vit", "config": Checkpoint.json(tinyConfig)], to: p)
         XCTAssertThrowsError(try Checkpoint.load(p)) { e in XCTAssertTrue("\(e)".contains("blocks.1"), "\(e)") }
     }
 }

@@ -14,7 +14,7 @@ final class LoRAEnsembleTests: XCTestCase {
         let base = try ViT(tinyConfig, seed: 5)
         let net = try LoRAEnsembleNetwork(backbone: base, options: LoRAOptions(members: 4, rank: 2, seed: 9))
         let x = images(3)
-        let f = try Tensor.noGrad { try net.memberFeatures(x, count: 3, context: ForwardContext()) }   // [4*3, d]
+        let f = try Tensor.noGrad { try net.memberFeatures(.images(x, count: 3), context: ForwardContext()) }   // [4*3, d]
         let ref = try Tensor.noGrad { try base.features(x, count: 3, context: ForwardContext()) }.data
         XCTAssertEqual(f.shape, [12, 16])
         for m in 0..<4 {
@@ -26,7 +26,7 @@ final class LoRAEnsembleTests: XCTestCase {
 
     /// Runs member m on its own: a copy of the backbone with W0 + B_m A_m merged and the member's head.
     func mergedLogits(_ net: LoRAEnsembleNetwork, member m: Int, _ x: [Float], n: Int) throws -> [Float] {
-        let v = try net.backbone.copy()
+        let v = try (net.backbone as! ViT).copy()
         for (i, block) in v.blocks.enumerated() {
             for p in Projection.allCases {
                 guard let a = net.adapters[i][p] else { continue }
@@ -100,7 +100,7 @@ final class LoRAEnsembleTests: XCTestCase {
         let z = try Tensor.noGrad { try net.memberLogits(x, count: n, context: ForwardContext()) }
         XCTAssertEqual(z.shape, [m, n, config.classes])
         XCTAssertLessThan(maxAbsDiff(z.data, floats(json["logits"])), 1e-4)
-        let f = try Tensor.noGrad { try net.memberFeatures(x, count: n, context: ForwardContext()) }
+        let f = try Tensor.noGrad { try net.memberFeatures(.images(x, count: n), context: ForwardContext()) }
         XCTAssertLessThan(maxAbsDiff(f.data, floats(json["features"])), 1e-4)
     }
 

@@ -120,6 +120,36 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testKeyPaddingMaskEqualsAttentionOverTheRealKeysOnly() throws {
+        // Row b attends to its first validKeys[b] keys: the same as attention on
+        // keys and values cut to that length; padded keys get weight 0 and no gradient.
+        let q = randomTensor([2, 2, 3, 4], seed: 11), k = randomTensor([2, 2, 5, 4], seed: 12), v = randomTensor([2, 2, 5, 3], seed: 13)
+        let valid = [5, 2]
+        let (o, w) = try Tensor.attention(q: q, k: k, v: v, validKeys: valid, keepWeights: true)
+        for b in 0..<2 {
+            let n = valid[b]
+            let qb = try q.slice(axis: 0, range: b..<(b + 1))
+            let kb = try k.slice(axis: 0, range: b..<(b + 1)).slice(axis: 2, range: 0..<n)
+            let vb = try v.slice(axis: 0, range: b..<(b + 1)).slice(axis: 2, range: 0..<n)
+            let ref = try Tensor.attention(q: qb, k: kb, v: vb, keepWeights: true)
+            assertClose(Array(o.data[(b * 18)..<((b + 1) * 18)]), ref.output.data, atol: 1e-6, "row \(b) output")
+            for hi in 0..<2 { for i in 0..<3 { for j in 0..<5 {
+                let got = w!.data[((b * 2 + hi) * 3 + i) * 5 + j]
+                XCTAssertEqual(got, j < n ? ref.weights!.data[((hi * 3) + i) * n + j] : 0, accuracy: 1e-6)
+            } } }
+        }
+        try checkGradients("masked attention", [q, k, v]) { try Tensor.attention(q: $0[0], k: $0[1], v: $0[2], validKeys: valid).output }
+        // Packed q, k, v: the same mask.
+        let qkv = randomTensor([2, 4, 3 * 6], seed: 14)
+        try checkGradients("masked packed attention", [qkv]) { try Tensor.attention(qkv: $0[0], heads: 2, validKeys: [3, 4]).output }
+        XCTAssertThrowsError(try Tensor.attention(q: q, k: k, v: v, validKeys: [0, 5])) { e in
+            XCTAssertTrue("\(e)".contains("validKeys"), "\(e)")
+        }
+        XCTAssertThrowsError(try Tensor.attention(q: q, k: k, v: v, validKeys: [5])) { e in
+            XCTAssertTrue("\(e)".contains("validKeys"), "\(e)")
+        }
+    }
+
     func testPackedAttentionMatchesPermutedForm() throws {
         let (b, t, h, dh) = (2, 5, 3, 4)
         let d = h * dh

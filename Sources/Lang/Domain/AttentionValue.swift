@@ -43,7 +43,7 @@ public final class AttentionValue: DomainObject {
             throw args.error("x", "attention needs one sample such as test[3], but got \(xv.typeWithArticle)",
                              remedy: xv.typeName == "Dataset" ? "index the data set: data[i]" : nil)
         }
-        let a = try model.model.attention(image: sample.image)
+        let a = try model.model.attention(sample.dataset.modelInputs([sample.index]).input)
         let rollout = try args.bool("rollout")
         var layer = a.layers - 1
         if let l = try args.optionalInt("layer") {

@@ -8,6 +8,7 @@ public enum DomainBuiltins {
         DataBuiltins.install(table)
         ModelBuiltins.install(table)
         InspectionBuiltins.install(table)
+        TextBuiltins.install(table)
         for type in types { table.registerType(type) }
         // print shows domain values as the REPL echoes them (tables, figures),
         // so scripts can print a report or a comparison.
@@ -25,7 +26,7 @@ public enum DomainBuiltins {
     static var types: [TypeHelp] {
         [DatasetValue.typeHelp, SampleValue.typeHelp, ModelValue.typeHelp(ensemble: false), ModelValue.typeHelp(ensemble: true),
          ReportValue.typeHelp, UncertaintyTableValue.typeHelp, FigureValue.typeHelp, AttentionValue.typeHelp,
-         PredictionValue.typeHelp]
+         PredictionValue.typeHelp, TokensValue.typeHelp]
     }
 }
 

@@ -50,10 +50,18 @@ enum ModelBuiltins {
             let config = ViTConfig(image: image, channels: channels, patch: patch, dim: dim, depth: depth, heads: heads, mlp: mlp, classes: classes)
             return .object(ModelValue(backbone: try ViT(config, seed: try Domain.seed(args, ctx))))
         }
-        t.register(Help("load_model", [.positional("path", "a .safetensors file written by model.save")],
-                        summary: "Loads a model or ensemble saved with .save (its kind, sizes and parameters).",
-                        example: "let ens = load_model(\"ens.safetensors\")", returns: "a Model or an Ensemble")) { args, _ in
-            .object(try ModelFiles.load(Domain.path(args, "path")))
+        t.register(Help("load_model", [.positional("path", "a .safetensors file written by model.save, a BERT model folder, or an installed model's short name (\"minilm\")"),
+                                       .named("classes", default: .int(2), "classes of a pre-trained model's fresh head (a saved checkpoint keeps its own)"),
+                                       .named("max_tokens", default: .int(128), "longest text in word pieces, [CLS] and [SEP] included (pre-trained text models; at most the model's 512)"),
+                                       .named("seed", "seed of a pre-trained model's fresh head (default: the global seed)")],
+                        summary: "Loads a saved model or ensemble (its kind, sizes and parameters), or a pre-trained BERT-family encoder (config.json, model.safetensors, vocab.txt) with a fresh classification head. Short names are looked up in $LORA_MODELS (default ~/.cache/lora/models); scripts/get-model minilm installs all-MiniLM-L6-v2.",
+                        example: "let ens = load_model(\"ens.safetensors\")\nlet bert = load_model(\"minilm\", classes: 2)", returns: "a Model or an Ensemble")) { args, ctx in
+            let classes = try Domain.positive(args, "classes", max: 1_000_000)
+            guard classes >= 2 else { throw args.error("classes", "a classifier needs at least 2 classes, got \(classes)") }
+            let maxTokens = try Domain.positive(args, "max_tokens", max: 512)
+            guard maxTokens >= 2 else { throw args.error("max_tokens", "max_tokens must leave room for [CLS] and [SEP], got \(maxTokens)", remedy: "use 2 to 512 (128 is usual)") }
+            return .object(try ModelFiles.load(Domain.path(args, "path"), classes: classes, maxTokens: maxTokens,
+                                               seed: try Domain.seed(args, ctx)))
         }
         t.register(Help("lora_ensemble", [.positional("base", "a trained backbone (a Model from vit or load_model)"),
                                           .named("members", default: .int(16), "ensemble members M (the paper: 16)"),
@@ -63,6 +71,7 @@ enum ModelBuiltins {
                                           .named("gain", default: .double(10), "Xavier gain (the paper's ViT-B/32 configs: 10; the init bound grows as gain / sqrt(width), so small widths such as dim 32 want 1 to 2)"),
                                           .named("alpha", "PEFT-style alpha: scales B A by alpha / rank (default: scale 1, as the paper)"),
                                           .named("copy_head", default: .bool(false), "start every member's head as a copy of the backbone's (default: fresh heads, as the paper)"),
+                                          .named("layers", "encoder layers that get adapters, a range such as 4..<6 (default: every layer, as the paper); the layers below are shared by all members, run once, and on text their output is cached across epochs"),
                                           .named("seed", "seed of A and the heads (default: the global seed)")],
                         summary: "M members sharing one frozen copy of the backbone, each with its own low-rank update W0 + B_i A_i of the attention projections (B = 0 at first) and its own head.",
                         example: "let ens = lora_ensemble(base, members: 8, rank: 4)\nens.fit(train, epochs: 5, lr: 1e-3)",
@@ -70,8 +79,9 @@ enum ModelBuiltins {
             let base = try backbone(args)
             let members = try Domain.positive(args, "members", max: 4096)
             let rank = try Domain.positive(args, "rank", max: 65536)
-            guard rank <= base.config.dim else {
-                throw args.error("rank", "rank \(rank) exceeds the model width \(base.config.dim)", remedy: "choose a rank between 1 and \(base.config.dim) (the paper uses 4 to 16)")
+            let width = base.architecture.width
+            guard rank <= width else {
+                throw args.error("rank", "rank \(rank) exceeds the model width \(width)", remedy: "choose a rank between 1 and \(width) (the paper uses 4 to 16)")
             }
             let targets = try projections(args)
             let initName = try args.string("init")
@@ -92,8 +102,20 @@ enum ModelBuiltins {
                 guard a > 0, a.isFinite else { throw args.error("alpha", "alpha must be positive, got \(Value.format(a))") }
                 alpha = Float(a)
             }
+            var layers: Range<Int>? = nil
+            if let v = args.optional("layers") {
+                let depth = base.architecture.depth
+                guard case .range(let lo, let hi) = v else {
+                    throw args.error("layers", "layers must be a range such as \(max(0, depth - 2))..<\(depth), but got \(v.typeWithArticle)")
+                }
+                guard lo >= 0, lo < hi, hi <= depth else {
+                    throw args.error("layers", "layers \(lo)..<\(hi) is not a non-empty range within the model's \(depth) layers",
+                                     remedy: "choose a range within 0..<\(depth), e.g. \(max(0, depth - 2))..<\(depth)")
+                }
+                layers = lo..<hi
+            }
             let options = LoRAOptions(members: members, rank: rank, targets: targets, initA: initA, alpha: alpha,
-                                      copyHead: try args.bool("copy_head"), seed: try Domain.seed(args, ctx))
+                                      copyHead: try args.bool("copy_head"), seed: try Domain.seed(args, ctx), layers: layers)
             return .object(ModelValue(try LoRAEnsemble(backbone: base, options: options)))
         }
         t.register(Help("explicit_ensemble", [.positional("base", "a trained backbone"),
@@ -148,8 +170,8 @@ enum ModelBuiltins {
         }
     }
 
-    /// The ViT inside argument `base` (a backbone or a single network).
-    static func backbone(_ args: Arguments) throws -> ViT {
+    /// The backbone inside argument `base` (a bare backbone or a single network).
+    static func backbone(_ args: Arguments) throws -> Backbone {
         let v = try args.value("base")
         guard case .object(let o) = v, let m = o as? ModelValue else {
             throw args.error("base", "\(args.callee) needs a backbone Model (from vit(...) or load_model), but got \(v.typeWithArticle)")
@@ -157,7 +179,7 @@ enum ModelBuiltins {
         if let b = m.backbone { return b }
         if let s = m.model as? SingleNetwork { return s.network }
         throw args.error("base", "\(args.callee) needs a backbone, but got \(m.typeWithArticleName)",
-                         remedy: "build ensembles on the trained ViT itself, e.g. lora_ensemble(base), not on another ensemble")
+                         remedy: "build ensembles on the backbone itself, e.g. lora_ensemble(base), not on another ensemble")
     }
 
     /// The `targets:` argument as projections.

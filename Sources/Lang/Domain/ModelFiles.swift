@@ -3,13 +3,27 @@ import NN
 
 /// `model.save(path)` and `load_model(path)`: the NN layer's safetensors
 /// checkpoints (kind, sizes, options and every parameter; no training
-/// history), with the path checked first so mistakes get a plain message.
+/// history), pre-trained BERT-family model folders, and installed models by
+/// short name. Paths are checked first so mistakes get a plain message.
 enum ModelFiles {
     static func fail(_ path: String, _ detail: String) -> NNError { .checkpoint(path: path, detail: detail) }
 
     /// `path` made absolute against the current directory.
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// Where installed models live: $LORA_MODELS, default ~/.cache/lora/models.
+    static var modelsFolder: String {
+        if let m = ProcessInfo.processInfo.environment["LORA_MODELS"], !m.isEmpty { return m }
+        return NSHomeDirectory() + "/.cache/lora/models"
+    }
+
+    /// Short names of the installed models (folders with a config.json).
+    static var installedModels: [String] {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: modelsFolder)) ?? []
+        return names.filter { fm.fileExists(atPath: modelsFolder + "/" + $0 + "/config.json") }.sorted()
     }
 
     static func save(_ v: ModelValue, to given: String) throws {
@@ -23,15 +37,34 @@ enum ModelFiles {
         if let b = v.backbone { try NN.Checkpoint.save(b, to: path) } else { try NN.Checkpoint.save(v.model, to: path) }
     }
 
-    static func load(_ given: String) throws -> ModelValue {
-        let path = absolute(given)
+    /// Loads a checkpoint file, a model folder, or an installed model by short
+    /// name. `classes` and `maxTokens` shape a pre-trained model's fresh head
+    /// and inputs (a checkpoint has its own).
+    static func load(_ given: String, classes: Int, maxTokens: Int, seed: UInt64) throws -> ModelValue {
+        let fm = FileManager.default
+        var path = absolute(given)
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw fail(path, "no such file; check the path (the current directory is \(FileManager.default.currentDirectoryPath))")
+        if !fm.fileExists(atPath: path, isDirectory: &isDir) {
+            let isShortName = !given.contains("/") && !given.contains(".")
+            guard isShortName else {
+                throw fail(path, "no such file; check the path (the current directory is \(fm.currentDirectoryPath))")
+            }
+            path = modelsFolder + "/" + given
+            guard fm.fileExists(atPath: path + "/config.json") else {
+                let installed = installedModels
+                let have = installed.isEmpty ? "no models are installed in \(modelsFolder)" : "installed in \(modelsFolder): " + installed.joined(separator: ", ")
+                throw fail(given, "is neither a file nor an installed model (\(have)); install all-MiniLM-L6-v2 with scripts/get-model minilm, or give a model folder's path")
+            }
+            isDir = true
         }
-        guard !isDir.boolValue else { throw fail(path, "is a directory; give the path of a .safetensors file written by model.save") }
+        if isDir.boolValue {
+            guard BertFiles.isModelDirectory(path) else {
+                throw fail(path, "is a directory without config.json; give a .safetensors file written by model.save, or a BERT model folder (config.json, model.safetensors, vocab.txt)")
+            }
+            return ModelValue(backbone: try BertFiles.load(path, classes: classes, maxTokens: maxTokens, seed: seed))
+        }
         switch try NN.Checkpoint.load(path) {
-        case .vit(let vit): return ModelValue(backbone: vit)
+        case .backbone(let b): return ModelValue(backbone: b)
         case .ensemble(let m): return ModelValue(m, label: m.kind == .single ? "single network" : nil)
         }
     }

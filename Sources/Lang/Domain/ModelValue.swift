@@ -4,26 +4,26 @@ import Render
 import Uncertainty
 
 /// A model or ensemble as the language sees it. A bare backbone from
-/// `vit(...)` is trained in place by `.fit`; ensembles (`lora_ensemble(base)`,
-/// ...) hold their own copies of the backbone.
+/// `vit(...)` or `load_model` (a ViT or a BERT) is trained in place by `.fit`;
+/// ensembles (`lora_ensemble(base)`, ...) hold their own copies of the backbone.
 public final class ModelValue: DomainObject {
     public let model: EnsembleModel
-    /// The ViT a backbone model trains in place (nil for ensembles).
-    public let backbone: ViT?
+    /// The backbone a bare model trains in place (nil for ensembles).
+    public let backbone: Backbone?
     /// Seconds spent in `.fit` so far (for `compare`).
     public internal(set) var trainSeconds: Double = 0
     /// The name `compare` and reports show.
     public var label: String
 
-    public init(_ model: EnsembleModel, backbone: ViT? = nil, label: String? = nil) {
+    public init(_ model: EnsembleModel, backbone: Backbone? = nil, label: String? = nil) {
         self.model = model
         self.backbone = backbone
-        self.label = label ?? (backbone != nil ? "ViT" : model.kind.rawValue)
+        self.label = label ?? backbone?.architecture.family ?? model.kind.rawValue
     }
 
-    /// A ViT trained in place.
-    public convenience init(backbone vit: ViT) {
-        self.init(SingleNetwork(training: vit), backbone: vit, label: "ViT")
+    /// A backbone (ViT, BERT) trained in place.
+    public convenience init(backbone: Backbone) {
+        self.init(SingleNetwork(training: backbone), backbone: backbone, label: backbone.architecture.family)
     }
 
     public var isEnsemble: Bool { backbone == nil && model.kind != .single }
@@ -39,7 +39,7 @@ public final class ModelValue: DomainObject {
     public func echo(_ context: Context) -> String {
         let s = model.summary()
         let kind = label == s.kind ? "" : "\(s.kind), "
-        var t = TextTable(title: "\(label) (\(kind)\(s.members) member\(s.members == 1 ? "" : "s")) on \(s.config)",
+        var t = TextTable(title: "\(label) (\(kind)\(s.members) member\(s.members == 1 ? "" : "s")) on \(s.architecture)",
                           columns: [TableColumn("part"), TableColumn("total"), TableColumn("trainable"), TableColumn("frozen")])
         for p in s.parts { t.append([.text(p.name), .integer(p.total), .integer(p.trainable), .integer(p.frozen)]) }
         if s.parts.count > 1 { t.append(["all", .integer(s.total), .integer(s.trainable), .integer(s.frozen)]) }
@@ -74,7 +74,7 @@ public final class ModelValue: DomainObject {
         FieldHelp("kind", "single network, LoRA-Ensemble, explicit ensemble, MC dropout, snapshot ensemble, BatchEnsemble"),
         FieldHelp("history", "training curves (a Figure; .loss and .accuracy hold the numbers)"),
         FieldHelp("train_time", "seconds spent in fit so far"),
-        FieldHelp("config", "the ViT's sizes, as text"),
+        FieldHelp("config", "the backbone's sizes (ViT or BERT), as text"),
         FieldHelp("layers", "encoder layers (depth)"),
         FieldHelp("heads", "attention heads per layer"),
     ]
@@ -122,7 +122,7 @@ public final class ModelValue: DomainObject {
             // The methods are listed once, under Model, so `:help fit` shows one entry.
             ? TypeHelp(name: "Ensemble", summary: "An ensemble on a backbone: lora_ensemble, explicit_ensemble, mc_dropout, batch_ensemble, snapshot_ensemble. Echo shows parameters total / trainable / frozen. Methods as a Model (see :help Model): fit, evaluate, predict, uncertainty, attention, save.",
                        fields: fieldList, methods: [])
-            : TypeHelp(name: "Model", summary: "A Vision Transformer (vit(...), load_model, single(base)); .fit trains it in place.",
+            : TypeHelp(name: "Model", summary: "A backbone, a Vision Transformer (vit(...)) or a pre-trained BERT (load_model(\"minilm\")), or single(base); .fit trains it in place.",
                        fields: fieldList, methods: methodList)
     }
 
@@ -134,12 +134,12 @@ public final class ModelValue: DomainObject {
         case "bytes": return .int(model.summary().trainingBytes)
         case "summary": return .string(model.summary().description)
         case "members": return .int(model.memberCount)
-        case "kind": return .string(backbone != nil ? "ViT" : model.kind.rawValue)
+        case "kind": return .string(backbone?.architecture.family ?? model.kind.rawValue)
         case "history": return .object(InspectionBuiltins.curves(self))
         case "train_time": return .double(trainSeconds)
-        case "config": return .string(model.config.description)
-        case "layers": return .int(model.config.depth)
-        case "heads": return .int(model.config.heads)
+        case "config": return .string(model.architecture.description)
+        case "layers": return .int(model.architecture.depth)
+        case "heads": return .int(model.architecture.heads)
         default: return nil
         }
     }
