@@ -66,7 +66,7 @@ extension Datasets {
 
     static func textBaseName(_ path: String) -> String {
         var s = Substring(path.split(separator: "/").last ?? Substring(path))
-        for ext in [".gz", ".csv", ".tsv", ".tab", ".arff"] where s.lowercased().hasSuffix(ext) { s = s.dropLast(ext.count) }
+        for ext in [".gz", ".csv", ".tsv", ".tab", ".txt", ".arff"] where s.lowercased().hasSuffix(ext) { s = s.dropLast(ext.count) }
         return String(s)
     }
 
