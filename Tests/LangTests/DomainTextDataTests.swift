@@ -116,6 +116,9 @@ final class DomainTextDataTests: XCTestCase {
         e = scriptError(d + "[0].pixels")
         XCTAssertEqual(e?.kind, .type)
         XCTAssertEqual(e?.remedy, "use .text")
+        // An image model's ood() given texts says so, not "resize".
+        e = scriptError("let m = vit(image: 8, patch: 4, dim: 8, depth: 1, heads: 1, classes: 10)\nood(m, in: dataset(\"digits\")[0..<20], out: \(d))")
+        XCTAssertTrue(e?.message.contains("out-of-distribution data 'c' holds texts but in-distribution data 'digits' holds images") ?? false, e?.message ?? "")
         e = scriptError("load_arff(\"\(dir)/none.arff\")")
         XCTAssertTrue(e?.message.contains("no such file") ?? false, e?.message ?? "")
         e = scriptError("dataset(\"reuters-grian\")")
