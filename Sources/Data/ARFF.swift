@@ -46,7 +46,7 @@ struct ARFFTextTable {
             let line = ARFFLines.trimmed(raw)
             if line.isEmpty || line.first == 0x25 { if !line.isEmpty { sawAnything = true }; continue }   // blank or % comment
             sawAnything = true
-            let textLine = try TextCheck.utf8(Array(line), file: file, line: no, column: nil, what: "header line")
+            let textLine = try TextCheck.utf8(line, file: file, line: no, column: nil, what: "header line")
             guard line.first == 0x40 else {
                 throw DataError.malformed(file: file, problem: "expected @relation, @attribute or @data but found '\(textLine.prefix(40))'",
                                           at: .line(no, column: nil), remedy: "the header declares attributes before @data; check that this is an ARFF file")
@@ -150,12 +150,12 @@ struct ARFFTextTable {
                 throw DataError.malformed(file: file, problem: "the label ('\(labelAttribute)') is missing (?)", at: .line(no, column: l + 1),
                                           remedy: "give every instance a label, or remove it")
             }
-            let labelText = try TextCheck.utf8(labelBytes, file: file, line: no, column: l + 1, what: "label")
+            let labelText = try TextCheck.utf8(labelBytes[...], file: file, line: no, column: l + 1, what: "label")
             guard let k = classIndex[labelText] else {
                 throw DataError.malformed(file: file, problem: "label '\(labelText.prefix(40))' is not one of the values of '\(labelAttribute)'\(ColumnNames.closest(labelText, in: values))",
                                           at: .line(no, column: l + 1), remedy: "use a declared value: {\(values.prefix(12).joined(separator: ", "))\(values.count > 12 ? ", ..." : "")}")
             }
-            texts.append(try TextCheck.text(textBytes, file: file, line: no, column: t + 1))
+            texts.append(try TextCheck.text(textBytes[...], file: file, line: no, column: t + 1))
             labels.append(k)
         }
         guard !texts.isEmpty else {

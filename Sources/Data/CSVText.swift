@@ -4,100 +4,110 @@
 /// quote character is kept as it is, and text after a closing quote is joined
 /// to the field (as Python's csv module does). Blank lines are skipped.
 struct CSVRecords {
-    /// One record: the line it starts on and its fields' raw (unquoted) bytes,
-    /// with the line each field starts on.
+    /// A field: a byte range of the file, or its unescaped bytes when it held
+    /// "" or text after its closing quote; and the line it starts on.
+    struct Field {
+        var start: Int, end: Int
+        var copy: [UInt8]?
+        var line: Int
+    }
+
+    /// One record: the line it starts on and its fields.
     struct Record {
         var line: Int
-        var fields: [[UInt8]]
-        var fieldLines: [Int]
+        var fields: [Field]
     }
 
     /// Splits `bytes` into records. A UTF-8 byte order mark is skipped.
     /// A NUL byte or a quote still open at the end of the file is an error.
     static func parse(_ bytes: [UInt8], file: String, delimiter: UInt8) throws -> [Record] {
-        var records: [Record] = []
-        let n = bytes.count
-        var i = (n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) ? 3 : 0
-        var line = 1
-        var fields: [[UInt8]] = []
-        var fieldLines: [Int] = []
-        var field: [UInt8] = []
-        var fieldLine = 1
-        var recordLine = 1
-        var inRecord = false
-        var quoted = false           // inside a quoted field
-        var atFieldStart = true      // no byte of the current field read yet
-        var quoteLine = 0, quoteColumn = 0
-
-        func endField() {
-            fields.append(field)
-            fieldLines.append(fieldLine)
-            field.removeAll(keepingCapacity: true)
-        }
-        func endRecord() {
-            endField()
-            // A blank line (one empty or all-space field) is not a record.
-            if !(fields.count == 1 && fields[0].allSatisfy({ $0 == 0x20 || $0 == 0x09 })) {
-                records.append(Record(line: recordLine, fields: fields, fieldLines: fieldLines))
+        let (quote, lf, cr): (UInt8, UInt8, UInt8) = (0x22, 0x0A, 0x0D)
+        return try bytes.withUnsafeBufferPointer { p -> [Record] in
+            let n = p.count
+            var i = (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ? 3 : 0
+            var line = 1
+            var records: [Record] = []
+            func nul(_ line: Int) -> DataError {
+                DataError.malformed(file: file, problem: "the file holds a NUL byte (a binary file, not CSV text?)",
+                                    at: .line(line, column: nil), remedy: "give a plain-text CSV or TSV file in UTF-8")
             }
-            fields.removeAll(keepingCapacity: true)
-            fieldLines.removeAll(keepingCapacity: true)
-            inRecord = false
-        }
-        while i < n {
-            let b = bytes[i]
-            if b == 0 {
-                throw DataError.malformed(file: file, problem: "the file holds a NUL byte (a binary file, not CSV text?)",
-                                          at: .line(line, column: nil), remedy: "give a plain-text CSV or TSV file in UTF-8")
-            }
-            if !inRecord {
-                inRecord = true
-                recordLine = line
-                fieldLine = line
-            }
-            if quoted {
-                if b == 0x22 {
-                    if i + 1 < n && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
-                    quoted = false
-                } else {
-                    if b == 0x0A || (b == 0x0D && !(i + 1 < n && bytes[i + 1] == 0x0A)) { line += 1 }
-                    field.append(b)
+            while i < n {
+                let recordLine = line
+                var fields: [Field] = []
+                var quotedField = false
+                while true {
+                    let fieldLine = line
+                    if i < n && p[i] == quote {
+                        let (quoteLine, quoteColumn) = (line, fields.count + 1)
+                        quotedField = true
+                        i += 1
+                        var start = i
+                        var copy: [UInt8]?
+                        while true {
+                            guard i < n else {
+                                throw DataError.malformed(file: file, problem: "a quoted field opened here is never closed",
+                                                          at: .line(quoteLine, column: quoteColumn),
+                                                          remedy: "close the quote with \" (write a quote inside a quoted field as \"\")")
+                            }
+                            let b = p[i]
+                            if b == quote {
+                                if i + 1 < n && p[i + 1] == quote {            // "" is a quote
+                                    if copy == nil { copy = [] }
+                                    copy!.append(contentsOf: p[start..<i])
+                                    copy!.append(quote)
+                                    i += 2
+                                    start = i
+                                    continue
+                                }
+                                let contentEnd = i
+                                i += 1
+                                var tail = i                                  // text after the closing quote joins the field
+                                while tail < n && p[tail] != delimiter && p[tail] != lf && p[tail] != cr {
+                                    if p[tail] == 0 { throw nul(line) }
+                                    tail += 1
+                                }
+                                if copy != nil || tail > i {
+                                    if copy == nil { copy = [] }
+                                    copy!.append(contentsOf: p[start..<contentEnd])
+                                    copy!.append(contentsOf: p[i..<tail])
+                                }
+                                fields.append(Field(start: start, end: contentEnd, copy: copy, line: fieldLine))
+                                i = tail
+                                break
+                            }
+                            if b == lf || (b == cr && !(i + 1 < n && p[i + 1] == lf)) { line += 1 } else if b == 0 { throw nul(line) }
+                            i += 1
+                        }
+                    } else {
+                        let start = i
+                        while i < n && p[i] != delimiter && p[i] != lf && p[i] != cr {
+                            if p[i] == 0 { throw nul(line) }
+                            i += 1
+                        }
+                        fields.append(Field(start: start, end: i, copy: nil, line: fieldLine))
+                    }
+                    if i < n && p[i] == delimiter { i += 1; continue }
+                    if i < n {                                                // the record's line break
+                        if p[i] == cr && i + 1 < n && p[i + 1] == lf { i += 1 }
+                        i += 1
+                        line += 1
+                    }
+                    break
                 }
-                i += 1
-                continue
+                // A blank line (one unquoted field, empty or all spaces) is not a record.
+                if fields.count == 1 && !quotedField && p[fields[0].start..<fields[0].end].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                    continue
+                }
+                records.append(Record(line: recordLine, fields: fields))
             }
-            switch b {
-            case 0x22 where atFieldStart:
-                atFieldStart = false
-                quoted = true
-                quoteLine = line
-                quoteColumn = fields.count + 1
-            case delimiter:
-                endField()
-                fieldLine = line
-                atFieldStart = true
-            case 0x0A:
-                endRecord()
-                line += 1
-                atFieldStart = true
-            case 0x0D:
-                endRecord()
-                line += 1
-                atFieldStart = true
-                if i + 1 < n && bytes[i + 1] == 0x0A { i += 1 }
-            default:
-                field.append(b)
-                atFieldStart = false
-            }
-            i += 1
+            return records
         }
-        if quoted {
-            throw DataError.malformed(file: file, problem: "a quoted field opened here is never closed",
-                                      at: .line(quoteLine, column: quoteColumn),
-                                      remedy: "close the quote with \" (write a quote inside a quoted field as \"\")")
-        }
-        if inRecord { endRecord() }
-        return records
+    }
+
+    /// A field's bytes.
+    @inline(__always)
+    static func bytes(_ f: Field, in all: [UInt8]) -> ArraySlice<UInt8> {
+        f.copy.map { $0[...] } ?? all[f.start..<f.end]
     }
 }
 
@@ -118,7 +128,7 @@ struct CSVTextTable {
         }
         let width = first.fields.count
         let names: [String]? = header ? try first.fields.enumerated().map { k, f in
-            try TextCheck.utf8(f, file: file, line: first.fieldLines[k], column: k + 1, what: "header").trimmingSpaces
+            try TextCheck.utf8(CSVRecords.bytes(f, in: bytes), file: file, line: f.line, column: k + 1, what: "header").trimmingSpaces
         } : nil
         let textCol = try Self.column(text, role: "text", names: names, width: width, file: file, line: first.line, delimiter: sep)
         let labelCol = try Self.column(label, role: "label", names: names, width: width, file: file, line: first.line, delimiter: sep)
@@ -138,10 +148,11 @@ struct CSVTextTable {
                                           at: .line(r.line, column: nil),
                                           remedy: "give every row the same columns; quote fields that hold \(sep) or line breaks with \"")
             }
-            let t = try TextCheck.text(r.fields[textCol], file: file, line: r.fieldLines[textCol], column: textCol + 1)
-            let l = try TextCheck.utf8(r.fields[labelCol], file: file, line: r.fieldLines[labelCol], column: labelCol + 1, what: "label").trimmingSpaces
+            let (tf, lf) = (r.fields[textCol], r.fields[labelCol])
+            let t = try TextCheck.text(CSVRecords.bytes(tf, in: bytes), file: file, line: tf.line, column: textCol + 1)
+            let l = try TextCheck.utf8(TextCheck.trimmed(CSVRecords.bytes(lf, in: bytes)), file: file, line: lf.line, column: labelCol + 1, what: "label")
             guard !l.isEmpty else {
-                throw DataError.malformed(file: file, problem: "the label is missing", at: .line(r.fieldLines[labelCol], column: labelCol + 1),
+                throw DataError.malformed(file: file, problem: "the label is missing", at: .line(lf.line, column: labelCol + 1),
                                           remedy: "give every row a label, or remove the row")
             }
             texts.append(t)
@@ -217,8 +228,17 @@ enum ColumnNames {
 enum TextCheck {
     /// The bytes as a string; an error naming the file and the line of the
     /// first byte that is not UTF-8 (lines counted from `line`).
-    static func utf8(_ bytes: [UInt8], file: String, line: Int, column: Int?, what: String) throws -> String {
-        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+    static func utf8(_ bytes: ArraySlice<UInt8>, file: String, line: Int, column: Int?, what: String) throws -> String {
+        // Decoding replaces bad bytes with U+FFFD: valid text decodes back to the same bytes.
+        var fast = String(decoding: bytes, as: UTF8.self)
+        let same = fast.withUTF8 { a in
+            bytes.withUnsafeBufferPointer { b -> Bool in
+                guard a.count == b.count else { return false }
+                for k in 0..<a.count where a[k] != b[k] { return false }
+                return true
+            }
+        }
+        if same { return fast }
         var it = bytes.makeIterator()
         var decoder = UTF8()
         var offset = 0
@@ -231,8 +251,9 @@ enum TextCheck {
             case .emptyInput:
                 break loop
             case .error:
-                let at = line + bytes[..<min(offset, bytes.count)].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-                let shown = bytes[min(offset, bytes.count)...].prefix(4).map { String($0, radix: 16, uppercase: true) }
+                let bad = bytes.startIndex + min(offset, bytes.count)
+                let at = line + bytes[..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                let shown = bytes[bad...].prefix(4).map { String($0, radix: 16, uppercase: true) }
                 throw DataError.malformed(file: file, problem: "the \(what) is not valid UTF-8 (bytes \(shown.joined(separator: " ")))",
                                           at: .line(at, column: column),
                                           remedy: "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
@@ -241,8 +262,17 @@ enum TextCheck {
         return String(s)
     }
 
+    /// Without leading and trailing ASCII spaces, tabs and line breaks.
+    static func trimmed(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        @inline(__always) func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        var a = s.startIndex, b = s.endIndex
+        while a < b && space(s[a]) { a += 1 }
+        while b > a && space(s[b - 1]) { b -= 1 }
+        return s[a..<b]
+    }
+
     /// `utf8`, then the length limit of `Dataset.maxTextBytes`.
-    static func text(_ bytes: [UInt8], file: String, line: Int, column: Int?) throws -> String {
+    static func text(_ bytes: ArraySlice<UInt8>, file: String, line: Int, column: Int?) throws -> String {
         guard bytes.count <= Dataset.maxTextBytes else {
             throw DataError.malformed(file: file, problem: "the text is \(bytes.count) bytes long, over the limit of \(Dataset.maxTextBytes)",
                                       at: .line(line, column: column), remedy: "shorten or split the text")

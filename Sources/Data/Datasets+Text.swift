@@ -170,7 +170,7 @@ extension Datasets {
         var lineNo = 0
         func flush() throws {
             while let last = entry.last, last == 0x0A || last == 0x20 || last == 0x09 || last == 0x0D { entry.removeLast() }
-            if !entry.isEmpty { out.append(try TextCheck.text(entry, file: file, line: entryLine, column: nil)) }
+            if !entry.isEmpty { out.append(try TextCheck.text(entry[...], file: file, line: entryLine, column: nil)) }
             entry.removeAll(keepingCapacity: true)
         }
         for raw in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
