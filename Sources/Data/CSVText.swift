@@ -115,8 +115,6 @@ struct CSVRecords {
 struct CSVTextTable {
     var texts: [String] = []
     var labelFields: [String] = []
-    /// The line each kept row starts on (for errors found after parsing).
-    var lines: [Int] = []
 
     /// Reads the `text` and `label` columns of every row after the header.
     init(bytes: [UInt8], file: String, text: LabelColumn, label: LabelColumn, delimiter: UInt8, header: Bool) throws {
@@ -157,7 +155,6 @@ struct CSVTextTable {
             }
             texts.append(t)
             labelFields.append(l)
-            lines.append(r.line)
         }
     }
 

@@ -31,7 +31,7 @@ extension Datasets {
             sep = lower.hasSuffix(".tsv") || lower.hasSuffix(".tsv.gz") || lower.hasSuffix(".tab") ? 0x09 : 0x2C
         }
         let table = try CSVTextTable(bytes: FileBytes.read(path), file: path, text: text, label: label, delimiter: sep, header: header)
-        let (labels, classNames) = try textClasses(table.labelFields, file: path, lines: table.lines)
+        let (labels, classNames) = try textClasses(table.labelFields, file: path)
         return Dataset(unchecked: name ?? textBaseName(path), texts: table.texts, labels: labels, classNames: classNames)
     }
 
@@ -45,7 +45,7 @@ extension Datasets {
 
     /// Class indices for label texts: whole numbers 0...65535 stand for
     /// themselves (names "0"..."max"), anything else is sorted into names.
-    static func textClasses(_ fields: [String], file: String, lines: [Int]) throws -> (labels: [Int], classNames: [String]) {
+    static func textClasses(_ fields: [String], file: String) throws -> (labels: [Int], classNames: [String]) {
         let numbers = fields.map { f -> Int? in
             guard !f.isEmpty, f.utf8.count <= 5, f.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
             return Int(f).flatMap { $0 <= 65535 ? $0 : nil }
