@@ -104,6 +104,7 @@ extension Dataset {
 
     /// Every image randomly flipped, rotated and shifted, seeded; labels unchanged.
     public func augmented(_ augmentation: Augmentation = Augmentation(), seed: UInt64) throws -> Dataset {
+        try requireImages("augmentation")
         try augmentation.validate()
         var d = self
         var rng = DataRNG(seed: seed)

@@ -2,6 +2,7 @@ extension Dataset: CustomStringConvertible {
     /// A short text: name, size, shape, classes and balance, e.g.
     /// `digits: 1797 images 1x8x8, 10 classes (0, 1, ..., 9), 174-183 per class`.
     public var summary: String {
+        if isText { return textSummary }
         var names = classNames.prefix(4).joined(separator: ", ")
         if classNames.count > 4 { names += ", ..., " + classNames.last! }
         let counts = classCounts
@@ -20,7 +21,7 @@ extension Dataset: CustomStringConvertible {
     public var description: String { summary }
 
     /// What a REPL shows for a data set: the summary, then the first few
-    /// samples drawn (see `preview`).
+    /// samples drawn (see `preview`), or for texts the first few on a line each.
     public func echo(samples: Int = 4, ansi: Bool = false) -> String {
         let p = preview(Array(0..<min(max(0, samples), count)), ansi: ansi)
         return p.isEmpty ? summary : summary + "\n" + p
@@ -40,7 +41,9 @@ extension Dataset: CustomStringConvertible {
     /// underneath. `ansi` uses 256-colour grey half-blocks (two pixel rows per
     /// text row); otherwise plain ASCII shading. Small images are enlarged so
     /// they are at least `minWidth` characters wide.
+    /// A text data set previews its texts, one line each (see `textPreview`).
     public func preview(_ indices: [Int]? = nil, ansi: Bool = false, minWidth: Int = 16) -> String {
+        if isText { return textPreview(indices ?? Array(0..<min(4, count))) }
         let picks = (indices ?? Array(0..<min(4, count))).filter { $0 >= 0 && $0 < count }
         guard !picks.isEmpty else { return "" }
         let k = max(1, (minWidth + width - 1) / width)        // integer enlargement

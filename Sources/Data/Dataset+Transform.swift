@@ -1,6 +1,7 @@
 extension Dataset {
     /// Per-channel mean and standard deviation (population) over all samples.
-    public func channelStatistics() -> Normalization {
+    public func channelStatistics() throws -> Normalization {
+        try requireImages("channel statistics")
         let plane = height * width
         var mean = [Float](repeating: 0, count: channels)
         var std = [Float](repeating: 1, count: channels)
@@ -32,17 +33,19 @@ extension Dataset {
     /// data set's own statistics, remembered in `normalization` (apply them to
     /// a test set with `normalized(using:)`). A data set that is already
     /// normalized is returned unchanged. A constant channel keeps std 1.
-    public func normalized() -> Dataset {
+    public func normalized() throws -> Dataset {
+        try requireImages("normalize()")
         if normalization != nil { return self }
-        return applying(channelStatistics())
+        return applying(try channelStatistics())
     }
 
     /// `normalized()` in place.
-    public mutating func normalize() { self = normalized() }
+    public mutating func normalize() throws { self = try normalized() }
 
     /// Applies given per-channel statistics (e.g. the training set's) to a data
     /// set whose pixels are still in [0, 1].
     public func normalized(using stats: Normalization) throws -> Dataset {
+        try requireImages("normalized(using:)")
         guard stats.mean.count == channels, stats.std.count == channels else {
             throw DataError.invalidArgument(problem: "normalization has \(stats.mean.count) means and \(stats.std.count) stds for \(channels) channels",
                                             remedy: "use statistics computed on a data set with the same channels")
@@ -96,6 +99,7 @@ extension Dataset {
         guard newH > 0, newW > 0, newH <= 4096, newW <= 4096 else {
             throw DataError.invalidArgument(problem: "cannot resize to \(newH)x\(newW)", remedy: "give a side between 1 and 4096")
         }
+        try requireImages("resize")
         let (ys, xs) = (Self.bilinearTaps(from: height, to: newH), Self.bilinearTaps(from: width, to: newW))
         let planes = count * channels
         let inPlane = height * width, outPlane = newH * newW

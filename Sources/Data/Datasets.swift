@@ -9,7 +9,9 @@ import Dispatch
 /// The built-in data sets and the loaders for users' own files.
 public enum Datasets {
     /// Names `load(_:)` accepts.
-    public static let names = ["digits", "fashion-mnist", "fashion-mnist-train", "fashion-mnist-test"]
+    public static let names = ["digits", "fashion-mnist", "fashion-mnist-train", "fashion-mnist-test",
+                               "reuters-grain", "reuters-grain-train", "reuters-grain-test",
+                               "reuters-corn", "reuters-corn-train", "reuters-corn-test", "fortunes"]
 
     /// Loads a built-in data set by name:
     /// - `digits`: the UCI handwritten digits, 1,797 8x8 images in 17 grey
@@ -21,6 +23,12 @@ public enum Datasets {
     /// Fashion-MNIST is read from `$LORA_DATA` (or `$LORA_DATA/fashion-mnist`)
     /// when set, else from Debian's /usr/share/datasets/fashion-mnist, and
     /// cached for the rest of the process.
+    /// - `reuters-grain`, `reuters-corn`: texts, the Reuters-21578 ModApte
+    ///   articles about grain (or corn) against the rest, training then test
+    ///   articles with the official split (see `reuters(_:)`); `-train` and
+    ///   `-test` give the official parts alone.
+    /// - `fortunes`: the quotations of Debian's fortunes-min, one class; an
+    ///   out-of-distribution set for text models (see `fortunes(file:)`).
     public static func load(_ name: String) throws -> Dataset {
         let key = name.lowercased().replacingAll("_", with: "-")
         switch key {
@@ -32,6 +40,14 @@ public enum Datasets {
             cache.put("fashion-mnist-train", train)
             cache.put("fashion-mnist-test", test)
             return key.hasSuffix("train") ? train : test
+        case "reuters-grain", "reuters-corn": return try reuters(String(key.dropFirst("reuters-".count)))
+        case "reuters-grain-train", "reuters-grain-test", "reuters-corn-train", "reuters-corn-test":
+            let parts = key.split(separator: "-")
+            var (train, test) = try reuters(String(parts[1])).officialSplit()
+            train.name = "reuters-\(parts[1])-train"
+            test.name = "reuters-\(parts[1])-test"
+            return parts[2] == "train" ? train : test
+        case "fortunes": return try fortunes()
         default: throw DataError.unknownDataset(name: name, known: names)
         }
     }

@@ -53,7 +53,7 @@ final class AugmentationTests: XCTestCase {
         let m = try d.augmented(Augmentation(horizontalFlip: 1, maxRotation: 0, maxShift: 0), seed: 1)
         XCTAssertEqual(Array(m.image(0)[0..<8]), Array(d.image(0)[0..<8]).reversed())
         // On normalized data the background is the normalized zero.
-        let n = d.normalized()
+        let n = try d.normalized()
         let shifted = try n.augmented(Augmentation(horizontalFlip: 0, maxRotation: 0, maxShift: 3), seed: 2)
         let bg = n.background[0]
         XCTAssertEqual(bg, -n.normalization!.mean[0] / n.normalization!.std[0], accuracy: 1e-6)

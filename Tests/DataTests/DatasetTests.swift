@@ -116,18 +116,18 @@ final class DatasetTests: XCTestCase {
         var px: [Float] = []
         for i in 0..<4 { px += [Float(i), Float(i), 10, 10 + Float(i) * 2] }   // c0: i,i; c1: 10, 10+2i
         let d = try Dataset(name: "n", images: px, labels: [0, 0, 0, 0], channels: 2, height: 1, width: 2, classNames: ["a"])
-        let st = d.channelStatistics()
+        let st = try d.channelStatistics()
         XCTAssertEqual(st.mean[0], 1.5, accuracy: 1e-6)
         XCTAssertEqual(st.std[0], Float(1.25).squareRoot(), accuracy: 1e-6)
         XCTAssertEqual(st.mean[1], 11.5, accuracy: 1e-6)
         XCTAssertEqual(st.std[1], Float(4.75).squareRoot(), accuracy: 1e-5)   // values 10,10,10,12,10,14,10,16
         var n = d
-        n.normalize()
+        try n.normalize()
         XCTAssertEqual(n.normalization, st)
-        let again = n.channelStatistics()
+        let again = try n.channelStatistics()
         XCTAssertEqual(again.mean[0], 0, accuracy: 1e-6)
         XCTAssertEqual(again.std[1], 1, accuracy: 1e-5)
-        XCTAssertEqual(n.normalized().images, n.images)                        // already normalized: unchanged
+        XCTAssertEqual(try n.normalized().images, n.images)                        // already normalized: unchanged
         assertClose(n.denormalizedImage(3), Array(d.image(3)), tol: 1e-5)
         // Test data with the training statistics.
         let t = try d.slice(0..<1).normalized(using: st)
@@ -135,7 +135,7 @@ final class DatasetTests: XCTestCase {
         assertDataError(try d.normalized(using: Normalization(mean: [0], std: [1])), ["1 means and 1 stds for 2 channels"])
         assertDataError(try n.normalized(using: st), ["already normalized"])
         // Constant channel keeps std 1.
-        XCTAssertEqual(toyDataset(count: 1).channelStatistics().std, [1])
+        XCTAssertEqual(try toyDataset(count: 1).channelStatistics().std, [1])
     }
 
     func testResizeMatchesTorchBilinear() throws {
@@ -170,7 +170,7 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(d.grayscale(0).count, 64)
         XCTAssertEqual(d.grayscale(0)[3], 13.0 / 16)
         // Normalized data previews the same picture.
-        XCTAssertEqual(d.normalized().preview([0]), d.preview([0]))
+        XCTAssertEqual(try d.normalized().preview([0]), d.preview([0]))
         let echo = d.echo(samples: 2)
         XCTAssertTrue(echo.hasPrefix(d.summary + "\n"))
         XCTAssertTrue(echo.hasSuffix(p))

@@ -11,22 +11,28 @@ public final class DatasetValue: DomainObject {
     public var summary: String { dataset.summary }
     public var count: Int? { dataset.count }
 
-    /// The summary, then the first few samples drawn in the terminal.
+    /// The summary, then the first few samples drawn in the terminal (texts: one line each).
     public func echo(_ context: Context) -> String {
+        if dataset.isText {
+            let p = dataset.textPreview(Array(0..<min(4, dataset.count)), width: context.terminalWidth)
+            return p.isEmpty ? dataset.summary : dataset.summary + "\n" + p
+        }
         let perRow = max(1, min(6, context.terminalWidth / max(18, dataset.width + 2)))
         return dataset.echo(samples: min(perRow, 4), ansi: Domain.colorMode(context) != .plain)
     }
 
     static let fieldList: [FieldHelp] = [
         FieldHelp("count", "number of samples"),
-        FieldHelp("shape", "[samples, channels, height, width]"),
+        FieldHelp("shape", "[samples, channels, height, width] ([samples] for texts)"),
+        FieldHelp("kind", "\"images\" or \"texts\""),
+        FieldHelp("texts", "every sample's text (a text data set; nil for images)"),
         FieldHelp("name", "the data set's name"),
         FieldHelp("class_names", "the class names, in label order"),
         FieldHelp("class_counts", "samples per class"),
         FieldHelp("labels", "every sample's label (class index)"),
-        FieldHelp("channels", "channels per image"),
-        FieldHelp("height", "image height in pixels"),
-        FieldHelp("width", "image width in pixels"),
+        FieldHelp("channels", "channels per image (0 for texts)"),
+        FieldHelp("height", "image height in pixels (0 for texts)"),
+        FieldHelp("width", "image width in pixels (0 for texts)"),
         FieldHelp("normalized", "whether normalize() was applied"),
     ]
 
@@ -38,15 +44,15 @@ public final class DatasetValue: DomainObject {
         Help("classes", [.positional("keep", "class indices (or names) to keep, e.g. [0, 1, 2]")],
              summary: "Keeps only the given classes and relabels them 0, 1, ... in the order given.",
              example: "let small = digits.classes([0, 1, 2])", returns: "a Dataset"),
-        Help("normalize", [], summary: "Standardises each channel to mean 0 and standard deviation 1 (statistics of this set).",
+        Help("normalize", [], summary: "Standardises each channel to mean 0 and standard deviation 1 (statistics of this set). Images only.",
              example: "let n = train.normalize()", returns: "a Dataset"),
         Help("resize", [.named("to", "new side length in pixels (square images)", .required)],
-             summary: "Resizes every image to to x to pixels (bilinear, as torch's interpolate with antialias off).",
+             summary: "Resizes every image to to x to pixels (bilinear, as torch's interpolate with antialias off). Images only.",
              example: "let big = digits.resize(to: 16)", returns: "a Dataset"),
         Help("shuffle", [.named("seed", "random seed (default: the global seed)")],
              summary: "The samples in a random order.", example: "let s = train.shuffle(seed: 3)", returns: "a Dataset"),
         Help("show", [.positional("count", "how many samples to draw", .defaulted(.int(8)))],
-             summary: "Draws the first samples in the terminal with their class names.",
+             summary: "Draws the first samples in the terminal with their class names (texts: one line each, cut to the terminal's width).",
              example: "test.show(6)", returns: "nil"),
     ]
 
@@ -54,7 +60,7 @@ public final class DatasetValue: DomainObject {
     public var methods: [Help] { DatasetValue.methodList }
 
     static var typeHelp: TypeHelp {
-        TypeHelp(name: "Dataset", summary: "Images with labels: dataset(\"digits\"), load_idx, load_npy, load_csv. Index with d[i] (a Sample) or d[a..<b] (a Dataset).",
+        TypeHelp(name: "Dataset", summary: "Images or texts with labels: dataset(\"digits\"), dataset(\"reuters-grain\"), load_idx, load_npy, load_csv, load_arff. Index with d[i] (a Sample) or d[a..<b] (a Dataset).",
                  fields: fieldList, methods: methodList)
     }
 
@@ -63,6 +69,8 @@ public final class DatasetValue: DomainObject {
         switch name {
         case "count": return .int(d.count)
         case "shape": return .list(d.shape.map { .int($0) })
+        case "kind": return .string(d.isText ? "texts" : "images")
+        case "texts": return d.texts.map { .list($0.map { .string($0) }) } ?? .null
         case "name": return .string(d.name)
         case "class_names": return .list(d.classNames.map { .string($0) })
         case "class_counts": return .list(d.classCounts.map { .int($0) })
@@ -93,7 +101,7 @@ public final class DatasetValue: DomainObject {
             }
             return .object(DatasetValue(try dataset.classes(try Domain.ints(args, "keep"))))
         case "normalize":
-            return .object(DatasetValue(dataset.normalized()))
+            return .object(DatasetValue(try dataset.normalized()))
         case "resize":
             let side = try args.int("to")
             guard side >= 1, side <= 1024 else {
@@ -105,7 +113,9 @@ public final class DatasetValue: DomainObject {
         case "show":
             let n = try args.int("count")
             guard n >= 1 else { throw args.error("count", "show() needs a count of at least 1, got \(n)") }
-            context.print(dataset.preview(Array(0..<min(n, dataset.count)), ansi: Domain.colorMode(context) != .plain))
+            let picks = Array(0..<min(n, dataset.count))
+            context.print(dataset.isText ? dataset.textPreview(picks, width: context.terminalWidth)
+                                         : dataset.preview(picks, ansi: Domain.colorMode(context) != .plain))
             return .null
         default:
             throw LangError(.name, "Dataset has no method '\(name)'")
@@ -134,7 +144,7 @@ public final class DatasetValue: DomainObject {
     }
 }
 
-/// One image of a data set with its label: `test[3]`. Pass it to
+/// One image or text of a data set with its label: `test[3]`. Pass it to
 /// `.attention(x)` or `.predict(x)`.
 public final class SampleValue: DomainObject {
     /// The data set holding the sample (a one-sample data set when made from one).
@@ -149,6 +159,8 @@ public final class SampleValue: DomainObject {
     /// The image [C, H, W], as the model sees it.
     public var image: [Float] { Array(dataset.image(index)) }
     public var label: Int { dataset.labels[index] }
+    /// The text of a text sample; nil for an image.
+    public var text: String? { dataset.texts?[index] }
     public var className: String { dataset.classNames[label] }
     /// Grey levels in [0, 1] (H x W) for drawing under heatmaps.
     public var grey: [Float] { dataset.grayscale(index) }
@@ -158,24 +170,35 @@ public final class SampleValue: DomainObject {
 
     public var typeName: String { "Sample" }
     public var summary: String {
-        "sample #\(index) of \(dataset.name): label \(label) (\(className)), \(dataset.channels)x\(dataset.height)x\(dataset.width)"
+        if let t = text {
+            let n = t.unicodeScalars.count
+            return "sample #\(index) of \(dataset.name): label \(label) (\(className)), text of \(n) character\(n == 1 ? "" : "s")"
+        }
+        return "sample #\(index) of \(dataset.name): label \(label) (\(className)), \(dataset.channels)x\(dataset.height)x\(dataset.width)"
     }
 
+    /// The summary, then the image drawn, or the text wrapped to the
+    /// terminal's width (at most 12 lines; `.text` gives all of it).
     public func echo(_ context: Context) -> String {
-        summary + "\n" + dataset.preview([index], ansi: Domain.colorMode(context) != .plain)
+        if dataset.isText {
+            let lines = dataset.wrappedText(index, width: context.terminalWidth, maxLines: 12)
+            return lines.isEmpty ? summary + "\n(empty text)" : summary + "\n" + lines.joined(separator: "\n")
+        }
+        return summary + "\n" + dataset.preview([index], ansi: Domain.colorMode(context) != .plain)
     }
 
     static let fieldList: [FieldHelp] = [
         FieldHelp("label", "the class index"),
         FieldHelp("class_name", "the class name"),
         FieldHelp("index", "position in the data set it came from"),
-        FieldHelp("shape", "[channels, height, width]"),
-        FieldHelp("pixels", "the pixel values as a list (channel-major)"),
+        FieldHelp("shape", "[channels, height, width] (an image)"),
+        FieldHelp("pixels", "the pixel values as a list (channel-major; an image)"),
+        FieldHelp("text", "the text (a text sample; nil for an image)"),
     ]
     public var fields: [FieldHelp] { SampleValue.fieldList }
 
     static var typeHelp: TypeHelp {
-        TypeHelp(name: "Sample", summary: "One image and its label, from data[i]; pass it to model.attention(x) or model.predict(x).",
+        TypeHelp(name: "Sample", summary: "One image or text and its label, from data[i]; pass it to model.attention(x) or model.predict(x).",
                  fields: fieldList)
     }
 
@@ -184,8 +207,12 @@ public final class SampleValue: DomainObject {
         case "label": return .int(label)
         case "class_name": return .string(className)
         case "index": return .int(index)
-        case "shape": return .list(dataset.sampleShape.map { .int($0) })
-        case "pixels": return .list(image.map { .double(Double($0)) })
+        case "shape", "pixels":
+            if dataset.isText {
+                throw LangError(.type, "sample #\(index) of \(dataset.name) is a text, so it has no \(name)", remedy: "use .text")
+            }
+            return name == "shape" ? .list(dataset.sampleShape.map { .int($0) }) : .list(image.map { .double(Double($0)) })
+        case "text": return text.map { .string($0) } ?? .null
         default: return nil
         }
     }

@@ -34,6 +34,11 @@ enum InspectionBuiltins {
                                  remedy: Suggest.didYouMean(name, in: Array(scores.keys)) ?? "use entropy, mutual_info or max_prob")
             }
             let bins = try Domain.positive(args, "bins", max: 1000)
+            guard a.isText == b.isText else {
+                let kind = { (d: Dataset) in d.isText ? "texts" : "images" }
+                throw args.error("out", "out-of-distribution data '\(b.name)' holds \(kind(b)) but in-distribution data '\(a.name)' holds \(kind(a))",
+                                 remedy: "give both data sets of the kind the model reads")
+            }
             guard b.channels == a.channels, b.height == a.height, b.width == a.width else {
                 throw args.error("out", "out-of-distribution images are \(b.channels)x\(b.height)x\(b.width) but in-distribution ones are \(a.channels)x\(a.height)x\(a.width)",
                                  remedy: "resize them first, e.g. other.resize(to: \(a.height))")
