@@ -40,7 +40,8 @@ struct MemberPass {
     func features(_ input: ModelInput, context: ForwardContext) throws -> Tensor {
         let m = members, split = firstAdapted
         let shared: EmbeddedBatch
-        if let cache = cache, case .texts(let texts) = input {
+        // Attention maps need every layer to run (and be recorded): no cache then.
+        if let cache = cache, case .texts(let texts) = input, context.recorder == nil {
             shared = try cache.output(of: texts) { missing in try sharedLayers(.texts(missing), upTo: split, context: context) }
         } else {
             shared = try sharedLayers(input, upTo: split, context: context)

@@ -162,8 +162,13 @@ enum Evaluation {
         guard let first = rec.layers.first else { throw NNError.notTrained("the model recorded no attention") }
         let m = network.members, t = first.shape[2], h = first.shape[1], per = h * t * t
         var w: [[[Float]]] = Array(repeating: [], count: m)
-        for layer in rec.layers {                       // [M*1, H, T, T]
-            for mi in 0..<m { w[mi].append(Array(layer.data[(mi * per)..<((mi + 1) * per)])) }
+        for layer in rec.layers {
+            // [M*1, H, T, T]; a layer shared by every member (below the first adapter) ran once: [1, H, T, T].
+            let shared = layer.shape[0] == 1
+            for mi in 0..<m {
+                let r = shared ? 0 : mi
+                w[mi].append(Array(layer.data[(r * per)..<((r + 1) * per)]))
+            }
         }
         var gh = 1, gw = t - 1
         if case .images(_, let ih, let iw, let patch) = a.input { gh = ih / patch; gw = iw / patch }

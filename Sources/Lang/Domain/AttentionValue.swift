@@ -2,7 +2,8 @@ import Foundation
 import NN
 import Render
 
-/// Class-token attention over the image patches, per member:
+/// Class-token attention over the image patches (or, for a text, the [CLS]
+/// token's attention over the word pieces), per member:
 /// `ens.attention(test[3], member: 2)`, `ens.attention(test[3]).spread`.
 public final class AttentionValue: DomainObject {
     /// Patch weights per shown member (gridHeight x gridWidth, row-major).
@@ -21,9 +22,12 @@ public final class AttentionValue: DomainObject {
     /// Standard deviation across members per patch, when several members are shown.
     let spreadSource: [[Double]]?
     let isSpread: Bool
+    /// For a text: the word pieces the maps weigh ([CLS] excluded); nil for images.
+    let tokens: [String]?
 
     init(maps: [[Double]], selfWeights: [Double], captions: [String], gridHeight: Int, gridWidth: Int, base: Grid?,
-         title: String, shortTitle: String, spreadSource: [[Double]]?, isSpread: Bool = false) {
+         title: String, shortTitle: String, spreadSource: [[Double]]?, isSpread: Bool = false, tokens: [String]? = nil) {
+        self.tokens = tokens
         self.shortTitle = shortTitle
         self.maps = maps
         self.selfWeights = selfWeights
@@ -92,11 +96,14 @@ public final class AttentionValue: DomainObject {
             selfW.append(row[0])
             maps.append(Array(row[1...]))
         }
-        let grey = sample.grey.map(Double.init)
-        let base = try Grid(rows: sample.dataset.height, columns: sample.dataset.width, values: grey)
+        var base: Grid? = nil
+        if !sample.dataset.isText {
+            let grey = sample.grey.map(Double.init)
+            base = try Grid(rows: sample.dataset.height, columns: sample.dataset.width, values: grey)
+        }
         let what = rollout ? "rollout over layers 0...\(layer)" : "layer \(layer) of layers 0...\(a.layers - 1)"
         let heads = head.map { "head \($0)" } ?? "mean over \(a.heads) head\(a.heads == 1 ? "" : "s")"
-        let title = "Class-token attention of \(model.label) on sample #\(sample.index) (label \(sample.className)): \(what), \(heads)"
+        let title = (a.pieces == nil ? "Class-token" : "[CLS]") + " attention of \(model.label) on sample #\(sample.index) (label \(sample.className)): \(what), \(heads)"
         let short: String
         if members.count == 1 {
             // One panel is narrow: a compact title that fits its width.
@@ -108,7 +115,8 @@ public final class AttentionValue: DomainObject {
         }
         let captions = members.map { a.members == 1 ? "attention" : "member \($0)" }
         return AttentionValue(maps: maps, selfWeights: selfW, captions: captions, gridHeight: a.gridHeight, gridWidth: a.gridWidth,
-                              base: base, title: title, shortTitle: short, spreadSource: members.count > 1 ? maps : nil)
+                              base: base, title: title, shortTitle: short, spreadSource: members.count > 1 ? maps : nil,
+                              tokens: a.pieces.map { Array($0.dropFirst()) })
     }
 
     /// Per-patch standard deviation (population) across the maps.
@@ -124,7 +132,15 @@ public final class AttentionValue: DomainObject {
 
     public var typeName: String { "Attention" }
     public var summary: String {
-        "\(maps.count) map\(maps.count == 1 ? "" : "s") of \(gridHeight)x\(gridWidth) patches; " + (isSpread ? "spread across members" : title)
+        let over = tokens.map { "\($0.count) tokens" } ?? "\(gridHeight)x\(gridWidth) patches"
+        return "\(maps.count) map\(maps.count == 1 ? "" : "s") of \(over); " + (isSpread ? "spread across members" : title)
+    }
+
+    /// A text's maps as weighted tokens.
+    func tokenHeat() throws -> TokenHeat? {
+        guard let tokens = tokens else { return nil }
+        return try TokenHeat(tokens: tokens, rows: zip(captions, maps).map { TokenHeat.Row(caption: $0, weights: $1) },
+                             title: title, range: range, scale: scale)
     }
 
     var range: (low: Double, high: Double) {
@@ -139,6 +155,7 @@ public final class AttentionValue: DomainObject {
 
     /// Panels side by side over the grey input, with a colour scale.
     public func terminal(mode: ColorMode, width: Int) -> String {
+        if let heat = try? tokenHeat() { return heat.terminal(mode: mode, width: width) }
         let r = range
         let side = max(16, min(base?.columns ?? 0, 32))
         var blocks: [TextBlock] = []
@@ -169,7 +186,8 @@ public final class AttentionValue: DomainObject {
         FieldHelp("spread", "per-patch standard deviation across members (where they disagree), an Attention"),
         FieldHelp("values", "per shown member, the patch weights (row-major over the patch grid)"),
         FieldHelp("class_token", "per shown member, the class token's weight on itself (values + class_token = 1)"),
-        FieldHelp("grid", "[rows, columns] of patches"),
+        FieldHelp("grid", "[rows, columns] of patches (a text: one row of its tokens)"),
+        FieldHelp("tokens", "a text's word pieces the weights belong to ([CLS] excluded); nil for images"),
         FieldHelp("figure", "the maps as a Figure"),
         FieldHelp("title", "what is shown"),
     ]
@@ -191,12 +209,17 @@ public final class AttentionValue: DomainObject {
         case "spread":
             let s = AttentionValue.spread(spreadSource ?? [maps.first ?? []])
             let t = title.replacingOccurrences(of: "Class-token attention", with: "Spread across \(spreadSource?.count ?? 1) members of the class-token attention")
+            let t2 = t.replacingOccurrences(of: "[CLS] attention", with: "Spread across \(spreadSource?.count ?? 1) members of the [CLS] attention")
             return .object(AttentionValue(maps: [s], selfWeights: [.nan], captions: ["spread (std)"], gridHeight: gridHeight, gridWidth: gridWidth,
-                                          base: base, title: t, shortTitle: "Spread of \(spreadSource?.count ?? 1) members", spreadSource: nil, isSpread: true))
+                                          base: base, title: t2, shortTitle: "Spread of \(spreadSource?.count ?? 1) members", spreadSource: nil,
+                                          isSpread: true, tokens: tokens))
         case "values": return .list(maps.map { .list($0.map { .double($0) }) })
         case "class_token": return .list(selfWeights.map { .double($0) })
         case "grid": return .list([.int(gridHeight), .int(gridWidth)])
-        case "figure": return .object(FigureValue(.heatmap(try figure(), terminal: { [self] m, w in terminal(mode: m, width: w) })))
+        case "figure":
+            if let heat = try tokenHeat() { return .object(FigureValue(.tokens(heat))) }
+            return .object(FigureValue(.heatmap(try figure(), terminal: { [self] m, w in terminal(mode: m, width: w) })))
+        case "tokens": return tokens.map { .list($0.map { .string($0) }) } ?? .null
         case "title": return .string(title)
         default: return nil
         }
@@ -206,6 +229,13 @@ public final class AttentionValue: DomainObject {
         switch name {
         case "save":
             let path = try Domain.path(args, "path")
+            if let heat = try tokenHeat() {
+                guard path.lowercased().hasSuffix(".svg") else {
+                    throw args.error("path", "attention over a text is saved as SVG", remedy: "use a file name ending in .svg")
+                }
+                try heat.save(to: path)
+                return .string(path)
+            }
             let f = try figure()
             try FigureValue.save(svg: f, png: { try f.savePNG(to: $0, pixelsPerPoint: 1) }, to: path, args: args)
             return .string(path)

@@ -11,6 +11,7 @@ public final class FigureValue: DomainObject {
         case bars(GroupedBarChart)
         case curves(LineChart)
         case heatmap(HeatmapFigure, terminal: (ColorMode, Int) -> String)
+        case tokens(TokenHeat)
     }
     public let content: Content
     /// Extra numbers the figure shows, as fields (`auroc`, `ece`, ...).
@@ -34,6 +35,7 @@ public final class FigureValue: DomainObject {
         case .bars(let f): return f
         case .curves(let f): return f
         case .heatmap(let f, _): return f
+        case .tokens(let f): return f
         }
     }
 
@@ -44,6 +46,7 @@ public final class FigureValue: DomainObject {
         case .bars: return "bar chart"
         case .curves: return "training curves"
         case .heatmap: return "heatmap"
+        case .tokens: return "token heatmap"
         }
     }
 
@@ -54,6 +57,7 @@ public final class FigureValue: DomainObject {
         case .bars(let f): return f.title
         case .curves(let f): return f.title
         case .heatmap(let f, _): return f.title
+        case .tokens(let f): return f.title
         }
     }
 
@@ -68,6 +72,7 @@ public final class FigureValue: DomainObject {
         case .bars(let f): return f.terminal(mode: mode, width: max(10, min(40, width - 30))).text
         case .curves(let f): return FigureValue.thinned(f, to: max(20, min(60, width - 40))).terminal(mode: mode).text
         case .heatmap(_, let draw): return draw(mode, width)
+        case .tokens(let f): return f.terminal(mode: mode, width: width)
         }
     }
 
