@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Notebook", dependencies: ["Lang", "Files"]),
         // The executable: REPL on libedit, script runner, subcommands.
         .executableTarget(name: "lora", dependencies: [
-            "Lang", "Notebook", "CEditLine", "Files",
+            "Lang", "Notebook", "CEditLine", "Files", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -124,10 +124,12 @@ enum InspectionBuiltins {
         }
         if series.isEmpty { series = [LineSeries(name: "loss", y: []), LineSeries(name: "accuracy", y: [])] }
         let chart = try! LineChart(series: series, xLabel: "epoch", yLabel: "training loss / accuracy",
-                                   title: "Training of \(m.label)" + (h.isEmpty ? " (no training history)" : ""))
+                                   title: "Training of \(m.label)" + (h.isEmpty ? " (no training history)" : "")
+                                       + (m.interruptions.isEmpty ? "" : " (" + m.interruptions.map { "\($0.stop)" }.joined(separator: "; ") + ")"))
         return FigureValue(.curves(chart), numbers: [("loss", .list(h.map { .double(Double($0.loss)) })),
                                                      ("accuracy", .list(h.map { .double(Double($0.accuracy)) })),
-                                                     ("epochs", .int(h.count))])
+                                                     ("epochs", .int(h.count)),
+                                                     ("interruptions", .list(m.interruptions.map { .string("\($0.stop)") }))])
     }
 }
 

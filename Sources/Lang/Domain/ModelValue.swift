@@ -14,6 +14,9 @@ public final class ModelValue: DomainObject {
     public internal(set) var trainSeconds: Double = 0
     /// The name `compare` and reports show.
     public var label: String
+    /// Fits stopped by Ctrl-C, in order, each with the count of epoch records
+    /// the history had then (curves and the echo show them).
+    public internal(set) var interruptions: [(stop: FitStop, epochRecords: Int)] = []
 
     public init(_ model: EnsembleModel, backbone: ViT? = nil, label: String? = nil) {
         self.model = model
@@ -52,7 +55,16 @@ public final class ModelValue: DomainObject {
         } else {
             out += "\nnot trained yet"
         }
+        if let last = lastFitInterruption {
+            out += "\nlast fit \(last): the model is as after that step"
+        }
         return out
+    }
+
+    /// Where the most recent fit stopped, if Ctrl-C stopped it (nil once a later fit ran to the end).
+    public var lastFitInterruption: FitStop? {
+        guard let last = interruptions.last, last.epochRecords == model.history.count else { return nil }
+        return last.stop
     }
 
     func formatBytes(_ b: Int) -> String {
