@@ -1,3 +1,6 @@
+import Foundation
+import Render
+import Machine
 import NN
 
 /// `vit`, `load_model`, and the ensembles built on a backbone.
@@ -94,6 +97,12 @@ enum ModelBuiltins {
             }
             let options = LoRAOptions(members: members, rank: rank, targets: targets, initA: initA, alpha: alpha,
                                       copyHead: try args.bool("copy_head"), seed: try Domain.seed(args, ctx))
+            // A frozen copy of the backbone, then per member: B and A (rank x dim each) per target and layer, and a head.
+            let c = base.config
+            let perMember = Double(c.depth * targets.count) * Double(rank) * Double(2 * c.dim) + Double(c.dim * c.classes + c.classes)
+            try requireMemory(parameters: Double(base.parameterCount) + Double(members) * perMember, trainable: Double(members) * perMember,
+                              for: "a LoRA-Ensemble of \(members) members with rank \(rank)", args,
+                              remedy: "use fewer members or a lower rank (the paper: 16 members, rank 4 to 16)")
             return .object(ModelValue(try LoRAEnsemble(backbone: base, options: options)))
         }
         t.register(Help("explicit_ensemble", [.positional("base", "a trained backbone"),
@@ -102,8 +111,10 @@ enum ModelBuiltins {
                         summary: "A deep ensemble: M full copies of the backbone, each with a fresh head, trained one after another.",
                         example: "let deep = explicit_ensemble(base, members: 4)", returns: "an Ensemble")) { args, ctx in
             let base = try backbone(args)
-            return .object(ModelValue(try ExplicitEnsemble(backbone: base, members: try Domain.positive(args, "members", max: 1024),
-                                                           seed: try Domain.seed(args, ctx))))
+            let members = try Domain.positive(args, "members", max: 1024)
+            try requireMemory(parameters: Double(members) * Double(base.parameterCount), trainable: Double(base.parameterCount),
+                              for: "an explicit ensemble of \(members) full copies", args, remedy: "use fewer members")
+            return .object(ModelValue(try ExplicitEnsemble(backbone: base, members: members, seed: try Domain.seed(args, ctx))))
         }
         t.register(Help("mc_dropout", [.positional("base", "a trained backbone"),
                                        .named("samples", default: .int(16), "stochastic passes at test time"),
@@ -146,6 +157,26 @@ enum ModelBuiltins {
             return .object(ModelValue(try SingleNetwork(backbone: base, freshHead: try args.bool("fresh_head"), seed: try Domain.seed(args, ctx)),
                                       label: "single network"))
         }
+    }
+
+    /// Refuses, before anything is allocated, a model whose parameters plus the
+    /// training state of its trainable ones (gradient and two AdamW moments)
+    /// need more memory than is available.
+    static func requireMemory(parameters: Double, trainable: Double, for what: String, _ args: Arguments, remedy: String) throws {
+        let bytes = (parameters + 3 * trainable) * Double(MemoryLayout<Float>.size)
+        do {
+            try AvailableMemory.check(bytes, for: what + " (\(formatCount(parameters)) parameters, to train)", remedy: remedy)
+        } catch let e as MemoryShortage {
+            throw LangError(.limit, "\(e.what) would need about \(AvailableMemory.format(e.needed)) of memory, but only \(AvailableMemory.format(Double(e.available))) is available",
+                            at: args.location, remedy: e.remedy)
+        }
+    }
+
+    /// 34.4 billion, 13.2 million, 5,280.
+    static func formatCount(_ n: Double) -> String {
+        if n >= 1e9 { return String(format: "%.1f billion", n / 1e9) }
+        if n >= 1e6 { return String(format: "%.1f million", n / 1e6) }
+        return NumberFormatting.grouped(Int(n))
     }
 
     /// The ViT inside argument `base` (a backbone or a single network).
