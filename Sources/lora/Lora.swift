@@ -48,7 +48,8 @@ struct Lora: ParsableCommand {
                               seed: seed, threads: threads, quiet: quiet, terminalWidth: Output.terminalWidth(),
                               scriptArguments: arguments)
         if !quiet {
-            context.progress = ProgressPrinter(inPlace: isatty(STDERR_FILENO) == 1, write: Output.error)
+            context.progress = ProgressPrinter(inPlace: isatty(STDERR_FILENO) == 1, columns: { Output.terminalWidth(STDERR_FILENO) },
+                                               write: Output.error)
         }
         let session = Session(context: context)
         if let code = code {

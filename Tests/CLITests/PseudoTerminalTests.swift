@@ -204,6 +204,17 @@ final class PseudoTerminalTests: XCTestCase {
         term.type("\u{3}")
         XCTAssertTrue(term.waitFor("interrupted in epoch ", after: mark, timeout: 30), "fit was not interrupted:\n\(term.transcript)")
         XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
+        // The progress line at 80 columns: one line redrawn in place, never wider than 79.
+        let fitOutput = String(decoding: term.output[mark...], as: UTF8.self)
+        let progress = fitOutput.components(separatedBy: "interrupted in epoch")[0]
+        let draws = progress.components(separatedBy: "\r\u{1B}[K").dropFirst()
+        XCTAssertGreaterThan(draws.count, 1, fitOutput)
+        for (i, d) in draws.enumerated() {
+            let line = d.components(separatedBy: "\r\n")[0]
+            XCTAssertLessThanOrEqual(line.count, 79, "progress line wider than the terminal: \(line)")
+            XCTAssertTrue(line.hasPrefix("ViT  epoch ") || line.hasPrefix("epoch "), line)
+            if i < draws.count - 1 { XCTAssertFalse(d.contains("\n"), "a redraw left a line: \(d.debugDescription)") }
+        }
         XCTAssertTrue(term.process.isRunning, "Ctrl-C twice during fit left the REPL:\n\(term.transcript)")
         // And a third, at the prompt right after.
         Thread.sleep(forTimeInterval: 0.3)

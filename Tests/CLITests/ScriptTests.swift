@@ -203,4 +203,20 @@ final class ScriptTests: XCTestCase {
             }
         }
     }
+
+    /// Work that cannot fit in memory is refused before it starts, with the estimate and a remedy (issue 11).
+    func testWorkTooBigForMemoryIsRefusedUpFront() throws {
+        let e = try lora(["-e", "let b = vit(dim: 1024, depth: 1, heads: 4)\nlora_ensemble(b, members: 4096, rank: 1024)"])
+        XCTAssertEqual(e.status, 1)
+        XCTAssertTrue(e.stderr.contains("would need about 550.5 GB of memory, but only "), e.stderr)
+        XCTAssertTrue(e.stderr.contains("note: use fewer members or a lower rank"), e.stderr)
+        let r = try lora(["-e", "dataset(\"digits\").resize(to: 1024)"], environment: ["LORA_MEMORY_LIMIT": "2G"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("resizing the 1797 images of digits to 1024x1024 would need about 7.5 GB of memory, but only 2.1 GB is available"), r.stderr)
+        // Fashion-MNIST at 1024 x 1024 (293.6 GB) when the data set is installed.
+        let f = try lora(["-e", "dataset(\"fashion-mnist\").resize(to: 1024)"])
+        if !f.stderr.contains("not installed") {
+            XCTAssertTrue(f.stderr.contains("would need about 293.6 GB of memory"), f.stderr)
+        }
+    }
 }

@@ -157,7 +157,7 @@ public final class ComparisonValue: DomainObject {
                                     TableColumn("trainable"), TableColumn("train time", alignment: .right)])
         for (m, r) in zip(models, reports) {
             let s = m.model.summary()
-            t.append([.text(m.label), .integer(m.model.memberCount), .number(r.metrics.accuracy), .number(r.metrics.negativeLogLikelihood),
+            t.append([.text(m.displayName), .integer(m.model.memberCount), .number(r.metrics.accuracy), .number(r.metrics.negativeLogLikelihood),
                       .number(r.metrics.expectedCalibrationError), .number(r.metrics.brierScore), .integer(s.total), .integer(s.trainable),
                       .text(m.trainSeconds > 0 ? formatDuration(m.trainSeconds) : "-")])
         }
@@ -169,7 +169,7 @@ public final class ComparisonValue: DomainObject {
                       BarSeries(name: "ECE", values: reports.map { $0.metrics.expectedCalibrationError }),
                       BarSeries(name: "NLL", values: reports.map { $0.metrics.negativeLogLikelihood }),
                       BarSeries(name: "Brier", values: reports.map { $0.metrics.brierScore })]
-        return try GroupedBarChart(categories: models.map { $0.label }, series: series, yLabel: "value", title: "Comparison on \(data)")
+        return try GroupedBarChart(categories: models.map { $0.displayName }, series: series, yLabel: "value", title: "Comparison on \(data)")
     }
 
     public func echo(_ context: Context) -> String {

@@ -12,8 +12,20 @@ public final class ModelValue: DomainObject {
     public let backbone: ViT?
     /// Seconds spent in `.fit` so far (for `compare`).
     public internal(set) var trainSeconds: Double = 0
-    /// The name `compare` and reports show.
+    /// The kind's name ("ViT", "LoRA-Ensemble"): fit messages and titles show it.
     public var label: String
+    /// The model's own name: `name:` when it was made, else the variable it
+    /// was first bound to (`let ens = ...`); nil until then.
+    public internal(set) var name: String?
+    /// What `compare` shows: "ens (LoRA-Ensemble)", or the label alone.
+    public var displayName: String {
+        guard let n = name, n != label else { return label }
+        return "\(n) (\(label))"
+    }
+
+    public func bound(to variable: String) {
+        if name == nil { name = variable }
+    }
     /// Fits stopped by Ctrl-C, in order, each with the count of epoch records
     /// the history had then (curves and the echo show them).
     public internal(set) var interruptions: [(stop: FitStop, epochRecords: Int)] = []
@@ -86,6 +98,7 @@ public final class ModelValue: DomainObject {
         FieldHelp("kind", "single network, LoRA-Ensemble, explicit ensemble, MC dropout, snapshot ensemble, BatchEnsemble"),
         FieldHelp("history", "training curves (a Figure; .loss and .accuracy hold the numbers)"),
         FieldHelp("train_time", "seconds spent in fit so far"),
+        FieldHelp("name", "the name compare shows: name: when made, else the variable it was first bound to"),
         FieldHelp("config", "the ViT's sizes, as text"),
         FieldHelp("layers", "encoder layers (depth)"),
         FieldHelp("heads", "attention heads per layer"),
@@ -149,6 +162,7 @@ public final class ModelValue: DomainObject {
         case "kind": return .string(backbone != nil ? "ViT" : model.kind.rawValue)
         case "history": return .object(InspectionBuiltins.curves(self))
         case "train_time": return .double(trainSeconds)
+        case "name": if let n = self.name { return .string(n) } else { return .null }
         case "config": return .string(model.config.description)
         case "layers": return .int(model.config.depth)
         case "heads": return .int(model.config.heads)

@@ -44,7 +44,8 @@ enum Training {
                                                step: p.endOfEpoch ? perEpoch : min(inEpoch, perEpoch), steps: perEpoch,
                                                loss: Double(p.endOfEpoch ? p.epochLoss : p.loss),
                                                accuracy: Double(p.endOfEpoch ? p.epochAccuracy : p.accuracy),
-                                               samplesPerSecond: p.samplesPerSecond, eta: p.eta))
+                                               samplesPerSecond: p.samplesPerSecond, eta: p.eta,
+                                               overall: (Double(p.member) + Double(p.step) / Double(max(1, p.totalSteps))) / Double(max(1, p.memberCount))))
                 if context.cancellation.isSet { cancel.cancel() }
             }, cancel: cancel)
         } catch {
