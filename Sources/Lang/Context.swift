@@ -29,11 +29,15 @@ public struct ProgressUpdate {
     /// How much of the whole run is done, 0...1, when it is more than the
     /// epochs say (explicit ensembles train member after member); nil: from epoch and step.
     public var overall: Double?
+    /// Work whose progress only a terminal shows, and only once it has taken
+    /// a moment (evaluation, prediction); the line is erased when it ends.
+    public var transient: Bool
     public init(label: String, epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double? = nil,
-                accuracy: Double? = nil, samplesPerSecond: Double? = nil, eta: Double? = nil, overall: Double? = nil) {
+                accuracy: Double? = nil, samplesPerSecond: Double? = nil, eta: Double? = nil, overall: Double? = nil,
+                transient: Bool = false) {
         self.label = label; self.epoch = epoch; self.epochs = epochs; self.step = step; self.steps = steps
         self.loss = loss; self.accuracy = accuracy; self.samplesPerSecond = samplesPerSecond; self.eta = eta
-        self.overall = overall
+        self.overall = overall; self.transient = transient
     }
 
     /// The part of the whole run done, 0...1.

@@ -80,7 +80,21 @@ public final class ProgressPrinter: ProgressReporter {
         fields(p).filter { $0.key != "bar" }.map { $0.text }.joined(separator: "  ")
     }
 
+    /// When the current transient work began (its progress shows after `transientDelay`).
+    private var transientStart: Double?
+    private var transientDrawn = false
+    static let transientDelay = 0.5
+
     public func update(_ p: ProgressUpdate) {
+        if p.transient {
+            guard inPlace else { return }
+            let now = Double(DispatchTime.now().uptimeNanoseconds) * 1e-9
+            guard let start = transientStart else { transientStart = now; return }
+            guard now - start >= ProgressPrinter.transientDelay else { return }
+            write("\r\u{1B}[K" + ProgressPrinter.fitted(p, columns: columns()))
+            transientDrawn = true
+            return
+        }
         if inPlace {
             write("\r\u{1B}[K" + ProgressPrinter.fitted(p, columns: columns()))
             drawn = true
@@ -91,8 +105,10 @@ public final class ProgressPrinter: ProgressReporter {
     }
 
     public func finish() {
-        if inPlace && drawn { write("\n") }
+        if inPlace && drawn { write("\n") } else if transientDrawn { write("\r\u{1B}[K") }
         drawn = false
+        transientDrawn = false
+        transientStart = nil
         lastEpochPrinted = -1
     }
 }

@@ -71,3 +71,64 @@ final class ProgressAndNamesTests: XCTestCase {
         XCTAssertEqual(scriptError("let m = vit(name: \"  \")")?.message, "the name must not be empty")
     }
 }
+
+/// Long evaluation and prediction: chunked, stopped by Ctrl-C between chunks,
+/// with transient progress on a terminal.
+final class LongComputationTests: XCTestCase {
+    final class Recorder: ProgressReporter {
+        var updates: [ProgressUpdate] = []
+        var finished = 0
+        var onUpdate: (ProgressUpdate) -> Void = { _ in }
+        func update(_ p: ProgressUpdate) { updates.append(p); onUpdate(p) }
+        func finish() { finished += 1 }
+    }
+
+    /// An MC-dropout model with absurd `samples` stops at the first Ctrl-C; the variable keeps its value.
+    func testCtrlCStopsEvaluationOfAHugeMCDropoutModel() throws {
+        let recorder = Recorder()
+        let (s, _) = try tinySession("let mc = mc_dropout(base, samples: 4096)\nlet r = 1")
+        s.context.progress = recorder
+        recorder.onUpdate = { [unowned s] _ in s.context.cancellation.set() }
+        let start = Date()
+        XCTAssertThrowsError(try s.evaluateEntry("r = mc.evaluate(test)")) { e in
+            XCTAssertEqual((e as? LangError)?.kind, .interrupted)
+            XCTAssertEqual((e as? LangError)?.location?.line, 1)   // the REPL entry
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20)
+        XCTAssertEqual(recorder.updates.count, 1, "stopped after the first chunk")
+        XCTAssertEqual(recorder.updates[0].steps, 25, "100 images, 4 per chunk")
+        XCTAssertTrue(recorder.updates[0].transient)
+        XCTAssertEqual(recorder.updates[0].label, "evaluating mc (MC dropout)")
+        XCTAssertEqual(recorder.finished, 1)
+        s.context.cancellation.clear()
+        XCTAssertEqual(try runREPL(["r"], session: s), "1\n")
+    }
+
+    /// Chunks are put back in order: predictions over chunks equal those of the halves.
+    func testChunkedPredictionsKeepTheOrder() throws {
+        let (s, _) = try tinySession("let big = lora_ensemble(base, members: 2048, rank: 1, init: \"gaussian\")")
+        let out = try runREPL(["print(big.predict(test) == big.predict(test[0..<37]) + big.predict(test[37..<100]))",
+                               "print(len(big.predict(test)))"], session: s)
+        XCTAssertEqual(out, "true\n100\n")
+    }
+
+    /// Transient progress shows only on a terminal, only after a moment, and is erased at the end.
+    func testTransientProgressIsErasedAndNeverPrintedPlain() {
+        var plain = ""
+        let p = ProgressPrinter(inPlace: false) { plain += $0 }
+        var u = ProgressUpdate(label: "evaluating ens", epoch: 1, epochs: 1, step: 1, steps: 3, transient: true)
+        for step in 1...3 { u.step = step; p.update(u) }
+        p.finish()
+        XCTAssertEqual(plain, "")
+        var terminal = ""
+        let t = ProgressPrinter(inPlace: true) { terminal += $0 }
+        u.step = 1; t.update(u)
+        XCTAssertEqual(terminal, "", "nothing before the delay")
+        Thread.sleep(forTimeInterval: ProgressPrinter.transientDelay + 0.05)
+        u.step = 2; t.update(u)
+        XCTAssertTrue(terminal.hasPrefix("\r\u{1B}[Kevaluating ens  epoch 1/1  ["), terminal)
+        t.finish()
+        XCTAssertTrue(terminal.hasSuffix("\r\u{1B}[K"), "the line is erased, no newline left: \(terminal.debugDescription)")
+        XCTAssertFalse(terminal.contains("\n"))
+    }
+}

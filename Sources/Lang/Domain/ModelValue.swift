@@ -177,7 +177,7 @@ public final class ModelValue: DomainObject {
             let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
             let bins = try args.int("bins")
             guard bins >= 1, bins <= 1000 else { throw args.error("bins", "bins must be between 1 and 1000, got \(bins)") }
-            return .object(try evaluate(data, bins: bins))
+            return .object(try evaluate(data, bins: bins, context: context))
         case "predict":
             let x = try args.value("x")
             if case .object(let o) = x, let s = o as? SampleValue {
@@ -185,7 +185,7 @@ public final class ModelValue: DomainObject {
                 return .object(PredictionValue(probabilities: p, classNames: s.dataset.classNames, label: s.label))
             }
             let data = try args.object("x", as: DatasetValue.self, typeName: "Sample or Dataset").dataset
-            let p = try probabilities(data)
+            let p = try probabilities(data, context: context)
             return .list(p.ensembleMean().predictedClasses().map { .int($0) })
         case "uncertainty":
             let x = try args.value("data")
@@ -198,7 +198,7 @@ public final class ModelValue: DomainObject {
                 throw args.error("sort", "cannot sort by \(Value.quote(key))",
                                  remedy: Suggest.didYouMean(key, in: UncertaintyTableValue.sortKeys) ?? "sort by one of: " + UncertaintyTableValue.sortKeys.joined(separator: ", "))
             }
-            let reports = try probabilities(data).sampleReports(labels: data.labels)
+            let reports = try probabilities(data, context: context).sampleReports(labels: data.labels)
             var ids: [Int]? = nil
             if case .object(let o) = x, let s = o as? SampleValue { ids = [s.index] }
             return .object(UncertaintyTableValue(rows: UncertaintyTableValue.sorted(reports, by: key), classNames: data.classNames,
@@ -214,14 +214,48 @@ public final class ModelValue: DomainObject {
         }
     }
 
-    /// Per-member probabilities on `data`.
-    public func probabilities(_ data: Dataset) throws -> MemberProbabilities {
-        let p = try model.predict(data, batchSize: 256)
-        return try MemberProbabilities(members: p.members, samples: p.samples, classes: p.classes, values: p.values)
+    /// Member-images predicted between two looks at Ctrl-C: a chunk of the
+    /// data holds this many images divided by the members (MC passes).
+    static let memberImagesPerChunk = 16_384
+
+    /// Per-member probabilities on `data`, predicted chunk by chunk: Ctrl-C
+    /// stops between chunks with an "interrupted" error (variables keep their
+    /// values), and a terminal shows progress when it takes more than a moment.
+    public func probabilities(_ data: Dataset, context: Context? = nil, what: String = "predicting") throws -> MemberProbabilities {
+        let n = data.count
+        let chunk = max(1, ModelValue.memberImagesPerChunk / max(1, model.memberCount))
+        guard n > chunk else {
+            try context?.checkCancelled()
+            let p = try model.predict(data, batchSize: 256)
+            return try MemberProbabilities(members: p.members, samples: p.samples, classes: p.classes, values: p.values)
+        }
+        let reporter = context.flatMap { $0.quiet ? nil : $0.progress }
+        defer { reporter?.finish() }
+        let steps = (n + chunk - 1) / chunk
+        var parts: [MemberPredictions] = []
+        for (k, start) in stride(from: 0, to: n, by: chunk).enumerated() {
+            try context?.checkCancelled()
+            parts.append(try model.predict(try data.slice(start..<min(n, start + chunk)), batchSize: 256))
+            reporter?.update(ProgressUpdate(label: "\(what) \(displayName)", epoch: 1, epochs: 1, step: k + 1, steps: steps, transient: true))
+        }
+        // Chunks are [members, chunk, classes]; the whole is [members, n, classes].
+        let members = parts[0].members, classes = parts[0].classes
+        var values = [Float](repeating: 0, count: members * n * classes)
+        var offset = 0
+        for part in parts {
+            for m in 0..<members {
+                let from = m * part.samples * classes
+                let to = (m * n + offset) * classes
+                for j in 0..<(part.samples * classes) { values[to + j] = part.values[from + j] }
+            }
+            offset += part.samples
+        }
+        return try MemberProbabilities(members: members, samples: n, classes: classes, values: values)
     }
 
-    public func evaluate(_ data: Dataset, bins: Int = 15) throws -> ReportValue {
-        try ReportValue(model: label, data: data.name, probabilities: probabilities(data), labels: data.labels, bins: bins)
+    public func evaluate(_ data: Dataset, bins: Int = 15, context: Context? = nil) throws -> ReportValue {
+        try ReportValue(model: label, data: data.name, probabilities: probabilities(data, context: context, what: "evaluating"),
+                        labels: data.labels, bins: bins)
     }
 }
 
