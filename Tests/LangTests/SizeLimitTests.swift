@@ -51,4 +51,20 @@ final class SizeLimitTests: XCTestCase {
         let e = scriptError("load_csv(\"\(path)\", shape: [4611686018427387905, 8, 8]).show(1)")
         XCTAssertTrue(e?.message.contains("does not hold the 64 values") == true, e?.message ?? "")
     }
+
+    /// Ranges at the ends of Int: counts and steps never overflow.
+    func testRangesAtTheEndsOfIntDoNotOverflow() throws {
+        let e = scriptError("list(range(-9223372036854775807, 9223372036854775807))")
+        XCTAssertTrue(e?.message.contains("too long to turn into a list") == true, e?.message ?? "")
+        XCTAssertEqual(try runScript("print(len(range(-9223372036854775807, 9223372036854775807)))"), "9223372036854775807\n")
+        XCTAssertEqual(try runScript("print(range(-9223372036854775807, 9223372036854775807, step: 9223372036854775807))"),
+                       "[-9223372036854775807, 0]\n")   // the next, 2^63 - 1, is the end (excluded)
+        XCTAssertEqual(try runScript("print(range(9223372036854775806, -9223372036854775807, step: -9223372036854775807))"), "[9223372036854775806, -1]\n")
+        XCTAssertEqual(scriptError("range(0, 9223372036854775807, step: 2)")?.message, "range(0, 9223372036854775807, step: 2) has too many elements (more than 2000000)")
+    }
+
+    /// round keeps numbers too large to have fractional digits (1e308 * 10^15 would be infinite).
+    func testRoundOfHugeNumbersIsTheNumber() throws {
+        XCTAssertEqual(try runScript("print(round(1e308, digits: 15), round(-1e300, digits: 2), round(2.345, digits: 2))"), "1e+308 -1e+300 2.35\n")
+    }
 }
