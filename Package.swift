@@ -29,11 +29,13 @@ let package = Package(
 
         // Atomic file writes (temp + fsync + rename), used by every layer that writes files.
         .target(name: "Files"),
+        // What the machine can give (available memory), so big work is refused up front.
+        .target(name: "Machine"),
 
         // Engine: tensors, kernels, autograd, optimizers. Knows nothing of models.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         // Data sets, loaders, transforms, batches.
-        .target(name: "Data", dependencies: ["CZlib"], swiftSettings: fast),
+        .target(name: "Data", dependencies: ["CZlib", "Machine"], swiftSettings: fast),
         // Text: BERT's WordPiece tokenizer (vocab.txt + tokenizer_config.json).
         .target(name: "Text", swiftSettings: fast),
         // Models, LoRA adapters, ensembles, training, checkpoints.
@@ -43,12 +45,12 @@ let package = Package(
         // Terminal tables, heatmaps, progress bars; SVG figures.
         .target(name: "Render", dependencies: ["Files"]),
         // The lora language: lexer, parser, interpreter, builtins.
-        .target(name: "Lang", dependencies: ["Tensor", "Data", "Text", "NN", "Uncertainty", "Render", "Files"]),
+        .target(name: "Lang", dependencies: ["Tensor", "Data", "Text", "NN", "Uncertainty", "Render", "Files", "Machine"]),
         // Markdown notebooks: run ```lora cells, check outputs, export .ipynb.
         .target(name: "Notebook", dependencies: ["Lang", "Files"]),
         // The executable: REPL on libedit, script runner, subcommands.
         .executableTarget(name: "lora", dependencies: [
-            "Lang", "Notebook", "CEditLine", "Files",
+            "Lang", "Notebook", "CEditLine", "Files", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FilesTests", dependencies: ["Files"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Files"]),
         .testTarget(name: "LangTests", dependencies: ["Lang"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Lang", "Files"]),

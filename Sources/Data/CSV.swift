@@ -92,10 +92,10 @@ public struct CSVTable {
             }
             for (k, f) in fields.enumerated() {
                 if k == labelCol { continue }
-                guard let v = parseNumber(f) else {
+                guard let v = parseNumber(f), Float(v).isFinite else {
                     let col = names.map { " ('\($0[k])')" } ?? ""
-                    throw DataError.malformed(file: file, problem: "'\(f.prefix(40))' in column \(k + 1)\(col) is not a number",
-                                              at: .line(lineNo, column: k + 1), remedy: "features must be numbers; fix or remove the row")
+                    throw DataError.malformed(file: file, problem: "column \(k + 1)\(col): \(numberProblem(String(f)))",
+                                              at: .line(lineNo, column: k + 1), remedy: "features must be finite decimal numbers; fix or remove the row")
                 }
                 features.append(Float(v))
             }
@@ -143,11 +143,11 @@ public struct CSVTable {
                                               at: .line(line.number, column: nil), remedy: "give every row the same number of fields")
                 }
                 for k in 0..<width where k != labelCol {
-                    guard let v = parseNumber(bytes: UnsafeBufferPointer(rebasing: buf[ranges[k]])) else {
+                    guard let v = parseNumber(bytes: UnsafeBufferPointer(rebasing: buf[ranges[k]])), Float(v).isFinite else {
                         let f = String(decoding: buf[ranges[k]], as: UTF8.self)
                         let col = names.map { " ('\($0[k])')" } ?? ""
-                        throw DataError.malformed(file: file, problem: "'\(f.prefix(40))' in column \(k + 1)\(col) is not a number",
-                                                  at: .line(line.number, column: k + 1), remedy: "features must be numbers; fix or remove the row")
+                        throw DataError.malformed(file: file, problem: "column \(k + 1)\(col): \(numberProblem(f))",
+                                                  at: .line(line.number, column: k + 1), remedy: "features must be finite decimal numbers; fix or remove the row")
                     }
                     values.append(Float(v))
                 }
@@ -296,6 +296,44 @@ func parseNumber(bytes u: UnsafeBufferPointer<UInt8>) -> Double? {
         let v = intPart + frac
         return neg ? -v : v
     }
-    // Exponents, long mantissas, inf and nan: the standard library's parser.
+    // Exponents and long mantissas: the standard library's parser, on plain
+    // decimal text only (it would also take hex, inf and nan), and not on
+    // absurdly long fields.
+    guard b - a <= maxNumberLength, isDecimalNumber(UnsafeBufferPointer(rebasing: u[a..<b])) else { return nil }
     return Double(String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self))
+}
+
+/// The longest field read as a number (sign, digits, point and exponent).
+let maxNumberLength = 400
+
+/// [+-] (digits [. digits] | . digits) [(e|E) [+-] digits]
+func isDecimalNumber(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+    var i = 0
+    let n = u.count
+    func digits() -> Int { var k = 0; while i < n, u[i] >= 0x30, u[i] <= 0x39 { i += 1; k += 1 }; return k }
+    if i < n, u[i] == 0x2B || u[i] == 0x2D { i += 1 }
+    var mantissa = digits()
+    if i < n, u[i] == 0x2E { i += 1; mantissa += digits() }
+    guard mantissa > 0 else { return false }
+    if i < n, u[i] == 0x65 || u[i] == 0x45 {
+        i += 1
+        if i < n, u[i] == 0x2B || u[i] == 0x2D { i += 1 }
+        guard digits() > 0 else { return false }
+    }
+    return i == n
+}
+
+/// Why a feature field is refused, for its error message: "is not a number",
+/// "is hexadecimal", "is too large for a 32-bit float", ... The field did not
+/// parse, or parsed to a value that is not a finite Float.
+func numberProblem(_ field: String) -> String {
+    let t = field.trimmingSpaces
+    let shown = t.count > 40 ? "'\(t.prefix(40))...'" : "'\(t)'"
+    if t.utf8.count > maxNumberLength { return "\(shown) (\(t.utf8.count) characters) is too long for a number (at most \(maxNumberLength))" }
+    let lower = t.lowercased()
+    let body = lower.hasPrefix("-") || lower.hasPrefix("+") ? String(lower.dropFirst()) : lower
+    if body.hasPrefix("0x") { return "\(shown) is hexadecimal; write numbers in decimal" }
+    if ["nan", "inf", "infinity"].contains(body) { return "\(shown) is not a finite number" }
+    if parseNumber(Substring(t)) != nil { return "\(shown) is too large for a 32-bit float (at most about 3.4e38)" }
+    return "\(shown) is not a number"
 }

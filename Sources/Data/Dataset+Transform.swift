@@ -1,3 +1,4 @@
+import Machine
 extension Dataset {
     /// Per-channel mean and standard deviation (population) over all samples.
     public func channelStatistics() throws -> Normalization {
@@ -100,6 +101,10 @@ extension Dataset {
             throw DataError.invalidArgument(problem: "cannot resize to \(newH)x\(newW)", remedy: "give a side between 1 and 4096")
         }
         try requireImages("resize")
+        // The new images are allocated at once: refuse up front what memory cannot hold.
+        let bytes = Double(count) * Double(channels) * Double(newH) * Double(newW) * Double(MemoryLayout<Float>.size)
+        try AvailableMemory.check(bytes, for: "resizing the \(count) images of \(name) to \(newH)x\(newW)",
+                                  remedy: "resize fewer images (e.g. data[0..<1000]) or to a smaller side")
         let (ys, xs) = (Self.bilinearTaps(from: height, to: newH), Self.bilinearTaps(from: width, to: newW))
         let planes = count * channels
         let inPlane = height * width, outPlane = newH * newW

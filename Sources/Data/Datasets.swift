@@ -168,13 +168,27 @@ public enum Datasets {
     public static func loadIDX(images: String, labels: String, name: String? = nil, classNames: [String]? = nil,
                                shape: [Int]? = nil, scale: PixelScale = .auto) throws -> Dataset {
         try checkScale(scale)
-        let x = try IDXArray(path: images)
-        let y = try IDXArray(path: labels)
-        guard y.dims.count == 1 || (y.dims.count == 2 && y.dims[1] == 1) else {
-            throw DataError.malformed(file: labels, problem: "labels have shape \(y.dims), expected one label per sample",
+        // Headers first (a gzip file is inflated only that far): counts and
+        // sizes are checked before any data is inflated.
+        let xf = try IDXFile(path: images)
+        let yf = try IDXFile(path: labels)
+        guard yf.dims.count == 1 || (yf.dims.count == 2 && yf.dims[1] == 1) else {
+            throw DataError.malformed(file: labels, problem: "labels have shape \(yf.dims), expected one label per sample",
                                       at: .byte(3), remedy: "give a 1-dimensional IDX label file")
         }
-        let values = scale == .auto && x.type == .uint8 ? x.floats(scale: 1 / 255) : applyScale(x.floats(), scale)
+        guard xf.dims[0] == yf.dims[0] else {
+            throw DataError.mismatch(files: [images, labels], problem: "\(xf.dims[0]) images but \(yf.dims[0]) labels",
+                                     remedy: "give image and label files of the same data set (same number of samples)")
+        }
+        try checkSampleSize(Array(xf.dims.dropFirst()), file: images)
+        let x = try xf.load()
+        let y = try yf.load()
+        let raw = x.floats()
+        if let i = firstNonFinite(raw) {
+            throw DataError.malformed(file: images, problem: "pixel \(pixelPlace(i, dims: x.dims)) is \(x.describeElement(i)), not a finite number",
+                                      at: .byte(x.offset + i * x.type.size), remedy: "pixels must be finite numbers; fix or drop that sample")
+        }
+        let values = scale == .auto && x.type == .uint8 ? raw.map { $0 * (1 / 255) } : applyScale(raw, scale)
         return try assemble(name: name ?? baseName(images), values: values, dims: x.dims, labels: y.ints(),
                             imageFile: images, labelFile: labels, classNames: classNames, shape: shape)
     }
@@ -186,11 +200,17 @@ public enum Datasets {
         try checkScale(scale)
         let x = try NPYArray(path: images)
         let y = try NPYArray(path: labels)
+        try checkSampleSize(Array(x.shape.dropFirst()), file: images)
         guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
             throw DataError.malformed(file: labels, problem: "labels have shape \(y.shape), expected one label per sample",
                                       at: nil, remedy: "save a 1-dimensional label array")
         }
-        let values = scale == .auto && x.type == .uint8 ? x.floats(scale: 1 / 255) : applyScale(x.floats(), scale)
+        let raw = x.floats()
+        if let i = firstNonFinite(raw) {
+            throw DataError.malformed(file: images, problem: "pixel \(pixelPlace(i, dims: x.shape)) is \(x.describeElement(i)), not a finite number",
+                                      at: .byte(x.offset + i * x.type.size), remedy: "pixels must be finite numbers; fix or drop that sample")
+        }
+        let values = scale == .auto && x.type == .uint8 ? raw.map { $0 * (1 / 255) } : applyScale(raw, scale)
         return try assemble(name: name ?? baseName(images), values: values, dims: x.shape, labels: y.ints(),
                             imageFile: images, labelFile: labels, classNames: classNames, shape: shape)
     }
@@ -237,10 +257,12 @@ public enum Datasets {
                                      problem: "\(n) images but \(labels.count) labels",
                                      remedy: "give image and label files of the same data set (same number of samples)")
         }
-        let per = dims.dropFirst().reduce(1, *)
+        // Every sample's size is checked before anything uses it: a header may
+        // claim 0 samples of (2^32-1)^3 values, a product that overflows.
+        let per = try checkSampleSize(Array(dims.dropFirst()), file: imageFile)
         var c = 1, h = 1, w = per
         if let s = shape {
-            guard s.count == 2 || s.count == 3, s.allSatisfy({ $0 > 0 }), s.reduce(1, *) == per else {
+            guard s.count == 2 || s.count == 3, s.allSatisfy({ $0 > 0 }), SizeLimits.product(s) == per else {
                 throw DataError.invalidArgument(problem: "shape \(s) does not hold the \(per) values of each sample in \(imageFile)",
                                                 remedy: "give [height, width] or [channels, height, width] whose product is \(per)")
             }
@@ -289,6 +311,37 @@ public enum Datasets {
         }
         return Dataset(unchecked: name, images: values, labels: labels, channels: c, height: h, width: w,
                        classNames: names, normalization: nil)
+    }
+
+    /// The values in one sample of shape `sample`, refused when the product
+    /// overflows or exceeds `SizeLimits.maxSampleValues`.
+    @discardableResult
+    static func checkSampleSize(_ sample: [Int], file: String) throws -> Int {
+        guard let per = SizeLimits.product(sample), per <= SizeLimits.maxSampleValues else {
+            throw DataError.malformed(file: file, problem: "each sample would hold \(SizeLimits.shapeText(sample)) values, more than the \(grouped(SizeLimits.maxSampleValues)) one image may hold",
+                                      at: nil, remedy: "check the file's shape header (it may be damaged)")
+        }
+        return per
+    }
+
+    /// The index of the first NaN or infinite value.
+    static func firstNonFinite(_ v: [Float]) -> Int? {
+        v.withUnsafeBufferPointer { p in
+            for i in 0..<p.count where !p[i].isFinite { return i }
+            return nil
+        }
+    }
+
+    /// "3 of sample 12" for element `i` of an array whose first dimension counts samples.
+    static func pixelPlace(_ i: Int, dims: [Int]) -> String {
+        let per = max(1, SizeLimits.product(dims.dropFirst()) ?? 1)
+        return "\(i % per) of sample \(i / per)"
+    }
+
+    static func grouped(_ n: Int) -> String {
+        var s = String(n), out = ""
+        while s.count > 3 { out = "," + s.suffix(3) + out; s = String(s.dropLast(3)) }
+        return s + out
     }
 
     static func checkScale(_ scale: PixelScale) throws {

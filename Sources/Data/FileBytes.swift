@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CZlib
 
 /// Reading whole files into memory, with gzip streams inflated by zlib.
 /// Every failure is a `DataError` that names the file.
@@ -62,96 +61,24 @@ public enum FileBytes {
         return bytes
     }
 
-    /// Inflates a gzip (or zlib) stream, including concatenated gzip members.
-    /// Output grows only as data is really produced, so a lying size trailer
-    /// cannot make it allocate more than the stream decodes to.
+    /// Inflates a gzip (or zlib) stream, including concatenated gzip members,
+    /// checking each member's trailer. Output grows only as data is really
+    /// produced, never beyond what deflate allows or memory holds.
     public static func gunzip(_ input: [UInt8], file: String) throws -> [UInt8] {
         try inflateStream(input, file: file, sizeHint: nil)
     }
 
-    /// Inflates a gzip or zlib stream. `sizeHint` (when known) sizes the output
-    /// buffer; otherwise the gzip trailer's ISIZE does, capped.
+    /// Inflates a gzip or zlib stream. `sizeHint` (when known) sizes the output buffer.
     static func inflateStream(_ input: [UInt8], file: String, sizeHint: Int?) throws -> [UInt8] {
-        let remedy = "the gzip file is damaged or incomplete; download or copy it again"
         guard input.count >= 18 || (sizeHint != nil && input.count >= 8) else {
             throw DataError.malformed(file: file, problem: "gzip file too short (\(input.count) bytes, a gzip stream needs at least 18)",
-                                      at: .byte(input.count), remedy: remedy)
+                                      at: .byte(input.count), remedy: GzipReader.remedy)
         }
-        // The trailer's ISIZE is the uncompressed size mod 2^32: a hint only,
-        // capped by the most deflate can expand (1032:1).
+        // The last member's ISIZE (size mod 2^32) sizes the first buffer: a hint only, capped.
         let n = input.count
         let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-        let maxExpansion = n &* 1032 &+ 1024
-        var capacity = max(1024, min(sizeHint ?? isize, n &* 256 &+ (1 << 20), maxExpansion))
-
-        var stream = z_stream()
-        var rc = inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else {
-            throw DataError.malformed(file: file, problem: "zlib could not start (code \(rc))", at: nil, remedy: remedy)
-        }
-        defer { inflateEnd(&stream) }
-
-        var out = [UInt8](repeating: 0, count: 0)
-        var produced = 0
-        return try input.withUnsafeBufferPointer { inBuf -> [UInt8] in
-            stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress!)
-            stream.avail_in = 0
-            var consumed = 0
-            out = [UInt8](repeating: 0, count: capacity)
-            while true {
-                // Feed input in chunks of at most 1 GiB (avail_in is 32-bit).
-                if stream.avail_in == 0 && consumed < n {
-                    let chunk = min(n - consumed, 1 << 30)
-                    stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress! + consumed)
-                    stream.avail_in = uInt(chunk)
-                    consumed += chunk
-                }
-                if produced == out.count {
-                    guard out.count < maxExpansion else {
-                        throw DataError.malformed(file: file, problem: "gzip stream expands beyond what deflate allows",
-                                                  at: .byte(Int(stream.total_in)), remedy: remedy)
-                    }
-                    capacity = min(maxExpansion, out.count * 2)
-                    out.append(contentsOf: repeatElement(0, count: capacity - out.count))
-                }
-                let room = min(out.count - produced, 1 << 30)
-                rc = out.withUnsafeMutableBufferPointer { ob -> Int32 in
-                    stream.next_out = ob.baseAddress! + produced
-                    stream.avail_out = uInt(room)
-                    let r = inflate(&stream, Z_NO_FLUSH)
-                    produced += room - Int(stream.avail_out)
-                    return r
-                }
-                switch rc {
-                case Z_STREAM_END:
-                    let used = consumed - Int(stream.avail_in)
-                    // Another gzip member may follow (concatenated .gz files).
-                    let rest = n - used
-                    if rest >= 2 && inBuf[used] == 0x1F && inBuf[used + 1] == 0x8B {
-                        inflateReset(&stream)
-                        continue
-                    }
-                    if rest > 0 && inBuf[used..<n].contains(where: { $0 != 0 }) {
-                        throw DataError.malformed(file: file, problem: "\(rest) bytes of unexpected data after the end of the gzip stream",
-                                                  at: .byte(used), remedy: remedy)
-                    }
-                    out.removeSubrange(produced...)
-                    return out
-                case Z_OK:
-                    continue
-                case Z_BUF_ERROR:
-                    if stream.avail_in == 0 && consumed >= n {
-                        throw DataError.malformed(file: file, problem: "gzip stream ends early (file truncated?) after \(produced) decompressed bytes",
-                                                  at: .byte(n), remedy: remedy)
-                    }
-                    continue
-                default:
-                    let msg = stream.msg.map { String(cString: $0) } ?? "code \(rc)"
-                    let at = consumed - Int(stream.avail_in)
-                    throw DataError.malformed(file: file, problem: "broken gzip data (\(msg))", at: .byte(at), remedy: remedy)
-                }
-            }
-        }
+        let hint = sizeHint ?? min(isize, n &* 256 &+ (1 << 20))
+        return try GzipReader(input, file: file).readToEnd(limit: GzipReader.limit(compressed: n), sizeHint: hint)
     }
 }
 

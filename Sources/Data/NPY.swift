@@ -120,6 +120,22 @@ public struct NPYArray {
         }
     }
 
+    /// Element `i` as written in the file, for messages: "nan", "inf", or a
+    /// float64 too large for Float32 ("1e+300, too large for a 32-bit float").
+    func describeElement(_ i: Int) -> String {
+        bytes.withUnsafeBytes { raw -> String in
+            let base = raw.baseAddress! + offset
+            switch type {
+            case .float32: return "\(Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))"
+            case .float64:
+                let v = Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+                return v.isFinite ? "\(v), too large for a 32-bit float" : "\(v)"
+            case .int64: return "\(Int64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))"
+            case .uint8: return "\(raw[offset + i])"
+            }
+        }
+    }
+
     /// The elements as integers; float elements must be whole numbers.
     public func ints() throws -> [Int] {
         let n = elementCount

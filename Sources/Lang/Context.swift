@@ -26,10 +26,25 @@ public struct ProgressUpdate {
     public var samplesPerSecond: Double?
     /// Seconds left, if known.
     public var eta: Double?
+    /// How much of the whole run is done, 0...1, when it is more than the
+    /// epochs say (explicit ensembles train member after member); nil: from epoch and step.
+    public var overall: Double?
+    /// Work whose progress only a terminal shows, and only once it has taken
+    /// a moment (evaluation, prediction); the line is erased when it ends.
+    public var transient: Bool
     public init(label: String, epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double? = nil,
-                accuracy: Double? = nil, samplesPerSecond: Double? = nil, eta: Double? = nil) {
+                accuracy: Double? = nil, samplesPerSecond: Double? = nil, eta: Double? = nil, overall: Double? = nil,
+                transient: Bool = false) {
         self.label = label; self.epoch = epoch; self.epochs = epochs; self.step = step; self.steps = steps
         self.loss = loss; self.accuracy = accuracy; self.samplesPerSecond = samplesPerSecond; self.eta = eta
+        self.overall = overall; self.transient = transient
+    }
+
+    /// The part of the whole run done, 0...1.
+    public var fractionDone: Double {
+        if let o = overall { return max(0, min(1, o)) }
+        guard epochs > 0, steps > 0 else { return 0 }
+        return max(0, min(1, (Double(epoch - 1) + Double(step) / Double(steps)) / Double(epochs)))
     }
 }
 
@@ -86,52 +101,5 @@ public final class Context {
         if cancellation.isSet {
             throw LangError(.interrupted, "interrupted", remedy: "Ctrl-C stopped the work; variables keep their last values")
         }
-    }
-}
-
-/// Prints progress: on a terminal one line redrawn in place
-/// (`epoch 2/5  step 30/100  loss 0.4123  acc 0.871  1520 samples/s  ETA 12s`),
-/// otherwise one plain line per finished epoch.
-public final class ProgressPrinter: ProgressReporter {
-    private let write: (String) -> Void
-    private let inPlace: Bool
-    private var drawn = false
-    private var lastEpochPrinted = -1
-
-    public init(inPlace: Bool, write: @escaping (String) -> Void) {
-        self.inPlace = inPlace
-        self.write = write
-    }
-
-    static func line(_ p: ProgressUpdate, barWidth: Int) -> String {
-        var parts: [String] = []
-        if !p.label.isEmpty { parts.append(p.label) }
-        parts.append("epoch \(p.epoch)/\(p.epochs)")
-        if barWidth > 0 && p.steps > 0 {
-            let filled = min(barWidth, max(0, p.step * barWidth / p.steps))
-            parts.append("[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "]")
-        }
-        if p.steps > 0 { parts.append("step \(p.step)/\(p.steps)") }
-        if let l = p.loss { parts.append("loss " + String(format: "%.4f", l)) }
-        if let a = p.accuracy { parts.append("acc " + String(format: "%.3f", a)) }
-        if let s = p.samplesPerSecond { parts.append(String(format: "%.0f samples/s", s)) }
-        if let e = p.eta { parts.append("ETA " + String(format: "%.0fs", e)) }
-        return parts.joined(separator: "  ")
-    }
-
-    public func update(_ p: ProgressUpdate) {
-        if inPlace {
-            write("\r\u{1B}[K" + ProgressPrinter.line(p, barWidth: 20))
-            drawn = true
-        } else if p.step >= p.steps && p.epoch != lastEpochPrinted {
-            lastEpochPrinted = p.epoch
-            write(ProgressPrinter.line(p, barWidth: 0) + "\n")
-        }
-    }
-
-    public func finish() {
-        if inPlace && drawn { write("\n") }
-        drawn = false
-        lastEpochPrinted = -1
     }
 }

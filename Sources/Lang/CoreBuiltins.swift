@@ -36,9 +36,19 @@ public enum CoreBuiltins {
             let step = try args.int("step")
             if step == 1 { return .range(start, end) }
             guard step != 0 else { throw args.error("step", "step must not be zero") }
-            let n = step > 0 ? max(0, (end - start + step - 1) / step) : max(0, (start - end - step - 1) / -step)
-            guard n <= 2_000_000 else { throw args.error("step", "range(\(start), \(end), step: \(step)) has too many elements (\(n))") }
-            return .list((0..<n).map { .int(start + $0 * step) })
+            // Stepped exactly, with overflow checked (end - start may not fit in an Int).
+            var items: [Value] = []
+            var v = start
+            while step > 0 ? v < end : v > end {
+                guard items.count < 2_000_000 else {
+                    throw args.error("step", "range(\(start), \(end), step: \(step)) has too many elements (more than 2000000)")
+                }
+                items.append(.int(v))
+                let (next, overflow) = v.addingReportingOverflow(step)
+                if overflow { break }
+                v = next
+            }
+            return .list(items)
         }
         t.register(Help("str", [.positional("x", "any value")], summary: "The value as text, as print shows it.",
                         example: "\"epochs: \" + str(3)", returns: "a string")) { args, _ in
@@ -100,6 +110,8 @@ public enum CoreBuiltins {
                 return .int(Int(r))
             }
             let scale = pow(10.0, Double(digits))
+            // Past 2^52 a double has no fractional digits to round (and x * scale could overflow).
+            guard abs(x) < 0x1p52 else { return .double(x) }
             return .double((x * scale).rounded() / scale)
         }
         t.register(Help("floor", [.positional("x", "a number")], summary: "Largest integer not above x.", example: "floor(2.7)   # 2", returns: "an int")) { args, _ in

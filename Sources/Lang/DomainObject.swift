@@ -39,10 +39,13 @@ public protocol DomainObject: AnyObject {
     func index(_ index: Value) throws -> Value?
     /// Number of elements for `len()` and `for` loops; nil = not a collection.
     var count: Int? { get }
+    /// Called when `let NAME = value` binds this object (models take the name).
+    func bound(to name: String)
 }
 
 extension DomainObject {
     public func echo(_ context: Context) -> String { summary }
+    public func bound(to name: String) {}
     public var fields: [FieldHelp] { [] }
     public func field(_ name: String) throws -> Value? { nil }
     public var methods: [Help] { [] }

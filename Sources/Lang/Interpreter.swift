@@ -152,6 +152,7 @@ public final class Interpreter {
         case .ignore:
             return
         case .name(let n, _):
+            if case .object(let o) = value { o.bound(to: n) }
             env.define(n, value)
         case .tuple(let parts, let ploc):
             let items: [Value]

@@ -16,17 +16,36 @@ enum Operators {
         case (.int(let a), .double(let b)): return try real(op, Double(a), b, at: loc)
         case (.double(let a), .int(let b)): return try real(op, a, Double(b), at: loc)
         case (.double(let a), .double(let b)): return try real(op, a, b, at: loc)
-        case (.string(let a), .string(let b)) where op == .add: return .string(a + b)
-        case (.list(let a), .list(let b)) where op == .add: return .list(a + b)
-        case (.tuple(let a), .tuple(let b)) where op == .add: return .tuple(a + b)
-        case (.string(let s), .int(let n)) where op == .multiply: return .string(try repeated(n, count: s.count, limit: 10_000_000, at: loc) { String(repeating: s, count: $0) })
-        case (.int(let n), .string(let s)) where op == .multiply: return .string(try repeated(n, count: s.count, limit: 10_000_000, at: loc) { String(repeating: s, count: $0) })
+        case (.string(let a), .string(let b)) where op == .add:
+            // Characters never outnumber UTF-8 bytes: count them only near the limit.
+            if a.utf8.count + b.utf8.count > maxStringCharacters { try checkSize(a.count + b.count, limit: maxStringCharacters, of: "characters", at: loc) }
+            return .string(a + b)
+        case (.list(let a), .list(let b)) where op == .add:
+            try checkSize(a.count + b.count, limit: maxListElements, of: "elements", at: loc)
+            return .list(a + b)
+        case (.tuple(let a), .tuple(let b)) where op == .add:
+            try checkSize(a.count + b.count, limit: maxListElements, of: "elements", at: loc)
+            return .tuple(a + b)
+        case (.string(let s), .int(let n)) where op == .multiply: return .string(try repeated(n, count: s.count, limit: maxStringCharacters, at: loc) { String(repeating: s, count: $0) })
+        case (.int(let n), .string(let s)) where op == .multiply: return .string(try repeated(n, count: s.count, limit: maxStringCharacters, at: loc) { String(repeating: s, count: $0) })
         case (.list(let a), .int(let n)) where op == .multiply: return .list(try repeated(n, count: a.count, at: loc) { Array([[Value]](repeating: a, count: $0).joined()) })
         default:
             var remedy: String? = nil
             if case .string = l, r.isNumber { remedy = "convert the number first: str(x)" }
             if case .string = r, l.isNumber { remedy = "convert the number first: str(x), or the string with float(s)" }
             throw LangError(.type, "cannot apply '\(op.rawValue)' to \(l.typeWithArticle) and \(r.typeWithArticle)", at: loc, remedy: remedy)
+        }
+    }
+
+    /// The largest string and list a `*` or `+` may build.
+    static let maxStringCharacters = 10_000_000
+    static let maxListElements = 2_000_000
+
+    /// Refuses a `+` whose result would be larger than `*` may build.
+    private static func checkSize(_ total: Int, limit: Int, of what: String, at loc: SourceLocation) throws {
+        guard total <= limit else {
+            throw LangError(.limit, "the result would have \(total) \(what), more than the \(limit) allowed", at: loc,
+                            remedy: "build smaller values (the limit guards against runaway growth, e.g. x = x + x in a loop)")
         }
     }
 

@@ -85,10 +85,13 @@ public struct Parser {
         throw LangError(.syntax, "expected \(what), found \(describe(current))", at: current.location)
     }
 
+    /// One more level of nesting: an expression inside brackets, a call's or
+    /// index's argument, a block, a unary or `**` operand. A statement's own
+    /// expression is level 0, so `depth - 1` is what the user counts.
     private mutating func enter() throws {
         depth += 1
-        if depth > Parser.maxDepth {
-            throw LangError(.limit, "input is nested too deeply (more than \(Parser.maxDepth) levels)",
+        if depth - 1 > Parser.maxDepth {
+            throw LangError(.limit, "input is nested too deeply (more than \(Parser.maxDepth) levels of brackets, blocks or operators)",
                             at: current.location, remedy: "split the expression using 'let' bindings")
         }
     }
@@ -444,8 +447,6 @@ public struct Parser {
         case .string(let s): _ = advance(); return try node(.string(s), location: loc)
         case .interpolation(let parts):
             _ = advance()
-            try enter()
-            defer { leave() }
             var items: [Expr] = []
             for part in parts {
                 switch part {
@@ -469,8 +470,6 @@ public struct Parser {
         case .keyword("nil"): _ = advance(); return try node(.nil, location: loc)
         case .op("("):
             _ = advance()
-            try enter()
-            defer { leave() }
             if match(")") { return try node(.tuple([]), location: loc) }
             let first = try expression()
             if match(")") { return first }
@@ -484,8 +483,6 @@ public struct Parser {
             return try node(.tuple(items), location: loc)
         case .op("["):
             _ = advance()
-            try enter()
-            defer { leave() }
             var items: [Expr] = []
             while !check("]") {
                 items.append(try expression())

@@ -63,7 +63,9 @@ public final class Session {
             throw LangError(.runtime, exists && isDir.boolValue ? "'\(path)' is a directory, not a script" : "cannot read file '\(path)'",
                             remedy: exists ? nil : "check the path; the current directory is \(FileManager.default.currentDirectoryPath)")
         }
-        let text = String(decoding: data, as: UTF8.self)
+        // Editors on Windows often start UTF-8 files with a byte-order mark; it is not part of the script.
+        let body = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data[...]
+        let text = String(decoding: body, as: UTF8.self)
         try run(text, in: SourceFile(name: path), echo: echo)
     }
 

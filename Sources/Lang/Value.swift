@@ -51,7 +51,12 @@ public enum Value {
     }
 
     /// Number of elements of a range, possibly empty.
-    static func rangeCount(_ a: Int, _ b: Int) -> Int { b > a ? b - a : 0 }
+    /// Elements of a..<b; Int.max when there are more (-2^63 + 1 ..< 2^63 - 1).
+    static func rangeCount(_ a: Int, _ b: Int) -> Int {
+        guard b > a else { return 0 }
+        let (n, overflow) = b.subtractingReportingOverflow(a)
+        return overflow ? Int.max : n
+    }
 }
 
 /// A callable value: a user function, a builtin, or a method bound to its receiver.

@@ -37,7 +37,7 @@ public final class ExplicitEnsemble: EnsembleModel {
             hist += out.history
             history += out.history
             if out.cancelled {
-                return FitOutcome(stepsDone: steps, totalSteps: total, cancelled: true, seconds: secs, history: hist)
+                return FitOutcome(stepsDone: steps, totalSteps: total, cancelled: true, seconds: secs, history: hist, stop: out.stop)
             }
         }
         return FitOutcome(stepsDone: steps, totalSteps: total, cancelled: false, seconds: secs, history: hist)

@@ -102,4 +102,37 @@ public struct FitOutcome {
     public var cancelled: Bool
     public var seconds: Double
     public var history: [EpochRecord]
+    /// Where a cancelled fit stopped (nil when it ran to the end).
+    public var stop: FitStop? = nil
+}
+
+/// Where a cancelled fit stopped: `stepInEpoch` steps of epoch `epoch` (both
+/// 0-based counts; the epoch is unfinished unless `stepInEpoch` is 0).
+public struct FitStop: Equatable, CustomStringConvertible {
+    public var epoch: Int
+    public var epochs: Int
+    public var stepInEpoch: Int
+    public var stepsPerEpoch: Int
+    /// For explicit ensembles trained member by member (0-based; count 1 otherwise).
+    public var member: Int = 0
+    public var memberCount: Int = 1
+
+    public init(epoch: Int, epochs: Int, stepInEpoch: Int, stepsPerEpoch: Int, member: Int = 0, memberCount: Int = 1) {
+        self.epoch = epoch; self.epochs = epochs; self.stepInEpoch = stepInEpoch; self.stepsPerEpoch = stepsPerEpoch
+        self.member = member; self.memberCount = memberCount
+    }
+
+    /// "interrupted in epoch 6 of 8 at step 12 of 40", "interrupted after epoch 5 of 8",
+    /// "interrupted before the first step"; "... (member 2 of 4)" for explicit ensembles.
+    public var description: String {
+        let text: String
+        if stepInEpoch > 0 {
+            text = "interrupted in epoch \(epoch + 1) of \(epochs) at step \(stepInEpoch) of \(stepsPerEpoch)"
+        } else if epoch > 0 {
+            text = "interrupted after epoch \(epoch) of \(epochs)"
+        } else {
+            text = "interrupted before the first step"
+        }
+        return memberCount > 1 ? text + " (member \(member + 1) of \(memberCount))" : text
+    }
 }

@@ -90,7 +90,9 @@ enum Trainer {
             let epochStart = now()
             for bi in 0..<stepsPerEpoch {
                 if cancel?.isCancelled == true {
-                    return FitOutcome(stepsDone: step, totalSteps: total, cancelled: true, seconds: now() - start, history: history)
+                    return FitOutcome(stepsDone: step, totalSteps: total, cancelled: true, seconds: now() - start, history: history,
+                                      stop: FitStop(epoch: epoch, epochs: config.epochs, stepInEpoch: bi, stepsPerEpoch: stepsPerEpoch,
+                                                    member: member, memberCount: memberCount))
                 }
                 let idx = Array(order[(bi * bs)..<min(n, (bi + 1) * bs)])
                 var input: ModelInput, labels: [Int]

@@ -37,6 +37,7 @@ public enum OutputText {
 
     private static let masks: [(NSRegularExpression, String)] = [
         (#"\bETA\s+(\d+h\s*)?(\d+m(in)?\s*)?\d+(\.\d+)?\s*(s|ms|m|min|h)\b"#, "ETA <time>"),
+        (#"\b\d{1,3}(,\d{3})+(\.\d+)?\s*(samples|images|items|steps|it)/s\b"#, "<rate> $3/s"),
         (#"\b\d+(\.\d+)?(e[+-]?\d+)?\s*[kKM]?\s*(samples|images|items|steps|it)/s\b"#, "<rate> $3/s"),
         (#"\b(\d+h\s*)?\d+m(in)?\s*\d+(\.\d+)?\s*s\b"#, "<time>"),
         (#"\b\d+(\.\d+)?\s*(µs|us|ms|ns|s|sec|min|h)\b"#, "<time>"),

@@ -39,6 +39,20 @@ public struct RGB: Equatable, Hashable {
         return UInt8(max(0, min(255, v.rounded())))
     }
 
+    /// The nearest colour of the xterm palette's 6x6x6 cube alone (16...231),
+    /// by squared RGB distance: colour scales use it, as the grey ramp's
+    /// greys are not on them.
+    public var ansi256Cube: Int {
+        let levels: [Int] = [0, 95, 135, 175, 215, 255]
+        var best = (index: 16, distance: Int.max)
+        for ri in 0..<6 { for gi in 0..<6 { for bi in 0..<6 {
+            let dr = levels[ri] - Int(r), dg = levels[gi] - Int(g), db = levels[bi] - Int(b)
+            let d = dr * dr + dg * dg + db * db
+            if d < best.distance { best = (16 + 36 * ri + 6 * gi + bi, d) }
+        } } }
+        return best.index
+    }
+
     /// The nearest of the xterm 256-colour palette's 6x6x6 cube (16...231) and
     /// grey ramp (232...255), by squared RGB distance.
     public var ansi256: Int {
@@ -83,6 +97,23 @@ public struct ColorScale: Equatable {
     public static let inferno = ColorScale(name: "inferno", stops: [
         0x000004, 0x1f0c48, 0x550f6d, 0x88226a, 0xba3655, 0xe35933, 0xf98e09, 0xf9cb35, 0xfcffa4,
     ].map { RGB(hex: $0) })
+
+    /// Steps of the scale in the 256-colour palette (heat maps and their legends use the same).
+    public static let ansi256Steps = 12
+
+    /// The scale as `ansi256Steps` palette colours: step k is the cube colour
+    /// nearest the scale's colour at the step's centre. Every cell of a heat
+    /// map and every cell of its legend is one of these, so what the map
+    /// shows is on the legend.
+    public var ansi256Levels: [Int] {
+        (0..<ColorScale.ansi256Steps).map { color(at: (Double($0) + 0.5) / Double(ColorScale.ansi256Steps)).ansi256Cube }
+    }
+
+    /// The step of the 256-colour scale that `t` (clamped to [0, 1]) falls in.
+    public static func ansi256Step(_ t: Double) -> Int {
+        let x = t.isNaN ? 0 : max(0, min(1, t))
+        return min(ansi256Steps - 1, Int(x * Double(ansi256Steps)))
+    }
 
     /// The colour at `t` (clamped to [0, 1]; NaN maps to 0).
     public func color(at t: Double) -> RGB {

@@ -39,6 +39,10 @@ public enum ColorMode: String, Equatable, CaseIterable {
         }
     }
 
+    /// Foreground and background escapes for an xterm palette index (256-colour mode).
+    public static func foreground256(_ index: Int) -> String { "\u{1B}[38;5;\(index)m" }
+    public static func background256(_ index: Int) -> String { "\u{1B}[48;5;\(index)m" }
+
     /// Escape that resets all attributes, "" in plain mode.
     public var reset: String { self == .plain ? "" : "\u{1B}[0m" }
 

@@ -54,10 +54,11 @@ public enum NumberFormatting {
         return s == "-0" ? "0" : s
     }
 
-    /// An integer with thousands separators from 10,000 up ("1234", "12,345", "1,234,567").
+    /// An integer with thousands separators ("999", "1,234", "12,345", "1,234,567"),
+    /// from 1,000 up so numbers side by side group alike (5,280 next to 26,208).
     public static func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)
-        guard n.magnitude >= 10_000 else { return String(n) }
+        guard n.magnitude >= 1_000 else { return String(n) }
         var out = ""
         for (i, ch) in digits.enumerated() {
             if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }

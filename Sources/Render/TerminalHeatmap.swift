@@ -5,8 +5,12 @@
 /// `pixelHeight` pixels; in colour modes each text cell shows two pixels, one
 /// above the other, with "▀" (foreground = upper pixel, background = lower),
 /// so pixels come out roughly square. Over a base image each pixel is
-/// (1 - opacity) * grey + opacity * colour. In plain mode each text cell is the
-/// shade (" .:-=+*#%@") of the mean heat of its two pixels; the base image is not shown.
+/// (1 - opacity) * grey + opacity * colour. In 256-colour mode blends would
+/// land on greys and olives that are not on the scale, so every pixel is one
+/// of the scale's `ColorScale.ansi256Steps` palette colours (those of the
+/// legend), and the base image shows as a brighter variant of that colour
+/// where it is light (the digit stays visible). In plain mode each text cell is
+/// the shade (" .:-=+*#%@") of the mean heat of its two pixels; the base image is not shown.
 public struct TerminalHeatmap: Equatable {
     public let heat: Grid
     public let base: Grid?
@@ -64,9 +68,30 @@ public struct TerminalHeatmap: Equatable {
         return RGB.grey(g).mixed(with: c, opacity)
     }
 
+    /// The palette index of raster pixel (y, x) in 256-colour mode: the scale's
+    /// step for its heat; over a light part of the base image (above 0.5), the
+    /// step's colour lightened towards white by the opacity's complement.
+    public func pixel256(y: Int, x: Int) -> Int { pixel256(y: y, x: x, levels: levels256, light: lightLevels256) }
+
+    func pixel256(y: Int, x: Int, levels: [Int], light: [Int]) -> Int {
+        let t = normalized(heat.sample(y: y, x: x, height: pixelHeight, width: pixelWidth))
+        let k = ColorScale.ansi256Step(t)
+        guard let base, base.sample(y: y, x: x, height: pixelHeight, width: pixelWidth) > 0.5 else { return levels[k] }
+        return light[k]
+    }
+
+    var levels256: [Int] { scale.ansi256Levels }
+    var lightLevels256: [Int] {
+        (0..<ColorScale.ansi256Steps).map { k in
+            let c = scale.color(at: (Double(k) + 0.5) / Double(ColorScale.ansi256Steps))
+            return c.mixed(with: RGB(255, 255, 255), max(0.45, 1 - opacity)).ansi256Cube
+        }
+    }
+
     /// The heatmap as text for `mode`; width = `pixelWidth` columns, height = ⌈pixelHeight / 2⌉ lines.
     public func render(mode: ColorMode) -> TextBlock {
         var lines: [String] = []
+        let (levels, light) = mode == .ansi256 ? (levels256, lightLevels256) : ([], [])
         var y = 0
         while y < pixelHeight {
             var line = ""
@@ -78,6 +103,18 @@ public struct TerminalHeatmap: Equatable {
                     }
                     line.append(ColorMode.shade(t))
                 }
+            } else if mode == .ansi256 {
+                var lastTop: Int? = nil, lastBottom: Int? = nil
+                for x in 0..<pixelWidth {
+                    let top = pixel256(y: y, x: x, levels: levels, light: light)
+                    if top != lastTop { line += ColorMode.foreground256(top); lastTop = top }
+                    if y + 1 < pixelHeight {
+                        let bottom = pixel256(y: y + 1, x: x, levels: levels, light: light)
+                        if bottom != lastBottom { line += ColorMode.background256(bottom); lastBottom = bottom }
+                    }
+                    line += "▀"
+                }
+                line += mode.reset
             } else {
                 var lastTop: RGB? = nil, lastBottom: RGB? = nil
                 for x in 0..<pixelWidth {
@@ -122,9 +159,14 @@ public struct ColorLegend: Equatable {
         let lo = NumberFormatting.compact(low, significant: 3)
         let hi = NumberFormatting.compact(high, significant: 3)
         var bar = ""
+        let levels = mode == .ansi256 ? scale.ansi256Levels : []
         for i in 0..<w {
             let t = (Double(i) + 0.5) / Double(w)
-            if mode == .plain { bar.append(ColorMode.shade(t)) } else { bar += mode.foreground(scale.color(at: t)) + "█" }
+            switch mode {
+            case .plain: bar.append(ColorMode.shade(t))
+            case .ansi256: bar += ColorMode.foreground256(levels[ColorScale.ansi256Step(t)]) + "█"
+            case .truecolor: bar += mode.foreground(scale.color(at: t)) + "█"
+            }
         }
         let line = mode == .plain ? "\(lo) [\(bar)] \(hi)" : "\(lo) ▕\(bar)\(mode.reset)▏ \(hi)"
         return TextBlock(lines: [line], width: lo.count + hi.count + w + 4)

@@ -4,7 +4,8 @@ import Lang
 
 /// The REPL on a terminal, on libedit: `lora>` and `...>` prompts, history in
 /// `LORA_HISTORY` or `~/.lora_history`, Tab completion (see `Completion`),
-/// Ctrl-C clears the line, Ctrl-D on an empty line quits.
+/// Ctrl-C clears the line (also an empty `lora>` or `...>` line: it never
+/// quits), Ctrl-D on an empty line or `:quit` quits.
 final class InteractiveREPL {
     let session: Session
     let quiet: Bool
@@ -44,17 +45,22 @@ final class InteractiveREPL {
         while true {
             InteractiveREPL.continuation = !buffer.isEmpty
             InteractiveREPL.lineCancelled = false
+            // A Ctrl-C pressed before the prompt is up belonged to the work
+            // that just ended (e.g. the second of two during `fit`).
+            Interrupt.flag.clear()
             var count: Int32 = 0
             let raw = el_gets(editor, &count)
             guard let raw = raw else {
-                if count == -1 && errno == EINTR {
-                    // A Ctrl-C that reached us as a signal: clear the line.
+                // libedit returns no line for an empty one, so Ctrl-C on an
+                // empty `lora>` or `...>` line lands here as well as Ctrl-D.
+                if InteractiveREPL.lineCancelled || Interrupt.flag.isSet || (count == -1 && errno == EINTR) {
+                    // Ctrl-C, as a key or as a signal: clear the line, never leave.
                     Interrupt.flag.clear()
                     buffer = ""
-                    Output.standard("\n")
+                    Output.standard(InteractiveREPL.lineCancelled ? "^C\n" : "\n")
                     continue
                 }
-                // Ctrl-D on an empty line.
+                // Ctrl-D on an empty line (or the terminal went away).
                 Output.standard("\n")
                 return 0
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lang
+import Tensor
 
 /// `lora` starts the REPL, `lora FILE.lora [args]` runs a script,
 /// `lora -e 'code'` runs a snippet. Subcommands (e.g. `notebook`) are
@@ -22,7 +23,7 @@ struct Lora: ParsableCommand {
     @Option(help: "Global seed for training, splits and sampling.")
     var seed: UInt64 = 0
 
-    @Option(help: "Worker threads for the tensor engine.")
+    @Option(help: "Worker threads for the tensor engine (threads() reports them).")
     var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     @Flag(name: [.short, .long], help: "No progress bars, no banner.")
@@ -40,11 +41,15 @@ struct Lora: ParsableCommand {
 
     func run() throws {
         let interactiveTerminal = code == nil && file == nil && isatty(STDIN_FILENO) == 1
+        Engine.threads = threads
+        // With -e there is no script file: every argument after the code is the script's.
+        let arguments = code != nil ? (file.map { [$0] } ?? []) + scriptArguments : scriptArguments
         let context = Context(output: Output.standard, isInteractive: interactiveTerminal, cancellation: Interrupt.flag,
                               seed: seed, threads: threads, quiet: quiet, terminalWidth: Output.terminalWidth(),
-                              scriptArguments: scriptArguments)
+                              scriptArguments: arguments)
         if !quiet {
-            context.progress = ProgressPrinter(inPlace: isatty(STDERR_FILENO) == 1, write: Output.error)
+            context.progress = ProgressPrinter(inPlace: isatty(STDERR_FILENO) == 1, columns: { Output.terminalWidth(STDERR_FILENO) },
+                                               write: Output.error)
         }
         let session = Session(context: context)
         if let code = code {
@@ -71,6 +76,8 @@ struct Lora: ParsableCommand {
             return 0
         } catch {
             Output.report(error)
+            // Ctrl-C stops a script as it stops any command: status 130 (128 + SIGINT).
+            if let e = error as? LangError, e.kind == .interrupted { return Interrupt.exitStatus }
             return 1
         }
     }

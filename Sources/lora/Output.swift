@@ -19,10 +19,10 @@ enum Output {
         }
     }
 
-    /// Columns of the terminal on stdout, or 80.
-    static func terminalWidth() -> Int {
+    /// Columns of the terminal on `fd` (stdout by default), or 80.
+    static func terminalWidth(_ fd: Int32 = STDOUT_FILENO) -> Int {
         var size = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col >= 20 { return Int(size.ws_col) }
+        if ioctl(fd, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col >= 20 { return Int(size.ws_col) }
         return 80
     }
 }

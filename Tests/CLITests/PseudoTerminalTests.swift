@@ -155,4 +155,82 @@ final class PseudoTerminalTests: XCTestCase {
         XCTAssertTrue(saved.contains("len(xs)"), saved)
         XCTAssertFalse(saved.contains("this is not run"), saved)
     }
+
+    /// Waits until the REPL process ends (or `seconds` pass), reading its output meanwhile.
+    private func waitForExit(_ term: Terminal, seconds: Double = 10) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while term.process.isRunning && Date() < deadline { _ = term.waitFor("\u{0}", timeout: 0.1) }
+    }
+
+    /// Ctrl-C only ever clears the line: on an empty `lora>` line, on an empty
+    /// `...>` line, and pressed twice during `fit`. The session and its
+    /// variables survive every one; Ctrl-D still quits.
+    func testCtrlCNeverLeavesTheSession() throws {
+        let history = NSTemporaryDirectory() + "lora-pty-ctrlc-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: history) }
+        let term = try Terminal(environment: ["LORA_HISTORY": history])
+        defer { term.close(); try? term.transcript.write(toFile: NSTemporaryDirectory() + "lora-pty-ctrlc-transcript.txt", atomically: true, encoding: .utf8) }
+        XCTAssertTrue(term.waitFor("lora> "), "no prompt:\n\(term.transcript)")
+        var mark = term.type("let kept = 7\n")
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
+
+        // Ctrl-C on an empty prompt, twice in a row.
+        for _ in 0..<2 {
+            Thread.sleep(forTimeInterval: 0.3)
+            mark = term.type("\u{3}")
+            XCTAssertTrue(term.waitFor("^C\r\nlora> ", after: mark), "Ctrl-C on an empty line:\n\(term.transcript)")
+            XCTAssertTrue(term.process.isRunning, "Ctrl-C on an empty line left the REPL:\n\(term.transcript)")
+        }
+
+        // Ctrl-C on an empty continuation line drops the unfinished entry.
+        mark = term.type("let xs = [1,\n")
+        XCTAssertTrue(term.waitFor("...> ", after: mark), term.transcript)
+        Thread.sleep(forTimeInterval: 0.3)
+        mark = term.type("\u{3}")
+        XCTAssertTrue(term.waitFor("^C\r\nlora> ", after: mark), "Ctrl-C on a continuation line:\n\(term.transcript)")
+        XCTAssertTrue(term.process.isRunning, "Ctrl-C on a continuation line left the REPL:\n\(term.transcript)")
+        mark = term.type("kept + 1\n")
+        XCTAssertTrue(term.waitFor("8\r\n", after: mark), "the entry after Ctrl-C:\n\(term.transcript)")
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
+
+        // Ctrl-C twice during fit: training stops, says where, and the session goes on.
+        mark = term.type("let m = vit(image: 8, patch: 2, dim: 32, depth: 2, heads: 4, classes: 10)\n")
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
+        mark = term.type("m.fit(dataset(\"digits\"), epochs: 200, batch: 16)\n")
+        XCTAssertTrue(term.waitFor("step ", after: mark, timeout: 30), "no progress:\n\(term.transcript)")
+        Thread.sleep(forTimeInterval: 0.5)
+        term.type("\u{3}")
+        Thread.sleep(forTimeInterval: 0.05)
+        term.type("\u{3}")
+        XCTAssertTrue(term.waitFor("interrupted in epoch ", after: mark, timeout: 30), "fit was not interrupted:\n\(term.transcript)")
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
+        // The progress line at 80 columns: one line redrawn in place, never wider than 79.
+        let fitOutput = String(decoding: term.output[mark...], as: UTF8.self)
+        let progress = fitOutput.components(separatedBy: "interrupted in epoch")[0]
+        let draws = progress.components(separatedBy: "\r\u{1B}[K").dropFirst()
+        XCTAssertGreaterThan(draws.count, 1, fitOutput)
+        for (i, d) in draws.enumerated() {
+            let line = d.components(separatedBy: "\r\n")[0]
+            XCTAssertLessThanOrEqual(line.count, 79, "progress line wider than the terminal: \(line)")
+            XCTAssertTrue(line.hasPrefix("ViT  epoch ") || line.hasPrefix("epoch "), line)
+            if i < draws.count - 1 { XCTAssertFalse(d.contains("\n"), "a redraw left a line: \(d.debugDescription)") }
+        }
+        XCTAssertTrue(term.process.isRunning, "Ctrl-C twice during fit left the REPL:\n\(term.transcript)")
+        // And a third, at the prompt right after.
+        Thread.sleep(forTimeInterval: 0.3)
+        mark = term.type("\u{3}")
+        XCTAssertTrue(term.waitFor("^C\r\nlora> ", after: mark), term.transcript)
+        mark = term.type("m\n")
+        XCTAssertTrue(term.waitFor("last fit interrupted in epoch ", after: mark), "the model does not show the interruption:\n\(term.transcript)")
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
+        mark = term.type("kept\n")
+        XCTAssertTrue(term.waitFor("7\r\n", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
+
+        // Leaving takes :quit (or Ctrl-D), with status 0.
+        term.type(":quit\n")
+        waitForExit(term)
+        XCTAssertFalse(term.process.isRunning, ":quit did not quit")
+        if !term.process.isRunning { XCTAssertEqual(term.process.terminationStatus, 0) }
+    }
 }

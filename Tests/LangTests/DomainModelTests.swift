@@ -178,29 +178,63 @@ final class DomainModelTests: XCTestCase {
         XCTAssertEqual(e?.remedy, "did you mean 'epistemic'?")
     }
 
+    /// A reporter that presses Ctrl-C (sets the flag) at its `stopAt`-th update.
+    final class StopAfter: ProgressReporter {
+        let context: () -> Context?
+        let stopAt: Int
+        var updates = 0
+        init(_ stopAt: Int, _ context: @escaping () -> Context?) { self.stopAt = stopAt; self.context = context }
+        func update(_ progress: ProgressUpdate) { updates += 1; if updates == stopAt { context()?.cancellation.set() } }
+        func finish() {}
+    }
+
+    /// At the REPL, Ctrl-C stops fit after the current step, keeps the model as
+    /// it then is, and records where: the message, the echo, history and curves.
     func testCtrlCStopsAfterTheCurrentStepAndKeepsTheModel() throws {
-        final class StopAfter: ProgressReporter {
-            let context: () -> Context?
-            var updates = 0
-            init(_ context: @escaping () -> Context?) { self.context = context }
-            func update(_ progress: ProgressUpdate) { updates += 1; if updates == 3 { context()?.cancellation.set() } }
-            func finish() {}
-        }
         var out = ""
         var ctx: Context? = nil
-        let reporter = StopAfter { ctx }
-        ctx = Context(output: { out += $0 }, progress: reporter)
+        // 160 samples in batches of 16: 10 steps per epoch; stop after 2 epochs and 4 steps.
+        let reporter = StopAfter(24) { ctx }
+        ctx = Context(output: { out += $0 }, isInteractive: true, progress: reporter)
         let session = Session(context: ctx!)
-        try session.runSource(tinySetup + """
-
-        base.fit(train, epochs: 5, batch: 16)
-        print(base.history.epochs)
-        print(base.evaluate(test).accuracy >= 0)
-        """, name: "stop.lora")
-        XCTAssertTrue(out.contains("training stopped after step 3 of 50; model kept as after that step"), out)
-        XCTAssertTrue(out.contains("\n0\ntrue\n"), out)
+        try session.runSource(tinySetup, name: "stop.lora")
+        _ = try session.evaluateEntry("base.fit(train, epochs: 5, batch: 16)")
+        XCTAssertTrue(out.contains("ViT: interrupted in epoch 3 of 5 at step 4 of 10 (2 epochs finished, step 24 of 50 in all); the model is kept as after that step"), out)
+        XCTAssertFalse(out.contains("trained ViT for 5 epochs"), out)
         XCTAssertFalse(ctx!.cancellation.isSet, "the flag is consumed by the stop")
-        XCTAssertEqual(reporter.updates, 3)
+        XCTAssertEqual(reporter.updates, 24)
+        out = ""
+        _ = try session.evaluateEntry("print(base.history.epochs, base.history.interruptions)\nprint(base.evaluate(test).accuracy >= 0)\nbase")
+        XCTAssertTrue(out.hasPrefix("2 [\"interrupted in epoch 3 of 5 at step 4 of 10\"]\ntrue\n"), out)
+        XCTAssertTrue(out.contains("trained 2 epochs in "), out)
+        XCTAssertTrue(out.contains("last fit interrupted in epoch 3 of 5 at step 4 of 10: the model is as after that step"), out)
+        out = ""
+        _ = try session.evaluateEntry("curves(base).title")
+        XCTAssertEqual(out, "\"Training of ViT (interrupted in epoch 3 of 5 at step 4 of 10)\"\n")
+        // A fit that then runs to the end clears the "last fit" line, not the record.
+        reporter.updates = -1000
+        out = ""
+        _ = try session.evaluateEntry("base.fit(train, epochs: 1, batch: 16)\nbase")
+        XCTAssertFalse(out.contains("last fit interrupted"), out)
+        XCTAssertTrue(out.contains("trained 3 epochs"), out)
+        out = ""
+        _ = try session.evaluateEntry("len(base.history.interruptions)")
+        XCTAssertEqual(out, "1\n")
+    }
+
+    /// In a script (not at the REPL), Ctrl-C during fit stops the script with an "interrupted" error.
+    func testCtrlCDuringFitStopsAScript() throws {
+        var out = ""
+        var ctx: Context? = nil
+        let reporter = StopAfter(3) { ctx }
+        ctx = Context(output: { out += $0 }, isInteractive: false, progress: reporter)
+        let session = Session(context: ctx!)
+        XCTAssertThrowsError(try session.runSource(tinySetup + "\nbase.fit(train, epochs: 5, batch: 16)\nprint(\"carried on\")", name: "stop.lora")) { e in
+            XCTAssertEqual((e as? LangError)?.kind, .interrupted)
+            XCTAssertEqual((e as? LangError)?.location?.line, 5)
+        }
+        XCTAssertTrue(out.contains("ViT: interrupted in epoch 1 of 5 at step 3 of 10"), out)
+        XCTAssertFalse(out.contains("carried on"), out)
     }
 
     func testSaveAndLoadRoundTrip() throws {

@@ -36,6 +36,8 @@ final class FuzzTests: XCTestCase {
         "and", "or", "not", "x", "xs", "f", "print", "len", "range", "round", "args", "(", ")", "[", "]", "{", "}",
         ",", ":", ".", "=", "+=", "+", "-", "*", "/", "//", "%", "**", "==", "<", ">=", "..<", "...", "!", "\n", ";",
         "0", "1", "-1", "2.5", "\"a\\(x)b\"", "\"\\(", "\\(", "1e308", "9223372036854775807", "\"s\"", "\"\\u{41}\"", "#c\n", " ", "epochs:", "_",
+        // Issue 11: a byte-order mark, deep nesting, growth by +.
+        "\u{FEFF}", String(repeating: "(", count: 60), String(repeating: ")", count: 60), "x = x + x", "xs + xs",
     ]
 
     func check(_ source: String, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {

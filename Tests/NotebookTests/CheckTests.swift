@@ -48,6 +48,9 @@ final class CheckTests: XCTestCase {
                        "epoch 1/2 step 45/45 loss 0.1732 <rate> samples/s ETA <time>")
         XCTAssertEqual(OutputText.masked("ViT   1   0.9220  26,538  2.1s"), OutputText.masked("ViT   1   0.9220  26,538  12.4s"))
         XCTAssertEqual(OutputText.masked("time: 145.54 ms"), "time: <time>")
+        // Rates with thousands separators mask like plain ones; so do h/m/s ETAs.
+        XCTAssertEqual(OutputText.masked("acc 0.970  12,877 samples/s  ETA 1h 02m"), "acc 0.970 <rate> samples/s ETA <time>")
+        XCTAssertEqual(OutputText.masked("acc 0.970  12,877 samples/s  ETA 1h 02m"), OutputText.masked("acc 0.970  877 samples/s  ETA 3m 07s"))
         XCTAssertEqual(OutputText.masked("in 2m 03s, 1.2k samples/s, ETA 1m 5s"), "in <time>, <rate> samples/s, ETA <time>")
         XCTAssertEqual(OutputText.masked("12 µs"), "<time>")
         XCTAssertEqual(OutputText.masked("loss  0.5   3 steps"), "loss  0.5   3 steps") // untouched: no unit

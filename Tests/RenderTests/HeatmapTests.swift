@@ -44,8 +44,40 @@ final class HeatmapTests: XCTestCase {
         // One column, 2 pixel rows: upper pixel low (dark purple), lower high (yellow).
         XCTAssertEqual(heat.pixelHeight, 2)
         XCTAssertEqual(heat.render(mode: .truecolor).lines, ["\u{1B}[38;2;68;1;84m\u{1B}[48;2;253;231;37m▀\u{1B}[0m"])
-        XCTAssertEqual(heat.render(mode: .ansi256).lines,
-                       ["\u{1B}[38;5;\(RGB(hex: 0x440154).ansi256)m\u{1B}[48;5;\(RGB(hex: 0xfde725).ansi256)m▀\u{1B}[0m"])
+        // 256 colours: the first and last of the scale's 12 palette steps.
+        // Reference: viridis's stops interpolated at (k + 0.5) / 12 and the
+        // nearest xterm cube colour, computed in Python (a separate implementation).
+        XCTAssertEqual(ColorScale.viridis.ansi256Levels, [53, 54, 60, 60, 60, 30, 30, 36, 36, 71, 77, 185])
+        XCTAssertEqual(heat.render(mode: .ansi256).lines, ["\u{1B}[38;5;53m\u{1B}[48;5;185m▀\u{1B}[0m"])
+    }
+
+    /// In 256 colours every cell of a map is a colour of its legend (no greys or
+    /// olives off the scale), and a digit under the heat stays visible.
+    func testAnsi256HeatmapUsesOnlyTheLegendsColoursAndKeepsTheDigit() throws {
+        var values: [[Double]] = []
+        for r in 0..<8 { values.append((0..<8).map { c in Double(r * 8 + c) / 63 }) }
+        // A "digit": a light vertical bar in the base image.
+        let digit = try Grid((0..<16).map { _ in (0..<16).map { c in c >= 6 && c < 10 ? 1.0 : 0.0 } })
+        let map = try TerminalHeatmap(heat: Grid(values), base: digit, range: (low: 0, high: 1), width: 16)
+        func indices(_ text: String) -> Set<Int> {
+            var out = Set<Int>()
+            for part in text.components(separatedBy: "\u{1B}[").dropFirst() {
+                let fields = part.split(separator: ";")
+                if fields.count >= 3, fields[0] == "38" || fields[0] == "48", fields[1] == "5" { out.insert(Int(fields[2].prefix { $0.isNumber })!) }
+            }
+            return out
+        }
+        let cells = indices(map.render(mode: .ansi256).lines.joined())
+        let legend = indices(map.legend(mode: .ansi256, width: 24).lines.joined())
+        XCTAssertEqual(legend, Set(ColorScale.viridis.ansi256Levels))
+        XCTAssertFalse(cells.contains { $0 >= 232 }, "grey-ramp colours are not on the scale: \(cells.sorted())")
+        let onLegend = cells.intersection(legend), digitCells = cells.subtracting(legend)
+        XCTAssertGreaterThan(onLegend.count, 6, "the heat outside the digit uses the legend's colours")
+        XCTAssertFalse(digitCells.isEmpty, "the digit shows in lighter colours")
+        // Same heat, inside and outside the digit: different colours.
+        XCTAssertNotEqual(map.pixel256(y: 0, x: 7), map.pixel256(y: 0, x: 5))
+        XCTAssertEqual(ColorScale.ansi256Step(map.normalized(map.heat.sample(y: 0, x: 7, height: 16, width: 16))),
+                       ColorScale.ansi256Step(map.normalized(map.heat.sample(y: 0, x: 5, height: 16, width: 16))))
     }
 
     func testBaseImageIsBlendedUnderTheHeat() throws {

@@ -37,7 +37,8 @@ final class TextTableTests: XCTestCase {
         XCTAssertEqual(NumberFormatting.svg(-0.001), "0")
         XCTAssertEqual(NumberFormatting.svg(0.126), "0.13")
         XCTAssertEqual(NumberFormatting.fixed(-0.0001, decimals: 2), "0.00")
-        XCTAssertEqual(NumberFormatting.grouped(1234), "1234")
+        XCTAssertEqual(NumberFormatting.grouped(1234), "1,234")   // grouped from 1,000: 5,280 next to 26,208
+        XCTAssertEqual(NumberFormatting.grouped(999), "999")
         XCTAssertEqual(NumberFormatting.grouped(-1234567), "-1,234,567")
         XCTAssertEqual(NumberFormatting.compact(0.034567), "0.03457")
         XCTAssertEqual(NumberFormatting.compact(2.0), "2")

@@ -10,11 +10,11 @@ enum InspectionBuiltins {
                                         .positional("data", "a labelled Dataset"),
                                         .named("bins", default: .int(15), "equal-width confidence bins")],
                         summary: "The reliability diagram: accuracy against confidence per bin, with the ECE.",
-                        example: "reliability(ens, test).save(\"reliability.svg\")", returns: "a Figure")) { args, _ in
+                        example: "reliability(ens, test).save(\"reliability.svg\")", returns: "a Figure")) { args, ctx in
             let m = try model(args, "model")
             let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
             let bins = try Domain.positive(args, "bins", max: 1000)
-            let r = try m.evaluate(data, bins: bins)
+            let r = try m.evaluate(data, bins: bins, context: ctx)
             return .object(FigureValue.reliability(r.calibration, title: "\(m.label) on \(data.name)"))
         }
         t.register(Help("ood", [.positional("model", "a Model or Ensemble"),
@@ -24,7 +24,7 @@ enum InspectionBuiltins {
                                 .named("bins", default: .int(30), "histogram bins")],
                         summary: "Histograms of an uncertainty score on in- and out-of-distribution data, with AUROC and AUPR (OOD = positive).",
                         example: "ood(ens, in: test, out: dataset(\"fashion-mnist-test\").resize(to: 8)[0..<500])",
-                        returns: "a Figure (fields auroc, aupr)")) { args, _ in
+                        returns: "a Figure (fields auroc, aupr)")) { args, ctx in
             let m = try model(args, "model")
             let a = try args.object("in", as: DatasetValue.self, typeName: "Dataset").dataset
             let b = try args.object("out", as: DatasetValue.self, typeName: "Dataset").dataset
@@ -43,7 +43,7 @@ enum InspectionBuiltins {
                 throw args.error("out", "out-of-distribution images are \(b.channels)x\(b.height)x\(b.width) but in-distribution ones are \(a.channels)x\(a.height)x\(a.width)",
                                  remedy: "resize them first, e.g. other.resize(to: \(a.height))")
             }
-            let d = try OODDetection(inDistribution: m.probabilities(a), outOfDistribution: m.probabilities(b), score: score)
+            let d = try OODDetection(inDistribution: m.probabilities(a, context: ctx), outOfDistribution: m.probabilities(b, context: ctx), score: score)
             let label = ["entropy": "predictive entropy H[p̄] (nats)", "mutual_info": "mutual information (nats)", "max_prob": "max probability"]
             let key = score == .entropy ? "entropy" : score == .mutualInformation ? "mutual_info" : "max_prob"
             let h = try ScoreHistogram(inDistribution: d.inScores, outOfDistribution: d.outScores, scoreName: label[key]!,
@@ -54,7 +54,7 @@ enum InspectionBuiltins {
                                       .positional("data", "a labelled Dataset"),
                                       .named("score", default: .string("entropy"), "what counts as uncertain: entropy (total), mutual_info (epistemic) or max_prob")],
                         summary: "Selective prediction: accuracy on the most certain inputs as the most uncertain ones are rejected, with the area under the curve.",
-                        example: "selective([base, ens], test).save(\"selective.svg\")", returns: "a Figure (field area: one per model)")) { args, _ in
+                        example: "selective([base, ens], test).save(\"selective.svg\")", returns: "a Figure (field area: one per model)")) { args, ctx in
             let v = try args.value("models")
             var models: [ModelValue] = []
             if case .list(let items) = v {
@@ -76,7 +76,7 @@ enum InspectionBuiltins {
             }
             var series: [LineSeries] = [], areas: [Value] = []
             for m in models {
-                let curve = try SelectivePrediction(probabilities: m.probabilities(data), labels: data.labels, score: score)
+                let curve = try SelectivePrediction(probabilities: m.probabilities(data, context: ctx), labels: data.labels, score: score)
                 series.append(LineSeries(name: "\(m.label) (area \(Domain.fixed(curve.area, 4)))", x: curve.coverage, y: curve.accuracy))
                 areas.append(.double(curve.area))
             }
@@ -88,7 +88,7 @@ enum InspectionBuiltins {
                                     .named("on", "a labelled Dataset", .required),
                                     .named("bins", default: .int(15), "equal-width ECE bins")],
                         summary: "Methods side by side: accuracy, NLL, ECE, Brier, parameters total and trainable, train time; echo adds a chart.",
-                        example: "compare([base, ens], on: test)", returns: "a Comparison")) { args, _ in
+                        example: "compare([base, ens], on: test)", returns: "a Comparison")) { args, ctx in
             let items = try args.list("models")
             guard !items.isEmpty else { throw args.error("models", "compare needs at least one model", remedy: "compare([base, ens], on: test)") }
             let models = try items.map { v -> ModelValue in
@@ -99,7 +99,7 @@ enum InspectionBuiltins {
             }
             let data = try args.object("on", as: DatasetValue.self, typeName: "Dataset").dataset
             let bins = try Domain.positive(args, "bins", max: 1000)
-            return .object(ComparisonValue(models: models, reports: try models.map { try $0.evaluate(data, bins: bins) }, data: data.name))
+            return .object(ComparisonValue(models: models, reports: try models.map { try $0.evaluate(data, bins: bins, context: ctx) }, data: data.name))
         }
         t.register(Help("curves", [.positional("model", "a trained Model or Ensemble")],
                         summary: "Training curves (loss and accuracy per epoch) from the model's history.",
@@ -129,10 +129,12 @@ enum InspectionBuiltins {
         }
         if series.isEmpty { series = [LineSeries(name: "loss", y: []), LineSeries(name: "accuracy", y: [])] }
         let chart = try! LineChart(series: series, xLabel: "epoch", yLabel: "training loss / accuracy",
-                                   title: "Training of \(m.label)" + (h.isEmpty ? " (no training history)" : ""))
+                                   title: "Training of \(m.label)" + (h.isEmpty ? " (no training history)" : "")
+                                       + (m.interruptions.isEmpty ? "" : " (" + m.interruptions.map { "\($0.stop)" }.joined(separator: "; ") + ")"))
         return FigureValue(.curves(chart), numbers: [("loss", .list(h.map { .double(Double($0.loss)) })),
                                                      ("accuracy", .list(h.map { .double(Double($0.accuracy)) })),
-                                                     ("epochs", .int(h.count))])
+                                                     ("epochs", .int(h.count)),
+                                                     ("interruptions", .list(m.interruptions.map { .string("\($0.stop)") }))])
     }
 }
 
@@ -160,7 +162,7 @@ public final class ComparisonValue: DomainObject {
                                     TableColumn("trainable"), TableColumn("train time", alignment: .right)])
         for (m, r) in zip(models, reports) {
             let s = m.model.summary()
-            t.append([.text(m.label), .integer(m.model.memberCount), .number(r.metrics.accuracy), .number(r.metrics.negativeLogLikelihood),
+            t.append([.text(m.displayName), .integer(m.model.memberCount), .number(r.metrics.accuracy), .number(r.metrics.negativeLogLikelihood),
                       .number(r.metrics.expectedCalibrationError), .number(r.metrics.brierScore), .integer(s.total), .integer(s.trainable),
                       .text(m.trainSeconds > 0 ? formatDuration(m.trainSeconds) : "-")])
         }
@@ -172,7 +174,7 @@ public final class ComparisonValue: DomainObject {
                       BarSeries(name: "ECE", values: reports.map { $0.metrics.expectedCalibrationError }),
                       BarSeries(name: "NLL", values: reports.map { $0.metrics.negativeLogLikelihood }),
                       BarSeries(name: "Brier", values: reports.map { $0.metrics.brierScore })]
-        return try GroupedBarChart(categories: models.map { $0.label }, series: series, yLabel: "value", title: "Comparison on \(data)")
+        return try GroupedBarChart(categories: models.map { $0.displayName }, series: series, yLabel: "value", title: "Comparison on \(data)")
     }
 
     public func echo(_ context: Context) -> String {

@@ -1,3 +1,6 @@
+import Foundation
+import Render
+import Machine
 import NN
 
 /// `vit`, `load_model`, and the ensembles built on a backbone.
@@ -16,7 +19,8 @@ enum ModelBuiltins {
                                 .named("mlp", "MLP hidden width (default 4 x dim)"),
                                 .named("classes", default: .int(10), "number of classes"),
                                 .named("channels", default: .int(1), "image channels"),
-                                .named("seed", "initialisation seed (default: the global seed)")],
+                                .named("seed", "initialisation seed (default: the global seed)"),
+                                .named("name", "the name compare and reports show (default: the variable it is first bound to)")],
                         summary: "A Vision Transformer (pre-LN, class token, separate q, k, v, o projections with bias), freshly initialised; .fit trains it in place.",
                         example: "let base = vit(image: 8, patch: 2, dim: 64, depth: 4, heads: 4, classes: 10)\nbase.fit(train, epochs: 3, lr: 1e-3)",
                         returns: "a Model")) { args, ctx in
@@ -48,7 +52,7 @@ enum ModelBuiltins {
                                 at: args.location, remedy: "use a smaller dim, depth or mlp")
             }
             let config = ViTConfig(image: image, channels: channels, patch: patch, dim: dim, depth: depth, heads: heads, mlp: mlp, classes: classes)
-            return .object(ModelValue(backbone: try ViT(config, seed: try Domain.seed(args, ctx))))
+            return try named(args, ModelValue(backbone: try ViT(config, seed: try Domain.seed(args, ctx))))
         }
         t.register(Help("load_model", [.positional("path", "a .safetensors file written by model.save, a BERT model folder, or an installed model's short name (\"minilm\")"),
                                        .named("classes", default: .int(2), "classes of a pre-trained model's fresh head (a saved checkpoint keeps its own)"),
@@ -72,7 +76,8 @@ enum ModelBuiltins {
                                           .named("alpha", "PEFT-style alpha: scales B A by alpha / rank (default: scale 1, as the paper)"),
                                           .named("copy_head", default: .bool(false), "start every member's head as a copy of the backbone's (default: fresh heads, as the paper)"),
                                           .named("layers", "encoder layers that get adapters, a range such as 4..<6 (default: every layer, as the paper); the layers below are shared by all members, run once, and on text their output is cached across epochs"),
-                                          .named("seed", "seed of A and the heads (default: the global seed)")],
+                                          .named("seed", "seed of A and the heads (default: the global seed)"),
+                                          .named("name", "the name compare and reports show (default: the variable it is first bound to)")],
                         summary: "M members sharing one frozen copy of the backbone, each with its own low-rank update W0 + B_i A_i of the attention projections (B = 0 at first) and its own head.",
                         example: "let ens = lora_ensemble(base, members: 8, rank: 4)\nens.fit(train, epochs: 5, lr: 1e-3)",
                         returns: "an Ensemble")) { args, ctx in
@@ -116,58 +121,101 @@ enum ModelBuiltins {
             }
             let options = LoRAOptions(members: members, rank: rank, targets: targets, initA: initA, alpha: alpha,
                                       copyHead: try args.bool("copy_head"), seed: try Domain.seed(args, ctx), layers: layers)
-            return .object(ModelValue(try LoRAEnsemble(backbone: base, options: options)))
+            // A frozen copy of the backbone, then per member: B and A (rank x dim each) per target and adapted layer, and a head.
+            let arch = base.architecture
+            let adapted = layers?.count ?? arch.depth
+            let perMember = Double(adapted * targets.count) * Double(rank) * Double(2 * arch.width) + Double(arch.width * arch.classes + arch.classes)
+            try requireMemory(parameters: Double(base.parameterCount) + Double(members) * perMember, trainable: Double(members) * perMember,
+                              for: "a LoRA-Ensemble of \(members) members with rank \(rank)", args,
+                              remedy: "use fewer members or a lower rank (the paper: 16 members, rank 4 to 16)")
+            return try named(args, ModelValue(try LoRAEnsemble(backbone: base, options: options)))
         }
         t.register(Help("explicit_ensemble", [.positional("base", "a trained backbone"),
                                               .named("members", default: .int(4), "full copies, each fully fine-tuned"),
-                                              .named("seed", "seed of the heads (default: the global seed)")],
+                                              .named("seed", "seed of the heads (default: the global seed)"),
+                                .named("name", "the name compare and reports show (default: the variable it is first bound to)")],
                         summary: "A deep ensemble: M full copies of the backbone, each with a fresh head, trained one after another.",
                         example: "let deep = explicit_ensemble(base, members: 4)", returns: "an Ensemble")) { args, ctx in
             let base = try backbone(args)
-            return .object(ModelValue(try ExplicitEnsemble(backbone: base, members: try Domain.positive(args, "members", max: 1024),
-                                                           seed: try Domain.seed(args, ctx))))
+            let members = try Domain.positive(args, "members", max: 1024)
+            try requireMemory(parameters: Double(members) * Double(base.parameterCount), trainable: Double(base.parameterCount),
+                              for: "an explicit ensemble of \(members) full copies", args, remedy: "use fewer members")
+            return try named(args, ModelValue(try ExplicitEnsemble(backbone: base, members: members, seed: try Domain.seed(args, ctx))))
         }
         t.register(Help("mc_dropout", [.positional("base", "a trained backbone"),
                                        .named("samples", default: .int(16), "stochastic passes at test time"),
                                        .named("p", default: .double(0.2), "DropKey probability on the attention logits (the reference: 0.2)"),
-                                       .named("seed", "seed of the dropout masks and the head (default: the global seed)")],
+                                       .named("seed", "seed of the dropout masks and the head (default: the global seed)"),
+                                .named("name", "the name compare and reports show (default: the variable it is first bound to)")],
                         summary: "MC dropout: one fine-tuned copy with DropKey kept on at test time; the passes are the members.",
                         example: "let mc = mc_dropout(base, samples: 16, p: 0.2)", returns: "an Ensemble")) { args, ctx in
             let base = try backbone(args)
             let p = try args.double("p")
             guard p >= 0, p < 1 else { throw args.error("p", "p must be in [0, 1), got \(Value.format(p))") }
-            return .object(ModelValue(try MCDropout(backbone: base, p: Float(p), samples: try Domain.positive(args, "samples", max: 4096),
+            return try named(args, ModelValue(try MCDropout(backbone: base, p: Float(p), samples: try Domain.positive(args, "samples", max: 4096),
                                                     seed: try Domain.seed(args, ctx))))
         }
         t.register(Help("batch_ensemble", [.positional("base", "a trained backbone"),
                                            .named("members", default: .int(4), "members"),
                                            .named("targets", default: .list(["q", "k", "v", "o"].map { .string($0) }), "attention projections with rank-1 factors"),
-                                           .named("seed", "seed of the factors and heads (default: the global seed)")],
+                                           .named("seed", "seed of the factors and heads (default: the global seed)"),
+                                .named("name", "the name compare and reports show (default: the variable it is first bound to)")],
                         summary: "BatchEnsemble (Wen et al. 2020): W_i = W o (r_i s_i^T), rank-1 multiplicative factors per member, per-member heads.",
                         example: "let be = batch_ensemble(base, members: 4)", returns: "an Ensemble")) { args, ctx in
             let base = try backbone(args)
             let o = BatchEnsembleOptions(members: try Domain.positive(args, "members", max: 4096), targets: try projections(args),
                                          seed: try Domain.seed(args, ctx))
-            return .object(ModelValue(try BatchEnsemble(backbone: base, options: o)))
+            return try named(args, ModelValue(try BatchEnsemble(backbone: base, options: o)))
         }
         t.register(Help("snapshot_ensemble", [.positional("base", "a trained backbone"),
                                               .named("cycles", default: .int(4), "cosine cycles; one snapshot (member) per cycle"),
-                                              .named("seed", "seed of the head (default: the global seed)")],
+                                              .named("seed", "seed of the head (default: the global seed)"),
+                                .named("name", "the name compare and reports show (default: the variable it is first bound to)")],
                         summary: "Snapshot ensemble: one copy fine-tuned with a cyclic cosine learning rate; the end of each cycle is a member.",
                         example: "let snap = snapshot_ensemble(base, cycles: 4)", returns: "an Ensemble")) { args, ctx in
             let base = try backbone(args)
-            return .object(ModelValue(try SnapshotEnsemble(backbone: base, cycles: try Domain.positive(args, "cycles", max: 1024),
+            return try named(args, ModelValue(try SnapshotEnsemble(backbone: base, cycles: try Domain.positive(args, "cycles", max: 1024),
                                                            seed: try Domain.seed(args, ctx))))
         }
         t.register(Help("single", [.positional("base", "a trained backbone"),
                                    .named("fresh_head", default: .bool(true), "start from a fresh head (the paper's single-network baseline)"),
-                                   .named("seed", "seed of the fresh head (default: the global seed)")],
+                                   .named("seed", "seed of the fresh head (default: the global seed)"),
+                                .named("name", "the name compare and reports show (default: the variable it is first bound to)")],
                         summary: "The single-network baseline: a copy of the backbone, every parameter fine-tuned.",
                         example: "let one = single(base)\none.fit(train, epochs: 3)", returns: "a Model")) { args, ctx in
             let base = try backbone(args)
-            return .object(ModelValue(try SingleNetwork(backbone: base, freshHead: try args.bool("fresh_head"), seed: try Domain.seed(args, ctx)),
+            return try named(args, ModelValue(try SingleNetwork(backbone: base, freshHead: try args.bool("fresh_head"), seed: try Domain.seed(args, ctx)),
                                       label: "single network"))
         }
+    }
+
+    /// The model as a value, named by the call's `name:` when given.
+    static func named(_ args: Arguments, _ model: ModelValue) throws -> Value {
+        if let n = try args.optionalString("name") {
+            guard !n.trimmingCharacters(in: .whitespaces).isEmpty else { throw args.error("name", "the name must not be empty") }
+            model.name = n
+        }
+        return .object(model)
+    }
+
+    /// Refuses, before anything is allocated, a model whose parameters plus the
+    /// training state of its trainable ones (gradient and two AdamW moments)
+    /// need more memory than is available.
+    static func requireMemory(parameters: Double, trainable: Double, for what: String, _ args: Arguments, remedy: String) throws {
+        let bytes = (parameters + 3 * trainable) * Double(MemoryLayout<Float>.size)
+        do {
+            try AvailableMemory.check(bytes, for: what + " (\(formatCount(parameters)) parameters, to train)", remedy: remedy)
+        } catch let e as MemoryShortage {
+            throw LangError(.limit, "\(e.what) would need about \(AvailableMemory.format(e.needed)) of memory, but only \(AvailableMemory.format(Double(e.available))) is available",
+                            at: args.location, remedy: e.remedy)
+        }
+    }
+
+    /// 34.4 billion, 13.2 million, 5,280.
+    static func formatCount(_ n: Double) -> String {
+        if n >= 1e9 { return String(format: "%.1f billion", n / 1e9) }
+        if n >= 1e6 { return String(format: "%.1f million", n / 1e6) }
+        return NumberFormatting.grouped(Int(n))
     }
 
     /// The backbone inside argument `base` (a bare backbone or a single network).

@@ -12,8 +12,23 @@ public final class ModelValue: DomainObject {
     public let backbone: Backbone?
     /// Seconds spent in `.fit` so far (for `compare`).
     public internal(set) var trainSeconds: Double = 0
-    /// The name `compare` and reports show.
+    /// The kind's name ("ViT", "LoRA-Ensemble"): fit messages and titles show it.
     public var label: String
+    /// The model's own name: `name:` when it was made, else the variable it
+    /// was first bound to (`let ens = ...`); nil until then.
+    public internal(set) var name: String?
+    /// What `compare` shows: "ens (LoRA-Ensemble)", or the label alone.
+    public var displayName: String {
+        guard let n = name, n != label else { return label }
+        return "\(n) (\(label))"
+    }
+
+    public func bound(to variable: String) {
+        if name == nil { name = variable }
+    }
+    /// Fits stopped by Ctrl-C, in order, each with the count of epoch records
+    /// the history had then (curves and the echo show them).
+    public internal(set) var interruptions: [(stop: FitStop, epochRecords: Int)] = []
 
     public init(_ model: EnsembleModel, backbone: Backbone? = nil, label: String? = nil) {
         self.model = model
@@ -52,7 +67,16 @@ public final class ModelValue: DomainObject {
         } else {
             out += "\nnot trained yet"
         }
+        if let last = lastFitInterruption {
+            out += "\nlast fit \(last): the model is as after that step"
+        }
         return out
+    }
+
+    /// Where the most recent fit stopped, if Ctrl-C stopped it (nil once a later fit ran to the end).
+    public var lastFitInterruption: FitStop? {
+        guard let last = interruptions.last, last.epochRecords == model.history.count else { return nil }
+        return last.stop
     }
 
     func formatBytes(_ b: Int) -> String {
@@ -74,6 +98,7 @@ public final class ModelValue: DomainObject {
         FieldHelp("kind", "single network, LoRA-Ensemble, explicit ensemble, MC dropout, snapshot ensemble, BatchEnsemble"),
         FieldHelp("history", "training curves (a Figure; .loss and .accuracy hold the numbers)"),
         FieldHelp("train_time", "seconds spent in fit so far"),
+        FieldHelp("name", "the name compare shows: name: when made, else the variable it was first bound to"),
         FieldHelp("config", "the backbone's sizes (ViT or BERT), as text"),
         FieldHelp("layers", "encoder layers (depth)"),
         FieldHelp("heads", "attention heads per layer"),
@@ -137,6 +162,7 @@ public final class ModelValue: DomainObject {
         case "kind": return .string(backbone?.architecture.family ?? model.kind.rawValue)
         case "history": return .object(InspectionBuiltins.curves(self))
         case "train_time": return .double(trainSeconds)
+        case "name": if let n = self.name { return .string(n) } else { return .null }
         case "config": return .string(model.architecture.description)
         case "layers": return .int(model.architecture.depth)
         case "heads": return .int(model.architecture.heads)
@@ -151,7 +177,7 @@ public final class ModelValue: DomainObject {
             let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
             let bins = try args.int("bins")
             guard bins >= 1, bins <= 1000 else { throw args.error("bins", "bins must be between 1 and 1000, got \(bins)") }
-            return .object(try evaluate(data, bins: bins))
+            return .object(try evaluate(data, bins: bins, context: context))
         case "predict":
             let x = try args.value("x")
             if case .object(let o) = x, let s = o as? SampleValue {
@@ -159,7 +185,7 @@ public final class ModelValue: DomainObject {
                 return .object(PredictionValue(probabilities: p, classNames: s.dataset.classNames, label: s.label))
             }
             let data = try args.object("x", as: DatasetValue.self, typeName: "Sample or Dataset").dataset
-            let p = try probabilities(data)
+            let p = try probabilities(data, context: context)
             return .list(p.ensembleMean().predictedClasses().map { .int($0) })
         case "uncertainty":
             let x = try args.value("data")
@@ -172,7 +198,7 @@ public final class ModelValue: DomainObject {
                 throw args.error("sort", "cannot sort by \(Value.quote(key))",
                                  remedy: Suggest.didYouMean(key, in: UncertaintyTableValue.sortKeys) ?? "sort by one of: " + UncertaintyTableValue.sortKeys.joined(separator: ", "))
             }
-            let reports = try probabilities(data).sampleReports(labels: data.labels)
+            let reports = try probabilities(data, context: context).sampleReports(labels: data.labels)
             var ids: [Int]? = nil
             if case .object(let o) = x, let s = o as? SampleValue { ids = [s.index] }
             return .object(UncertaintyTableValue(rows: UncertaintyTableValue.sorted(reports, by: key), classNames: data.classNames,
@@ -188,14 +214,48 @@ public final class ModelValue: DomainObject {
         }
     }
 
-    /// Per-member probabilities on `data`.
-    public func probabilities(_ data: Dataset) throws -> MemberProbabilities {
-        let p = try model.predict(data, batchSize: 256)
-        return try MemberProbabilities(members: p.members, samples: p.samples, classes: p.classes, values: p.values)
+    /// Member-images predicted between two looks at Ctrl-C: a chunk of the
+    /// data holds this many images divided by the members (MC passes).
+    static let memberImagesPerChunk = 16_384
+
+    /// Per-member probabilities on `data`, predicted chunk by chunk: Ctrl-C
+    /// stops between chunks with an "interrupted" error (variables keep their
+    /// values), and a terminal shows progress when it takes more than a moment.
+    public func probabilities(_ data: Dataset, context: Context? = nil, what: String = "predicting") throws -> MemberProbabilities {
+        let n = data.count
+        let chunk = max(1, ModelValue.memberImagesPerChunk / max(1, model.memberCount))
+        guard n > chunk else {
+            try context?.checkCancelled()
+            let p = try model.predict(data, batchSize: 256)
+            return try MemberProbabilities(members: p.members, samples: p.samples, classes: p.classes, values: p.values)
+        }
+        let reporter = context.flatMap { $0.quiet ? nil : $0.progress }
+        defer { reporter?.finish() }
+        let steps = (n + chunk - 1) / chunk
+        var parts: [MemberPredictions] = []
+        for (k, start) in stride(from: 0, to: n, by: chunk).enumerated() {
+            try context?.checkCancelled()
+            parts.append(try model.predict(try data.slice(start..<min(n, start + chunk)), batchSize: 256))
+            reporter?.update(ProgressUpdate(label: "\(what) \(displayName)", epoch: 1, epochs: 1, step: k + 1, steps: steps, transient: true))
+        }
+        // Chunks are [members, chunk, classes]; the whole is [members, n, classes].
+        let members = parts[0].members, classes = parts[0].classes
+        var values = [Float](repeating: 0, count: members * n * classes)
+        var offset = 0
+        for part in parts {
+            for m in 0..<members {
+                let from = m * part.samples * classes
+                let to = (m * n + offset) * classes
+                for j in 0..<(part.samples * classes) { values[to + j] = part.values[from + j] }
+            }
+            offset += part.samples
+        }
+        return try MemberProbabilities(members: members, samples: n, classes: classes, values: values)
     }
 
-    public func evaluate(_ data: Dataset, bins: Int = 15) throws -> ReportValue {
-        try ReportValue(model: label, data: data.name, probabilities: probabilities(data), labels: data.labels, bins: bins)
+    public func evaluate(_ data: Dataset, bins: Int = 15, context: Context? = nil) throws -> ReportValue {
+        try ReportValue(model: label, data: data.name, probabilities: probabilities(data, context: context, what: "evaluating"),
+                        labels: data.labels, bins: bins)
     }
 }
 

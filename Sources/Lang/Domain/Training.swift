@@ -44,7 +44,8 @@ enum Training {
                                                step: p.endOfEpoch ? perEpoch : min(inEpoch, perEpoch), steps: perEpoch,
                                                loss: Double(p.endOfEpoch ? p.epochLoss : p.loss),
                                                accuracy: Double(p.endOfEpoch ? p.epochAccuracy : p.accuracy),
-                                               samplesPerSecond: p.samplesPerSecond, eta: p.eta))
+                                               samplesPerSecond: p.samplesPerSecond, eta: p.eta,
+                                               overall: (Double(p.member) + Double(p.step) / Double(max(1, p.totalSteps))) / Double(max(1, p.memberCount))))
                 if context.cancellation.isSet { cancel.cancel() }
             }, cancel: cancel)
         } catch {
@@ -54,8 +55,17 @@ enum Training {
         reporter?.finish()
         value.trainSeconds += outcome.seconds
         if outcome.cancelled {
+            let stop = outcome.stop ?? FitStop(epoch: 0, epochs: epochs, stepInEpoch: 0, stepsPerEpoch: 0)
+            value.interruptions.append((stop: stop, epochRecords: value.model.history.count))
+            let trained = outcome.history.count
+            context.print("\(label): \(stop) (\(trained) epoch\(trained == 1 ? "" : "s") finished, step \(outcome.stepsDone) of \(outcome.totalSteps) in all); the model is kept as after that step")
+            // In a script (or notebook) Ctrl-C stops the whole run; at the REPL
+            // the prompt comes back with every variable intact.
+            if !context.isInteractive {
+                throw LangError(.interrupted, "interrupted", at: args.location,
+                                remedy: "Ctrl-C stopped the training; the model is as after step \(outcome.stepsDone)")
+            }
             context.cancellation.clear()
-            context.print("training stopped after step \(outcome.stepsDone) of \(outcome.totalSteps); model kept as after that step")
         } else if !context.quiet, let last = outcome.history.last {
             context.print("trained \(label) for \(epochs) epoch\(epochs == 1 ? "" : "s") (\(outcome.stepsDone) steps) in \(formatSeconds(outcome.seconds)): loss \(Domain.fixed(Double(last.loss))), accuracy \(Domain.fixed(Double(last.accuracy), 3))")
         }

@@ -1,0 +1,134 @@
+import Foundation
+import XCTest
+@testable import Lang
+
+/// The progress line on a terminal, and the names compare shows (issue 11, display).
+final class ProgressAndNamesTests: XCTestCase {
+    let long = ProgressUpdate(label: "LoRA-Ensemble member 2/4", epoch: 3, epochs: 8, step: 12, steps: 40, loss: 0.41234,
+                              accuracy: 0.8712, samplesPerSecond: 3264.4, eta: 3725)
+
+    func testTheLineFitsTheTerminalDroppingLessImportantFieldsFirst() {
+        // 30 columns of bar at most: 28.75% of 30 is 8.6, so 8 filled.
+        let wide = ProgressPrinter.fitted(long, columns: 200)
+        XCTAssertEqual(wide, "LoRA-Ensemble member 2/4  epoch 3/8  [########......................]  step 12/40  loss 0.4123  acc 0.871  3,264 samples/s  ETA 1h 02m")
+        for columns in [120, 100, 80, 60, 40, 30, 20] {
+            let line = ProgressPrinter.fitted(long, columns: columns)
+            XCTAssertLessThanOrEqual(line.count, max(20, columns - 1), "\(columns): \(line)")
+            XCTAssertTrue(line.contains("epoch 3/8"), "\(columns): \(line)")
+        }
+        // At 80 columns: throughput and label go first, the rest stays; the bar
+        // takes the 18 columns left (79 in all), 28.75% of it filled: 5.
+        XCTAssertEqual(ProgressPrinter.fitted(long, columns: 80),
+                       "epoch 3/8  [#####.............]  step 12/40  loss 0.4123  acc 0.871  ETA 1h 02m")
+        XCTAssertEqual(ProgressPrinter.fitted(long, columns: 40), "epoch 3/8  loss 0.4123  ETA 1h 02m")
+    }
+
+    func testTheBarCoversTheWholeRun() {
+        // Epoch 3 of 8 at step 12 of 40: (2 + 12/40) / 8 = 28.75% of the run.
+        XCTAssertEqual(long.fractionDone, 0.2875, accuracy: 1e-12)
+        XCTAssertEqual(ProgressPrinter.bar(long.fractionDone, width: 20), "[#####...............]")
+        var last = long
+        last.epoch = 8; last.step = 40
+        XCTAssertEqual(ProgressPrinter.bar(last.fractionDone, width: 10), "[##########]")
+        var member = long
+        member.overall = 0.5
+        XCTAssertEqual(ProgressPrinter.bar(member.fractionDone, width: 10), "[#####.....]")
+    }
+
+    func testETAInHoursMinutesSeconds() {
+        XCTAssertEqual(ProgressPrinter.eta(42.4), "42s")
+        XCTAssertEqual(ProgressPrinter.eta(187), "3m 07s")
+        XCTAssertEqual(ProgressPrinter.eta(3725), "1h 02m")
+        XCTAssertEqual(ProgressPrinter.eta(.nan), "?")
+    }
+
+    func testOneLineRedrawnInPlace() {
+        var written = ""
+        let printer = ProgressPrinter(inPlace: true, columns: { 80 }) { written += $0 }
+        for step in 1...40 {
+            var p = long
+            p.step = step
+            printer.update(p)
+        }
+        printer.finish()
+        XCTAssertEqual(written.filter { $0 == "\n" }.count, 1, "one line in all")
+        XCTAssertEqual(written.components(separatedBy: "\r\u{1B}[K").count, 41)
+        for drawn in written.components(separatedBy: "\r\u{1B}[K") { XCTAssertLessThanOrEqual(drawn.trimmingCharacters(in: .newlines).count, 79) }
+    }
+
+    /// compare names its rows after the models: `name:` or the variable they were first bound to.
+    func testCompareShowsModelNames() throws {
+        let (s, _) = try tinySession("""
+        base.fit(train, epochs: 1, batch: 40)
+        let ens = lora_ensemble(base, members: 2, rank: 2)
+        let e2 = lora_ensemble(base, members: 2, rank: 2, seed: 5, name: "second")
+        """)
+        let cmp = try runREPL(["compare([base, ens, e2], on: test)"], session: s)
+        for row in ["base (ViT)", "ens (LoRA-Ensemble)", "second (LoRA-Ensemble)"] {
+            XCTAssertTrue(cmp.contains(row), "\(row) missing in\n\(cmp)")
+        }
+        XCTAssertEqual(try runREPL(["print(ens.name, e2.name)", "let again = ens", "print(again.name)"], session: s), "ens second\nens\n")
+        XCTAssertEqual(scriptError("let m = vit(name: \"  \")")?.message, "the name must not be empty")
+    }
+}
+
+/// Long evaluation and prediction: chunked, stopped by Ctrl-C between chunks,
+/// with transient progress on a terminal.
+final class LongComputationTests: XCTestCase {
+    final class Recorder: ProgressReporter {
+        var updates: [ProgressUpdate] = []
+        var finished = 0
+        var onUpdate: (ProgressUpdate) -> Void = { _ in }
+        func update(_ p: ProgressUpdate) { updates.append(p); onUpdate(p) }
+        func finish() { finished += 1 }
+    }
+
+    /// An MC-dropout model with absurd `samples` stops at the first Ctrl-C; the variable keeps its value.
+    func testCtrlCStopsEvaluationOfAHugeMCDropoutModel() throws {
+        let recorder = Recorder()
+        let (s, _) = try tinySession("let mc = mc_dropout(base, samples: 4096)\nlet r = 1")
+        s.context.progress = recorder
+        recorder.onUpdate = { [unowned s] _ in s.context.cancellation.set() }
+        let start = Date()
+        XCTAssertThrowsError(try s.evaluateEntry("r = mc.evaluate(test)")) { e in
+            XCTAssertEqual((e as? LangError)?.kind, .interrupted)
+            XCTAssertEqual((e as? LangError)?.location?.line, 1)   // the REPL entry
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20)
+        XCTAssertEqual(recorder.updates.count, 1, "stopped after the first chunk")
+        XCTAssertEqual(recorder.updates[0].steps, 25, "100 images, 4 per chunk")
+        XCTAssertTrue(recorder.updates[0].transient)
+        XCTAssertEqual(recorder.updates[0].label, "evaluating mc (MC dropout)")
+        XCTAssertEqual(recorder.finished, 1)
+        s.context.cancellation.clear()
+        XCTAssertEqual(try runREPL(["r"], session: s), "1\n")
+    }
+
+    /// Chunks are put back in order: predictions over chunks equal those of the halves.
+    func testChunkedPredictionsKeepTheOrder() throws {
+        let (s, _) = try tinySession("let big = lora_ensemble(base, members: 2048, rank: 1, init: \"gaussian\")")
+        let out = try runREPL(["print(big.predict(test) == big.predict(test[0..<37]) + big.predict(test[37..<100]))",
+                               "print(len(big.predict(test)))"], session: s)
+        XCTAssertEqual(out, "true\n100\n")
+    }
+
+    /// Transient progress shows only on a terminal, only after a moment, and is erased at the end.
+    func testTransientProgressIsErasedAndNeverPrintedPlain() {
+        var plain = ""
+        let p = ProgressPrinter(inPlace: false) { plain += $0 }
+        var u = ProgressUpdate(label: "evaluating ens", epoch: 1, epochs: 1, step: 1, steps: 3, transient: true)
+        for step in 1...3 { u.step = step; p.update(u) }
+        p.finish()
+        XCTAssertEqual(plain, "")
+        var terminal = ""
+        let t = ProgressPrinter(inPlace: true) { terminal += $0 }
+        u.step = 1; t.update(u)
+        XCTAssertEqual(terminal, "", "nothing before the delay")
+        Thread.sleep(forTimeInterval: ProgressPrinter.transientDelay + 0.05)
+        u.step = 2; t.update(u)
+        XCTAssertTrue(terminal.hasPrefix("\r\u{1B}[Kevaluating ens  epoch 1/1  ["), terminal)
+        t.finish()
+        XCTAssertTrue(terminal.hasSuffix("\r\u{1B}[K"), "the line is erased, no newline left: \(terminal.debugDescription)")
+        XCTAssertFalse(terminal.contains("\n"))
+    }
+}
