@@ -132,6 +132,40 @@ final class BertTests: XCTestCase {
         XCTAssertEqual(net.backbone.parameters().map { $0.data }, frozen)
     }
 
+    func testBertModelsRoundTripThroughCheckpoints() throws {
+        let ref = try reference()
+        let bert = try BertFiles.load(tinyFolder, classes: 3)
+        let texts = ref["texts"] as! [String]
+        let data = try Dataset(name: "fixture", texts: texts, labels: [0, 2, 1, 2], classNames: ["a", "b", "c"])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bert-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let models: [EnsembleModel] = [
+            try SingleNetwork(backbone: bert),
+            try LoRAEnsemble(backbone: bert, options: LoRAOptions(members: 2, rank: 2, layers: 1..<2)),
+            try MCDropout(backbone: bert, p: 0.1, samples: 2, seed: 3),
+        ]
+        for (i, m) in models.enumerated() {
+            try m.fit(data, config: TrainConfig(epochs: 1, batchSize: 2, learningRate: 1e-3))
+            let path = dir.appendingPathComponent("m\(i).safetensors").path
+            try Checkpoint.save(m, to: path)
+            guard case .ensemble(let back) = try Checkpoint.load(path) else { return XCTFail("\(m.kind) loaded as a backbone") }
+            XCTAssertEqual(back.kind, m.kind)
+            XCTAssertEqual(back.architecture, m.architecture)
+            XCTAssertEqual(try back.predict(data), try m.predict(data), "\(m.kind)")
+        }
+        // A bare BERT keeps its vocabulary and tokenizer settings: the file alone rebuilds it.
+        let path = dir.appendingPathComponent("bert.safetensors").path
+        try Checkpoint.save(bert, to: path)
+        guard case .backbone(let b) = try Checkpoint.load(path), let back = b as? Bert else { return XCTFail("not a BERT") }
+        XCTAssertEqual(back.tokenizer.vocabulary, bert.tokenizer.vocabulary)
+        XCTAssertEqual(back.tokenizer.settings, bert.tokenizer.settings)
+        XCTAssertEqual(back.config, bert.config)
+        let f0 = try Tensor.noGrad { try bert.features(.texts(texts), context: ForwardContext()) }.data
+        let f1 = try Tensor.noGrad { try back.features(.texts(texts), context: ForwardContext()) }.data
+        XCTAssertEqual(f0, f1)
+    }
+
     func testMaskedBertOpsPassFiniteDifferences() throws {
         // Full fine-tuning gradients (embeddings, post-LN blocks, mean pooling over a padded batch).
         let bert = try BertFiles.load(tinyFolder, classes: 3)

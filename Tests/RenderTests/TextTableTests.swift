@@ -48,8 +48,8 @@ final class TextTableTests: XCTestCase {
     func testDurations() {
         XCTAssertEqual(formatDuration(0.84), "0.8s")
         XCTAssertEqual(formatDuration(42.2), "42s")
-        XCTAssertEqual(formatDuration(187), "3:07")
-        XCTAssertEqual(formatDuration(3723), "1:02:03")
+        XCTAssertEqual(formatDuration(187), "3m 07s")
+        XCTAssertEqual(formatDuration(3723), "1h 02m 03s")
         XCTAssertEqual(formatDuration(.nan), "?")
     }
 
