@@ -39,6 +39,8 @@ public enum SafeTensors {
         }
         do {
             try AtomicFile.write(out, to: path)
+        } catch let e as AtomicFile.WriteError {
+            throw NNError.checkpoint(path: path, detail: "cannot be written: \(e.problem)")
         } catch {
             throw NNError.checkpoint(path: path, detail: "could not write: \(error); check that the directory exists and is writable")
         }
