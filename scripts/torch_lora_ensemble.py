@@ -2,8 +2,10 @@
 """Loads a LoRA-Ensemble on a ViT saved by lora (`ens.save("ens.safetensors")`)
 in PyTorch, from the file alone: the safetensors layout is parsed here (no
 lora code, no safetensors package), the model is rebuilt from the metadata
-(`config`, `members`, `rank`, `targets`, `layers`, `alpha`) and every member's
-logits are computed in float64 with torch's conv2d, layer_norm, GELU and
+(`config`, `members`, `rank`, `targets`, `layers`, `alpha`) and the tensors'
+names (timm's for the ViT, `<projection>.lora_A.member{m}.weight` [r, in] and
+`.lora_B.member{m}.weight` [out, r] for the adapters, `heads.{m}.*`), and every
+member's logits are computed in float64 with torch's conv2d, layer_norm, GELU and
 softmax attention, each member with its merged weights W0 + scale * B_m A_m.
 
     /usr/bin/python3 scripts/torch_lora_ensemble.py ens.safetensors              # logits of random images
@@ -38,6 +40,8 @@ def read_safetensors(path):
 
 
 def member_logits(tensors, md, images):
+    if md.get("format") != "lora-checkpoint-3":
+        raise SystemExit(f"format {md.get('format')}: save it again with this lora (format lora-checkpoint-3 has timm and PEFT names)")
     if md.get("backbone", "vit") != "vit" or md.get("kind") not in ("LoRA-Ensemble", "single + LoRA"):
         raise SystemExit(f"this script reads LoRA-Ensembles on a ViT; the file holds {md.get('kind')} on {md.get('backbone')}")
     c = json.loads(md["config"])
@@ -50,29 +54,30 @@ def member_logits(tensors, md, images):
     N = images.shape[0]
     out = []
     for m in range(M):
-        e = F.conv2d(images, g("patch.weight").reshape(D, C, P, P), g("patch.bias"), stride=P)
+        e = F.conv2d(images, g("patch_embed.proj.weight"), g("patch_embed.proj.bias"), stride=P)
         e = e.flatten(2).transpose(1, 2)
-        h = torch.cat([g("cls").expand(N, 1, D), e], 1) + g("pos")
+        h = torch.cat([g("cls_token").expand(N, 1, D), e], 1) + g("pos_embed")
         T = h.shape[1]
         for i in range(DEPTH):
             b = f"blocks.{i}."
 
             def proj(p, x):
-                w = g(b + f"attn.{p}.weight")
+                path = b + "attn." + ("proj" if p == "o" else p)
+                w = g(path + ".weight")
                 if first <= i < last and p in targets:
-                    w = w + scale * tensors[f"lora.{i}.{p}.B"][m] @ tensors[f"lora.{i}.{p}.A"][m]
-                return F.linear(x, w, g(b + f"attn.{p}.bias"))
+                    w = w + scale * g(f"{path}.lora_B.member{m}.weight") @ g(f"{path}.lora_A.member{m}.weight")
+                return F.linear(x, w, g(path + ".bias"))
 
-            y = F.layer_norm(h, (D,), g(b + "ln1.weight"), g(b + "ln1.bias"), EPS)
+            y = F.layer_norm(h, (D,), g(b + "norm1.weight"), g(b + "norm1.bias"), EPS)
             q, k, v = (proj(p, y).reshape(N, T, HEADS, D // HEADS).transpose(1, 2) for p in "qkv")
             a = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D // HEADS), -1)
             h = h + proj("o", (a @ v).transpose(1, 2).reshape(N, T, D))
-            y = F.layer_norm(h, (D,), g(b + "ln2.weight"), g(b + "ln2.bias"), EPS)
+            y = F.layer_norm(h, (D,), g(b + "norm2.weight"), g(b + "norm2.bias"), EPS)
             y = F.linear(F.gelu(F.linear(y, g(b + "mlp.fc1.weight"), g(b + "mlp.fc1.bias"))),
                          g(b + "mlp.fc2.weight"), g(b + "mlp.fc2.bias"))
             h = h + y
         f = F.layer_norm(h, (D,), g("norm.weight"), g("norm.bias"), EPS)[:, 0]
-        out.append(F.linear(f, tensors["heads.weight"][m], tensors["heads.bias"][m]))
+        out.append(F.linear(f, tensors[f"heads.{m}.weight"], tensors[f"heads.{m}.bias"]))
     return torch.stack(out)          # [M, N, classes]
 
 

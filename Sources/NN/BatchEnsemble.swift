@@ -44,7 +44,7 @@ extension BatchEnsemble: CheckpointOptions {
         let members = try md.int("members", in: 1...Int(Int32.max))
         let held = try md.leadingExtent("heads.weight", in: tensors)
         guard members == held else {
-            throw md.fail("metadata says members \(members) but the heads' tensor 'heads.weight' holds \(held); the metadata disagrees with the tensors")
+            throw md.fail("metadata says members \(members) but the file holds \(held) member heads (heads.0 ...); the metadata disagrees with the tensors")
         }
         return BatchEnsembleOptions(members: members, targets: try md.targets(), factorStd: try md.float("factorStd", in: 0...1e6),
                                     trainShared: try md.bool("trainShared", default: true), seed: try md.seed("seed"))

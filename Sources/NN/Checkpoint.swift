@@ -27,9 +27,10 @@ public struct LoadedCheckpoint {
 /// model the metadata describes is counted and refused when it is larger than
 /// the file could hold or than the machine's memory.
 public enum Checkpoint {
-    static let format = "lora-checkpoint-2"
-    /// Files of the first format (no history, no seeds) still load.
-    static let readableFormats = ["lora-checkpoint-1", format]
+    /// Format 3: timm / Hugging Face / PEFT names (see `CheckpointNames`).
+    static let format = "lora-checkpoint-3"
+    /// Files of the earlier formats (lora's own names; format 1 without history and seeds) still load.
+    static let readableFormats = ["lora-checkpoint-1", "lora-checkpoint-2", format]
     /// Prefix of the front end's notes in the metadata.
     static let notePrefix = "note."
 
@@ -55,6 +56,13 @@ public enum Checkpoint {
         return md
     }
 
+    /// The tensors under their file names.
+    static func fileTensors(_ named: [(name: String, tensor: Tensor)], backbone: Backbone) throws -> [(name: String, tensor: Tensor)] {
+        let family = (backbone as? BackboneCheckpoint).map { type(of: $0).family } ?? "vit"
+        let patch = (backbone as? ViT).map { (channels: $0.config.channels, side: $0.config.patch) }
+        return try CheckpointNames.fileTensors(named, family: family, patch: patch)
+    }
+
     static func historyEntry(_ h: [EpochRecord]) -> [String: String] {
         h.isEmpty ? [:] : ["history": json(h)]
     }
@@ -70,7 +78,7 @@ public enum Checkpoint {
         var md = try recipe(backbone).merging(historyEntry(history)) { a, _ in a }
         md["format"] = format
         md["kind"] = md["backbone"]
-        try SafeTensors.write(backbone.namedParameters(), metadata: withNotes(md, notes), to: path)
+        try SafeTensors.write(fileTensors(backbone.namedParameters(), backbone: backbone), metadata: withNotes(md, notes), to: path)
     }
 
     /// Saves any model kind with its options and history.
@@ -83,7 +91,7 @@ public enum Checkpoint {
         for (k, v) in historyEntry(model.history) { md[k] = v }
         md["format"] = format
         md["kind"] = model.kind.rawValue
-        try SafeTensors.write(model.namedParameters(), metadata: withNotes(md, notes), to: path)
+        try SafeTensors.write(fileTensors(model.namedParameters(), backbone: model.baseBackbone), metadata: withNotes(md, notes), to: path)
     }
 
     /// Loads a model saved by `save`.
@@ -93,7 +101,6 @@ public enum Checkpoint {
     /// metadata against the tensors and every parameter's name and shape.
     public static func open(_ path: String) throws -> LoadedCheckpoint {
         let contents = try SafeTensors.contents(path)
-        let tensors = contents.tensors
         let md = CheckpointMetadata(values: contents.metadata, path: path)
         let fmt = md.values["format"]
         guard let f = fmt, readableFormats.contains(f) else {
@@ -106,6 +113,8 @@ public enum Checkpoint {
         guard let backboneType = backbones.first(where: { $0.family == family }) else {
             throw md.fail("unknown backbone family '\(family.prefix(40))' in the metadata (known: \(backbones.map { $0.family }.joined(separator: ", ")))")
         }
+        let tensors = fmt == format
+            ? try CheckpointNames.internalTensors(contents.tensors, family: family, md: md) : contents.tensors
         let kind = try md.string("kind")
         let history = try readHistory(md)
         var notes: [String: String] = [:]

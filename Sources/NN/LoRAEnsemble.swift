@@ -56,7 +56,7 @@ extension LoRAEnsemble: CheckpointOptions {
         let members = try md.int("members", in: 1...Int(Int32.max))
         let held = try md.leadingExtent("heads.weight", in: tensors)
         guard members == held else {
-            throw md.fail("metadata says members \(members) but the heads' tensor 'heads.weight' holds \(held); the metadata disagrees with the tensors")
+            throw md.fail("metadata says members \(members) but the file holds \(held) member heads (heads.0 ...); the metadata disagrees with the tensors")
         }
         let rank = try md.int("rank", in: 1...max(1, width))
         let targets = try md.targets()

@@ -113,13 +113,47 @@ final class CheckpointRoundTripTests: XCTestCase {
                 let contents = try SafeTensors.contents(path)
                 let md = CheckpointMetadata(values: contents.metadata, path: path)
                 let family = Checkpoint.backbones.first { $0.family == contents.metadata["backbone"] }!
+                let tensors = try CheckpointNames.internalTensors(contents.tensors, family: family.family, md: md)
                 let backbone = try family.plannedParameters(md)
                 XCTAssertEqual(backbone, Double(base.parameterCount), "\(base.architecture.family)")
                 let kind = Checkpoint.kinds.first { $0.checkpointKinds.contains(m.kind) }!
-                let planned = try kind.plannedParameters(md, tensors: contents.tensors, backbone: backbone)
+                let planned = try kind.plannedParameters(md, tensors: tensors, backbone: backbone)
                 XCTAssertEqual(planned, Double(m.namedParameters().reduce(0) { $0 + $1.tensor.count }), "\(m.kind)")
             }
         }
+    }
+
+    /// The file's names are those other tools know: timm's for a ViT, the
+    /// Hugging Face file's for a BERT, PEFT-style adapters per member, heads per member.
+    func testFilesUseTimmHuggingFaceAndPEFTNames() throws {
+        let vit = try ViT(tinyConfig, seed: 1)
+        let ens = try LoRAEnsemble(backbone: vit, options: LoRAOptions(members: 3, rank: 2))
+        let path = dir.appendingPathComponent("names.safetensors").path
+        try Checkpoint.save(ens, to: path)
+        let t = try SafeTensors.contents(path).tensors
+        let d = tinyConfig.dim
+        XCTAssertEqual(t["backbone.patch_embed.proj.weight"]?.shape, [d, 1, 4, 4])
+        XCTAssertEqual(t["backbone.cls_token"]?.shape, [1, 1, d])
+        XCTAssertEqual(t["backbone.pos_embed"]?.shape, [1, 5, d])
+        XCTAssertEqual(t["backbone.blocks.1.norm1.weight"]?.shape, [d])
+        XCTAssertEqual(t["backbone.blocks.1.attn.proj.bias"]?.shape, [d])
+        XCTAssertEqual(t["backbone.blocks.0.mlp.fc1.weight"]?.shape, [32, d])
+        XCTAssertEqual(t["backbone.norm.weight"]?.shape, [d])
+        XCTAssertEqual(t["backbone.blocks.1.attn.proj.lora_A.member2.weight"]?.shape, [2, d])
+        XCTAssertEqual(t["backbone.blocks.0.attn.q.lora_B.member0.weight"]?.shape, [d, 2])
+        XCTAssertEqual(t["heads.2.weight"]?.shape, [3, d])
+        XCTAssertEqual(t["heads.0.bias"]?.shape, [3])
+        XCTAssertEqual(try ens.network.adapters[1][.o]!.a.select(axis: 0, index: 2).data, t["backbone.blocks.1.attn.proj.lora_A.member2.weight"]?.data)
+        XCTAssertFalse(t.keys.contains { $0.hasPrefix("lora.") || $0.contains(".ln1.") || $0 == "heads.weight" }, "\(t.keys.sorted())")
+
+        let bert = try BertFiles.load(tinyBertFolder, classes: 2, maxTokens: 16)
+        let bens = try LoRAEnsemble(backbone: bert, options: LoRAOptions(members: 2, rank: 2))
+        let bpath = dir.appendingPathComponent("bert-names.safetensors").path
+        try Checkpoint.save(bens, to: bpath)
+        let bt = try SafeTensors.contents(bpath).tensors
+        XCTAssertEqual(bt["backbone.encoder.layer.1.attention.self.query.lora_A.member1.weight"]?.shape, [2, 16])
+        XCTAssertEqual(bt["backbone.encoder.layer.0.attention.output.dense.lora_B.member0.weight"]?.shape, [16, 2])
+        XCTAssertEqual(bt["backbone.embeddings.word_embeddings.weight"]?.shape, [34, 16])
     }
 
     /// Files of the first format (no history, no seeds; init as text) still load.
