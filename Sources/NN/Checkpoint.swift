@@ -99,7 +99,8 @@ public enum Checkpoint {
 
     /// Loads a model saved by `save`, with its history and notes, checking the
     /// metadata against the tensors and every parameter's name and shape.
-    public static func open(_ path: String) throws -> LoadedCheckpoint {
+    /// `backbone` is the backbone file of an adapters-only checkpoint (default: the one its metadata names, beside it).
+    public static func open(_ path: String, backbone backbonePath: String? = nil) throws -> LoadedCheckpoint {
         let contents = try SafeTensors.contents(path)
         let md = CheckpointMetadata(values: contents.metadata, path: path)
         let fmt = md.values["format"]
@@ -113,9 +114,20 @@ public enum Checkpoint {
         guard let backboneType = backbones.first(where: { $0.family == family }) else {
             throw md.fail("unknown backbone family '\(family.prefix(40))' in the metadata (known: \(backbones.map { $0.family }.joined(separator: ", ")))")
         }
-        let tensors = fmt == format
+        var tensors = fmt == format
             ? try CheckpointNames.internalTensors(contents.tensors, family: family, md: md) : contents.tensors
         let kind = try md.string("kind")
+        if try md.bool(adaptersOnlyKey, default: false) {
+            guard LoRAEnsemble.checkpointKinds.contains(where: { $0.rawValue == kind }) else {
+                throw md.fail("is marked adapters-only but holds a \(kind.prefix(40)); only LoRA-Ensembles are saved as adapters")
+            }
+            if let clash = tensors.keys.first(where: { $0.hasPrefix("backbone.") }) {
+                throw md.fail("is marked adapters-only but holds backbone tensor '\(clash.prefix(80))'")
+            }
+            tensors.merge(try backboneTensors(md, given: backbonePath)) { a, _ in a }
+        } else if backbonePath != nil {
+            throw md.fail("holds a whole model; backbone: is only for files written by save_adapters")
+        }
         let history = try readHistory(md)
         var notes: [String: String] = [:]
         for (k, v) in md.values where k.hasPrefix(notePrefix) { notes[String(k.dropFirst(notePrefix.count))] = v }

@@ -34,3 +34,23 @@ final class ModelFileRoundTripTests: XCTestCase {
         }
     }
 }
+
+final class SaveAdaptersLanguageTests: XCTestCase {
+    func testSaveAdaptersAndLoadModel() throws {
+        let dir = NSTemporaryDirectory() + "lora-adapters-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try runScript(tinySetup + """
+
+        let ens = lora_ensemble(base, members: 2, rank: 2, seed: 4)
+        ens.fit(train, epochs: 1, lr: 1e-3, seed: 2)
+        ens.save_adapters("\(dir)/ens.safetensors")
+        let back = load_model("\(dir)/ens.safetensors")
+        print(back.evaluate(test).nll == ens.evaluate(test).nll, back.members)
+        """)
+        XCTAssertTrue(out.hasSuffix("true 2\n"), out)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/ens.backbone.safetensors"))
+        let e = scriptError(tinySetup + "\nbase.save_adapters(\"\(dir)/b.safetensors\")")
+        XCTAssertTrue(e?.message.contains("needs a LoRA-Ensemble") ?? false, e?.message ?? "")
+    }
+}

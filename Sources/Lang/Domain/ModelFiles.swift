@@ -26,6 +26,24 @@ enum ModelFiles {
         return names.filter { fm.fileExists(atPath: modelsFolder + "/" + $0 + "/config.json") }.sorted()
     }
 
+    static func notes(_ v: ModelValue) -> [String: String] {
+        var notes = ["label": v.label, "train_seconds": "\(v.trainSeconds)"]
+        if !v.classNames.isEmpty, let names = try? JSONEncoder().encode(v.classNames) {
+            notes["class_names"] = String(decoding: names, as: UTF8.self)
+        }
+        return notes
+    }
+
+    /// `ens.save_adapters(path, backbone:)`: adapters and heads only, naming the backbone file and its SHA-256.
+    static func saveAdapters(_ v: ModelValue, to given: String, backbone: String?) throws {
+        guard let ens = v.model as? LoRAEnsemble else {
+            throw fail(absolute(given), "save_adapters needs a LoRA-Ensemble, but this is a \(v.label); save the whole model with save")
+        }
+        let path = absolute(given)
+        let stem = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
+        try NN.Checkpoint.saveAdapters(ens, to: path, backbone: backbone.map(absolute) ?? stem + ".backbone.safetensors", notes: notes(v))
+    }
+
     static func save(_ v: ModelValue, to given: String) throws {
         let path = absolute(given)
         let dir = (path as NSString).deletingLastPathComponent
@@ -34,10 +52,7 @@ enum ModelFiles {
             throw fail(path, "directory \(dir) does not exist; create it first or choose another path")
         }
         // NN's checkpoint writer is atomic (temp file + fsync + rename).
-        var notes = ["label": v.label, "train_seconds": "\(v.trainSeconds)"]
-        if !v.classNames.isEmpty, let names = try? JSONEncoder().encode(v.classNames) {
-            notes["class_names"] = String(decoding: names, as: UTF8.self)
-        }
+        let notes = notes(v)
         if let b = v.backbone {
             try NN.Checkpoint.save(b, to: path, history: v.model.history, notes: notes)
         } else {
@@ -67,7 +82,7 @@ enum ModelFiles {
     /// Loads a checkpoint file, a model folder, or an installed model by short
     /// name. `classes` and `maxTokens` shape a pre-trained model's fresh head
     /// and inputs (a checkpoint has its own).
-    static func load(_ given: String, classes: Int, maxTokens: Int, seed: UInt64) throws -> ModelValue {
+    static func load(_ given: String, classes: Int, maxTokens: Int, seed: UInt64, backbone: String? = nil) throws -> ModelValue {
         let fm = FileManager.default
         var path = absolute(given)
         var isDir: ObjCBool = false
@@ -90,6 +105,6 @@ enum ModelFiles {
             }
             return ModelValue(backbone: try BertFiles.load(path, classes: classes, maxTokens: maxTokens, seed: seed))
         }
-        return value(try NN.Checkpoint.open(path))
+        return value(try NN.Checkpoint.open(path, backbone: backbone.map(absolute)))
     }
 }

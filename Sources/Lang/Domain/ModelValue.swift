@@ -140,6 +140,10 @@ public final class ModelValue: DomainObject {
         Help("save", [.positional("path", "file name, e.g. \"ens.safetensors\"")],
              summary: "Writes the model (kind, sizes, options, training history, class names, every parameter) as a safetensors file, atomically (an existing file keeps its permissions; a device, FIFO or directory is refused); load_model reads it.",
              example: "ens.save(\"ens.safetensors\")", returns: "the path written"),
+        Help("save_adapters", [.positional("path", "file name, e.g. \"ens.adapters.safetensors\""),
+                               .named("backbone", "the backbone's file (default: PATH's name with .backbone.safetensors); written when missing, else it must hold this backbone")],
+             summary: "LoRA-Ensembles: writes the adapters and heads only (PEFT-style names), naming the backbone file and its SHA-256; load_model(path) finds the backbone beside it (or backbone:) and refuses one whose hash differs.",
+             example: "ens.save_adapters(\"ens.adapters.safetensors\", backbone: \"base.safetensors\")", returns: "the path written"),
     ]
 
     public var fields: [FieldHelp] { ModelValue.fieldList }
@@ -212,6 +216,10 @@ public final class ModelValue: DomainObject {
         case "save":
             let path = try Domain.path(args, "path")
             try ModelFiles.save(self, to: path)
+            return .string(path)
+        case "save_adapters":
+            let path = try Domain.path(args, "path")
+            try ModelFiles.saveAdapters(self, to: path, backbone: args.has("backbone") ? try Domain.path(args, "backbone") : nil)
             return .string(path)
         default:
             throw LangError(.name, "\(typeName) has no method '\(name)'")
