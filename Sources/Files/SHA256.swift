@@ -26,14 +26,24 @@ public struct SHA256 {
     }
 
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if done == nil { Array(bytes).withUnsafeBytes { update($0) } }
+    }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count)
-        var chunk = buffer
-        chunk.reserveCapacity(64)
-        for b in bytes {
-            chunk.append(b)
-            if chunk.count == 64 { compress(chunk); chunk.removeAll(keepingCapacity: true) }
+        var i = 0
+        if !buffer.isEmpty {
+            while buffer.count < 64 && i < bytes.count { buffer.append(bytes[i]); i += 1 }
+            guard buffer.count == 64 else { return }
+            buffer.withUnsafeBytes { compress($0.baseAddress!) }
+            buffer.removeAll(keepingCapacity: true)
         }
-        buffer = chunk
+        while i + 64 <= bytes.count {
+            compress(bytes.baseAddress! + i)
+            i += 64
+        }
+        buffer.append(contentsOf: bytes[i...])
     }
 
     public mutating func finish() -> [UInt8] {
@@ -41,15 +51,17 @@ public struct SHA256 {
         var tail = buffer + [0x80]
         while tail.count % 64 != 56 { tail.append(0) }
         for i in (0..<8).reversed() { tail.append(UInt8((bits >> (8 * UInt64(i))) & 0xFF)) }
-        for start in stride(from: 0, to: tail.count, by: 64) { compress(Array(tail[start..<start + 64])) }
+        tail.withUnsafeBytes { raw in
+            for start in stride(from: 0, to: raw.count, by: 64) { compress(raw.baseAddress! + start) }
+        }
         buffer = []
         return h.flatMap { v in (0..<4).reversed().map { UInt8((v >> (8 * UInt32($0))) & 0xFF) } }
     }
 
-    private mutating func compress(_ block: [UInt8]) {
+    private mutating func compress(_ block: UnsafeRawPointer) {
         var w = [UInt32](repeating: 0, count: 64)
         for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+            w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
         }
         func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
         for i in 16..<64 {
