@@ -82,7 +82,7 @@ final class CheckpointFuzzTests: XCTestCase {
         var loaded = 0, refused = 0, slowest = 0.0
         var reasons: [String: Int] = [:]
         var iteration = 0
-        while iteration < 3000 && Date().timeIntervalSince(start) < 8 {
+        while iteration < 3000 && Date().timeIntervalSince(start) < 15 {
             let mutant = mutate(files[iteration % files.count], rng: &rng)
             FileManager.default.createFile(atPath: path, contents: Data(mutant))
             let t0 = Date()
