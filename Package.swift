@@ -39,7 +39,7 @@ let package = Package(
         // Text: BERT's WordPiece tokenizer (vocab.txt + tokenizer_config.json).
         .target(name: "Text", swiftSettings: fast),
         // Models, LoRA adapters, ensembles, training, checkpoints.
-        .target(name: "NN", dependencies: ["Tensor", "Data", "Text", "Files"], swiftSettings: fast),
+        .target(name: "NN", dependencies: ["Tensor", "Data", "Text", "Files", "Machine"], swiftSettings: fast),
         // Metrics on probabilities: pure functions.
         .target(name: "Uncertainty", swiftSettings: fast),
         // Terminal tables, heatmaps, progress bars; SVG figures.
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TextTests", dependencies: ["Text"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data", "Files"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FilesTests", dependencies: ["Files"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),

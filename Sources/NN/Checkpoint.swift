@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 import Tensor
 
 /// A model read back from a checkpoint: a bare backbone (ViT or BERT) or one of the ensemble kinds.
@@ -7,156 +8,174 @@ public enum LoadedModel {
     case ensemble(EnsembleModel)
 }
 
+/// A checkpoint read back: the model, its training history (an ensemble's is
+/// also in the model itself) and the entries the front end added when saving.
+public struct LoadedCheckpoint {
+    public var model: LoadedModel
+    public var history: [EpochRecord]
+    /// The `notes` given to `save` (e.g. the front end's training time).
+    public var notes: [String: String]
+}
+
 /// Saves and loads models as safetensors files whose metadata records the
-/// kind, the backbone's recipe (family and sizes; a BERT's vocabulary) and the
-/// kind's options, so `Checkpoint.load` rebuilds the same model. Training
-/// history is not stored.
+/// kind, the backbone's recipe (family and sizes; a BERT's vocabulary), the
+/// kind's own options (see `CheckpointOptions`) and the training history, so
+/// `Checkpoint.load` rebuilds the same model.
+///
+/// A checkpoint is untrusted input: sizes come from the tensors' shapes and
+/// are checked against the metadata, and before anything is allocated the
+/// model the metadata describes is counted and refused when it is larger than
+/// the file could hold or than the machine's memory.
 public enum Checkpoint {
-    static let format = "lora-checkpoint-1"
+    /// Format 3: timm / Hugging Face / PEFT names (see `CheckpointNames`).
+    static let format = "lora-checkpoint-3"
+    /// Files of the earlier formats (lora's own names; format 1 without history and seeds) still load.
+    static let readableFormats = ["lora-checkpoint-1", "lora-checkpoint-2", format]
+    /// Prefix of the front end's notes in the metadata.
+    static let notePrefix = "note."
+
+    /// Every backbone family a checkpoint can hold.
+    static let backbones: [BackboneCheckpoint.Type] = [ViT.self, Bert.self]
+    /// Every model kind a checkpoint can hold.
+    static let kinds: [CheckpointOptions.Type] = [SingleNetwork.self, LoRAEnsemble.self, BatchEnsemble.self,
+                                                  ExplicitEnsemble.self, MCDropout.self, SnapshotEnsemble.self]
 
     static func json<T: Encodable>(_ c: T) -> String {
-        String(data: try! JSONEncoder().encode(c), encoding: .utf8)!
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(data: try! e.encode(c), encoding: .utf8)!
     }
 
-    /// What rebuilds a backbone: its family, sizes, and (BERT) vocabulary.
-    static func recipe(_ b: Backbone) -> [String: String] {
-        switch b {
-        case let v as ViT: return ["backbone": "vit", "config": json(v.config)]
-        case let t as Bert: return BertCheckpoint.recipe(t)
-        default: return [:]
+    static func recipe(_ b: Backbone) throws -> [String: String] {
+        guard let c = b as? BackboneCheckpoint else {
+            throw NNError.invalidConfiguration("a \(b.architecture.family) backbone cannot be saved (no checkpoint recipe)")
         }
+        var md = c.checkpointRecipe
+        md["backbone"] = type(of: c).family
+        return md
     }
 
-    /// A freshly initialised backbone from the recipe in `md` (files without a
-    /// "backbone" entry predate BERT support and hold ViTs).
-    static func backbone(from md: [String: String], path: String) throws -> Backbone {
-        func fail(_ s: String) -> NNError { .checkpoint(path: path, detail: s) }
-        let family = md["backbone"] ?? "vit"
-        guard let cj = md["config"] else { throw fail("the backbone's configuration is missing from the metadata") }
-        switch family {
-        case "vit":
-            guard let config = try? JSONDecoder().decode(ViTConfig.self, from: Data(cj.utf8)) else {
-                throw fail("the ViT configuration in the metadata is malformed")
-            }
-            return try ViT(config, seed: 0)
-        case "bert":
-            return try BertCheckpoint.rebuild(md, path: path)
-        default:
-            throw fail("unknown backbone family '\(family)' in the metadata")
-        }
+    /// The tensors under their file names.
+    static func fileTensors(_ named: [(name: String, tensor: Tensor)], backbone: Backbone) throws -> [(name: String, tensor: Tensor)] {
+        let family = (backbone as? BackboneCheckpoint).map { type(of: $0).family } ?? "vit"
+        let patch = (backbone as? ViT).map { (channels: $0.config.channels, side: $0.config.patch) }
+        return try CheckpointNames.fileTensors(named, family: family, patch: patch)
     }
 
-    /// Saves a backbone (a trained ViT, a fine-tuned BERT).
-    public static func save(_ backbone: Backbone, to path: String) throws {
-        var md = recipe(backbone)
+    static func historyEntry(_ h: [EpochRecord]) -> [String: String] {
+        h.isEmpty ? [:] : ["history": json(h)]
+    }
+
+    static func withNotes(_ md: [String: String], _ notes: [String: String]) -> [String: String] {
+        var out = md
+        for (k, v) in notes { out[notePrefix + k] = v }
+        return out
+    }
+
+    /// Saves a backbone (a trained ViT, a fine-tuned BERT) with the history of its training.
+    public static func save(_ backbone: Backbone, to path: String, history: [EpochRecord] = [], notes: [String: String] = [:]) throws {
+        var md = try recipe(backbone).merging(historyEntry(history)) { a, _ in a }
         md["format"] = format
         md["kind"] = md["backbone"]
-        try SafeTensors.write(backbone.namedParameters(), metadata: md, to: path)
+        try SafeTensors.write(fileTensors(backbone.namedParameters(), backbone: backbone), metadata: withNotes(md, notes), to: path)
     }
 
-    /// Saves any ensemble kind with its options.
-    public static func save(_ model: EnsembleModel, to path: String) throws {
-        var md = recipe(model.baseBackbone)
+    /// Saves any model kind with its options and history.
+    public static func save(_ model: EnsembleModel, to path: String, notes: [String: String] = [:]) throws {
+        guard let m = model as? CheckpointOptions else {
+            throw NNError.invalidConfiguration("a \(model.kind.rawValue) cannot be saved (no checkpoint options)")
+        }
+        var md = try recipe(model.baseBackbone)
+        for (k, v) in m.checkpointOptions { md[k] = v }
+        for (k, v) in historyEntry(model.history) { md[k] = v }
         md["format"] = format
-        md["kind"] = "\(model.kind)"
-        switch model {
-        case let m as LoRAEnsemble:
-            let o = m.options
-            md["members"] = "\(o.members)"; md["rank"] = "\(o.rank)"
-            md["targets"] = Projection.allCases.filter { o.targets.contains($0) }.map { $0.rawValue }.joined(separator: ",")
-            md["alpha"] = o.alpha.map { "\($0)" } ?? "none"
-            md["copyHead"] = "\(o.copyHead)"
-            md["init"] = "\(o.initA)"
-            if let l = o.layers { md["layers"] = "\(l.lowerBound)..<\(l.upperBound)" }
-        case let m as BatchEnsemble:
-            let o = m.network.options
-            md["members"] = "\(o.members)"; md["factorStd"] = "\(o.factorStd)"; md["trainShared"] = "\(o.trainShared)"
-            md["targets"] = Projection.allCases.filter { o.targets.contains($0) }.map { $0.rawValue }.joined(separator: ",")
-        case let m as ExplicitEnsemble: md["members"] = "\(m.memberCount)"
-        case let m as MCDropout: md["p"] = "\(m.p)"; md["samples"] = "\(m.samples)"; md["seed"] = "\(m.seed)"
-        case let m as SnapshotEnsemble: md["cycles"] = "\(m.cycles)"; md["snapshots"] = "\(m.snapshots.count)"
-        default: break
-        }
-        try SafeTensors.write(model.namedParameters(), metadata: md, to: path)
+        md["kind"] = model.kind.rawValue
+        try SafeTensors.write(fileTensors(model.namedParameters(), backbone: model.baseBackbone), metadata: withNotes(md, notes), to: path)
     }
 
-    /// Loads a model saved by `save`, checking every parameter's name and shape.
-    public static func load(_ path: String) throws -> LoadedModel {
-        let (tensors, _, md) = try SafeTensors.read(path)
-        func fail(_ s: String) -> NNError { .checkpoint(path: path, detail: s) }
-        guard md["format"] == format else {
-            throw fail("no lora checkpoint metadata (format \(md["format"] ?? "missing")); save it with lora's save, or load its tensors with SafeTensors.read")
+    /// Loads a model saved by `save`.
+    public static func load(_ path: String) throws -> LoadedModel { try open(path).model }
+
+    /// Loads a model saved by `save`, with its history and notes, checking the
+    /// metadata against the tensors and every parameter's name and shape.
+    /// `backbone` is the backbone file of an adapters-only checkpoint (default: the one its metadata names, beside it).
+    public static func open(_ path: String, backbone backbonePath: String? = nil) throws -> LoadedCheckpoint {
+        let contents = try SafeTensors.contents(path)
+        let md = CheckpointMetadata(values: contents.metadata, path: path)
+        let fmt = md.values["format"]
+        guard let f = fmt, readableFormats.contains(f) else {
+            throw md.fail("no lora checkpoint metadata (format \(fmt.map { "'\($0.prefix(40))'" } ?? "missing")); save it with lora's save, or load its tensors with SafeTensors.read")
         }
-        func int(_ k: String) throws -> Int {
-            guard let s = md[k], let v = Int(s) else { throw fail("metadata '\(k)' is missing or not an integer") }
-            return v
+        for (name, _) in contents.skipped {
+            throw md.fail("tensor '\(name)' is not a float tensor; lora's checkpoints hold F32 tensors only")
         }
-        func float(_ k: String) throws -> Float {
-            guard let s = md[k], let v = Float(s) else { throw fail("metadata '\(k)' is missing or not a number") }
-            return v
+        let family = md.values["backbone"] ?? "vit"
+        guard let backboneType = backbones.first(where: { $0.family == family }) else {
+            throw md.fail("unknown backbone family '\(family.prefix(40))' in the metadata (known: \(backbones.map { $0.family }.joined(separator: ", ")))")
         }
-        func targets() throws -> Set<Projection> {
-            let t = (md["targets"] ?? "").split(separator: ",").compactMap { Projection(rawValue: String($0)) }
-            guard !t.isEmpty else { throw fail("metadata 'targets' is missing") }
-            return Set(t)
-        }
-        func sub(_ prefix: String) -> [String: Tensor] {
-            var d: [String: Tensor] = [:]
-            for (k, v) in tensors where k.hasPrefix(prefix) { d[String(k.dropFirst(prefix.count))] = v }
-            return d
-        }
-        let src = "'\(path)'"
-        let kind = md["kind"] ?? ""
-        let base = try backbone(from: md, path: path)
-        func layers() throws -> Range<Int>? {
-            guard let s = md["layers"] else { return nil }
-            let parts = s.components(separatedBy: "..<").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] >= 0, parts[0] < parts[1] else { throw fail("metadata 'layers' (\(s)) is not a range a..<b") }
-            return parts[0]..<parts[1]
-        }
-        switch kind {
-        case "vit", "bert":
-            try base.loadStateDict(tensors, source: src)
-            return .backbone(base)
-        case "\(EnsembleKind.single)":
-            let m = SingleNetwork(training: base)
-            try base.loadStateDict(tensors, source: src)
-            return .ensemble(m)
-        case "\(EnsembleKind.loraEnsemble)", "\(EnsembleKind.singleLoRA)":
-            let alpha = md["alpha"].flatMap { Float($0) }
-            let initA: LoRAInit = .paper   // A's values come from the file; the init only matters before training
-            let m = try LoRAEnsemble(backbone: base, options: LoRAOptions(members: int("members"), rank: int("rank"), targets: targets(),
-                                                                        initA: initA, alpha: alpha, copyHead: md["copyHead"] == "true",
-                                                                        layers: layers()))
-            try m.network.loadStateDict(tensors, source: src)
-            return .ensemble(m)
-        case "\(EnsembleKind.batchEnsemble)":
-            let m = try BatchEnsemble(backbone: base, options: BatchEnsembleOptions(members: int("members"), targets: targets(),
-                                                                                     factorStd: float("factorStd"), trainShared: md["trainShared"] != "false"))
-            try m.network.loadStateDict(tensors, source: src)
-            return .ensemble(m)
-        case "\(EnsembleKind.explicit)":
-            let m = try ExplicitEnsemble(backbone: base, members: int("members"))
-            for (i, n) in m.networks.enumerated() { try n.loadStateDict(sub("members.\(i)."), source: src + " (member \(i))") }
-            return .ensemble(m)
-        case "\(EnsembleKind.mcDropout)":
-            let m = try MCDropout(backbone: base, p: float("p"), samples: int("samples"), seed: UInt64(int("seed")))
-            try m.network.loadStateDict(tensors.filter { !$0.key.hasPrefix("snapshots.") }, source: src)
-            return .ensemble(m)
-        case "\(EnsembleKind.snapshot)":
-            let m = try SnapshotEnsemble(backbone: base, cycles: int("cycles"))
-            try m.network.loadStateDict(tensors.filter { !$0.key.hasPrefix("snapshots.") }, source: src)
-            var snaps: [[String: Tensor]] = []
-            for i in 0..<(try int("snapshots")) {
-                let s = sub("snapshots.\(i).")
-                let check = try backbone(from: md, path: path)
-                try check.loadStateDict(s, source: src + " (snapshot \(i))")
-                snaps.append(s)
+        var tensors = fmt == format
+            ? try CheckpointNames.internalTensors(contents.tensors, family: family, md: md) : contents.tensors
+        let kind = try md.string("kind")
+        if try md.bool(adaptersOnlyKey, default: false) {
+            guard LoRAEnsemble.checkpointKinds.contains(where: { $0.rawValue == kind }) else {
+                throw md.fail("is marked adapters-only but holds a \(kind.prefix(40)); only LoRA-Ensembles are saved as adapters")
             }
-            m.restoreSnapshots(snaps)
-            return .ensemble(m)
-        default:
-            throw fail("unknown model kind '\(kind)' in the metadata")
+            if let clash = tensors.keys.first(where: { $0.hasPrefix("backbone.") }) {
+                throw md.fail("is marked adapters-only but holds backbone tensor '\(clash.prefix(80))'")
+            }
+            tensors.merge(try backboneTensors(md, given: backbonePath)) { a, _ in a }
+        } else if backbonePath != nil {
+            throw md.fail("holds a whole model; backbone: is only for files written by save_adapters")
         }
+        let history = try readHistory(md)
+        var notes: [String: String] = [:]
+        for (k, v) in md.values where k.hasPrefix(notePrefix) { notes[String(k.dropFirst(notePrefix.count))] = v }
+        let src = "'\(path)'"
+        let held = Double(tensors.values.reduce(0) { $0 + $1.count })
+
+        let backboneFloats = try backboneType.plannedParameters(md)
+        if kind == family {
+            try checkBudget(planned: backboneFloats, held: held, md: md)
+            let base = try backboneType.rebuild(md)
+            try base.loadStateDict(tensors, source: src)
+            return LoadedCheckpoint(model: .backbone(base), history: history, notes: notes)
+        }
+        guard let kindType = kinds.first(where: { $0.checkpointKinds.contains { $0.rawValue == kind } }) else {
+            throw md.fail("unknown model kind '\(kind.prefix(40))' in the metadata (known: \(family), \(kinds.flatMap { $0.checkpointKinds.map { $0.rawValue } }.joined(separator: ", ")))")
+        }
+        let planned = try kindType.plannedParameters(md, tensors: tensors, backbone: backboneFloats)
+        try checkBudget(planned: planned, held: held, md: md)
+        let base = try backboneType.rebuild(md)
+        let model = try kindType.restore(md, tensors: tensors, backbone: base)
+        model.history = history
+        guard model.kind.rawValue == kind else {
+            throw md.fail("metadata says kind '\(kind)' but its options make a \(model.kind.rawValue); the metadata is inconsistent")
+        }
+        return LoadedCheckpoint(model: .ensemble(model), history: history, notes: notes)
+    }
+
+    /// Refuses a model larger than the file's tensors (every parameter must be
+    /// in the file) or than the memory building it needs (the parameters, a
+    /// copy of the backbone, and the tensors read).
+    static func checkBudget(planned: Double, held: Double, md: CheckpointMetadata) throws {
+        guard planned.isFinite, planned <= 2 * held + 1_000_000 else {
+            throw md.fail("its metadata describes a model of \(AvailableMemory.format(4 * planned)) of parameters, but the file holds only \(AvailableMemory.format(4 * held)) of tensors; the metadata (members, sizes) disagrees with the tensors")
+        }
+        do {
+            try AvailableMemory.check(8 * planned + 4 * held, for: "loading this checkpoint",
+                                      remedy: "free memory, or load it on a machine with more")
+        } catch {
+            throw md.fail("\(error)")
+        }
+    }
+
+    static func readHistory(_ md: CheckpointMetadata) throws -> [EpochRecord] {
+        guard md.has("history") else { return [] }
+        let h = try md.json("history", as: [EpochRecord].self, what: "training history")
+        for r in h where r.epoch < 0 || r.member < 0 || !(r.seconds >= 0) {
+            throw md.fail("the training history in metadata 'history' has an impossible record (epoch \(r.epoch), member \(r.member), \(r.seconds) s)")
+        }
+        return h
     }
 }

@@ -6,7 +6,9 @@ import Tensor
 public final class ExplicitEnsemble: EnsembleModel {
     public let networks: [Backbone]
     public var baseBackbone: Backbone { networks[0] }
-    public private(set) var history: [EpochRecord] = []
+    public internal(set) var history: [EpochRecord] = []
+    /// Member i's head was drawn from seed + 7919 i.
+    public let seed: UInt64
     public var kind: EnsembleKind { .explicit }
     public var memberCount: Int { networks.count }
     public var architecture: Architecture { networks[0].architecture }
@@ -21,6 +23,7 @@ public final class ExplicitEnsemble: EnsembleModel {
             nets.append(v)
         }
         networks = nets
+        self.seed = seed
     }
 
     /// Trains the members one after another; member i uses seed config.seed + i.
@@ -72,4 +75,38 @@ public final class ExplicitEnsemble: EnsembleModel {
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         networks.enumerated().flatMap { i, n in n.namedParameters(prefix: "members.\(i).") }
     }
+}
+
+extension ExplicitEnsemble: CheckpointOptions {
+    static var checkpointKinds: [EnsembleKind] { [.explicit] }
+
+    var checkpointOptions: [String: String] { ["members": "\(memberCount)", "seed": "\(seed)"] }
+
+    static func members(_ md: CheckpointMetadata, tensors: [String: Tensor]) throws -> Int {
+        let members = try md.int("members", in: 1...Int(Int32.max))
+        let held = CheckpointMetadata.indices(under: "members.", in: tensors)
+        guard held.count == members, held == Set(0..<members) else {
+            throw md.fail("metadata says members \(members) but the tensors hold \(held.count) members (members.0. ...); the metadata disagrees with the tensors")
+        }
+        return members
+    }
+
+    static func plannedParameters(_ md: CheckpointMetadata, tensors: [String: Tensor], backbone: Double) throws -> Double {
+        Double(try members(md, tensors: tensors)) * backbone
+    }
+
+    static func restore(_ md: CheckpointMetadata, tensors: [String: Tensor], backbone: Backbone) throws -> ExplicitEnsemble {
+        let m = try ExplicitEnsemble(backbone: backbone, members: members(md, tensors: tensors), seed: md.seed("seed"))
+        for (i, n) in m.networks.enumerated() {
+            try n.loadStateDict(memberTensors(tensors, "members.\(i)."), source: "'\(md.path)' (member \(i))")
+        }
+        return m
+    }
+}
+
+/// The tensors named `prefix` + name, by name.
+func memberTensors(_ tensors: [String: Tensor], _ prefix: String) -> [String: Tensor] {
+    var d: [String: Tensor] = [:]
+    for (k, v) in tensors where k.hasPrefix(prefix) { d[String(k.dropFirst(prefix.count))] = v }
+    return d
 }

@@ -10,7 +10,7 @@ public final class MCDropout: EnsembleModel {
     public let samples: Int
     public let seed: UInt64
     public var baseBackbone: Backbone { network }
-    public private(set) var history: [EpochRecord] = []
+    public internal(set) var history: [EpochRecord] = []
     public var kind: EnsembleKind { .mcDropout }
     public var memberCount: Int { samples }
     public var architecture: Architecture { network.architecture }
@@ -60,4 +60,27 @@ public final class MCDropout: EnsembleModel {
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] { network.namedParameters() }
+}
+
+extension MCDropout: CheckpointOptions {
+    static var checkpointKinds: [EnsembleKind] { [.mcDropout] }
+
+    /// More passes than this at test time is not a model anyone trained.
+    static let maxSamples = 100_000
+
+    var checkpointOptions: [String: String] { ["p": "\(p)", "samples": "\(samples)", "seed": "\(seed)"] }
+
+    static func plannedParameters(_ md: CheckpointMetadata, tensors: [String: Tensor], backbone: Double) throws -> Double {
+        _ = try md.float("p", in: 0...0.999_999)
+        _ = try md.int("samples", in: 1...maxSamples)
+        _ = try md.seed("seed")
+        return backbone
+    }
+
+    static func restore(_ md: CheckpointMetadata, tensors: [String: Tensor], backbone: Backbone) throws -> MCDropout {
+        let m = try MCDropout(backbone: backbone, p: md.float("p", in: 0...0.999_999), samples: md.int("samples", in: 1...maxSamples),
+                              seed: md.seed("seed"))
+        try m.network.loadStateDict(tensors, source: "'\(md.path)'")
+        return m
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Files
+import Machine
 import Tensor
 
 /// Reads and writes the safetensors format (https://github.com/huggingface/safetensors):
@@ -38,6 +39,8 @@ public enum SafeTensors {
         }
         do {
             try AtomicFile.write(out, to: path)
+        } catch let e as AtomicFile.WriteError {
+            throw NNError.checkpoint(path: path, detail: "cannot be written: \(e.problem)")
         } catch {
             throw NNError.checkpoint(path: path, detail: "could not write: \(error); check that the directory exists and is writable")
         }
@@ -92,8 +95,21 @@ public enum SafeTensors {
     /// overlaps, sizes that match the shapes (checked for overflow).
     public static func contents(_ path: String) throws -> Contents {
         func fail(_ s: String) -> NNError { .checkpoint(path: path, detail: s) }
+        // Only regular files: a FIFO or a device could block or never end.
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw fail("cannot read the file (\(String(cString: strerror(errno)))); check the path")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw fail("is not a regular file (a directory, device or FIFO); give a .safetensors file")
+        }
+        // The bytes, the Float32 tensors (up to twice the bytes for half precision).
+        do {
+            try AvailableMemory.check(3 * Double(st.st_size), for: "reading this \(AvailableMemory.format(Double(st.st_size))) file",
+                                      remedy: "free memory, or read it on a machine with more")
+        } catch { throw fail("\(error)") }
         guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw fail("cannot read the file; check the path")
+            throw fail("cannot read the file; check its permissions")
         }
         guard bytes.count >= 8 else { throw fail("file is \(bytes.count) bytes, too short for a safetensors header (8-byte length + JSON)") }
         let n = bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | (UInt64($1.element) << (8 * UInt64($1.offset))) }
@@ -115,21 +131,27 @@ public enum SafeTensors {
         var spans: [(Int, Int, String)] = []
         for (name, entry) in header where name != "__metadata__" {
             guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
-                  let shapeNumbers = e["shape"] as? [NSNumber],
-                  let offs = (e["data_offsets"] as? [NSNumber])?.map({ $0.intValue }), offs.count == 2 else {
+                  let shapeNumbers = e["shape"] as? [Any], let offsetNumbers = e["data_offsets"] as? [Any], offsetNumbers.count == 2 else {
                 throw fail("tensor '\(name)' has a malformed entry (needs dtype, shape and data_offsets [begin, end])")
             }
-            let shape = shapeNumbers.map { $0.intValue }
-            guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(name)' has a negative extent in shape \(shape)") }
+            let shapeValues = shapeNumbers.map(exactCount), offsetValues = offsetNumbers.map(exactCount)
+            guard shapeValues.allSatisfy({ $0 != nil }) else {
+                throw fail("tensor '\(name)' has shape \(shapeNumbers); extents must be whole numbers in 0...2^53")
+            }
+            guard offsetValues.allSatisfy({ $0 != nil }) else {
+                throw fail("tensor '\(name)' has data_offsets \(offsetNumbers); offsets must be whole numbers in 0...2^53")
+            }
+            let shape = shapeValues.map { $0! }, offs = offsetValues.map { $0! }
+            guard shape.count <= 16 else { throw fail("tensor '\(name)' has \(shape.count) dimensions; lora reads at most 16") }
             guard let w = width(dtype) else {
                 throw fail("tensor '\(name)' has dtype \(dtype), which safetensors does not define")
             }
-            var count = 1
-            for d in shape {
-                let (p, o) = count.multipliedReportingOverflow(by: d)
-                guard !o, p <= dataCount else { throw fail("tensor '\(name)' of shape \(shape) is larger than the file's data section of \(dataCount) bytes") }
-                count = p
+            // In Double: a zero extent beside huge ones must not hide an overflow.
+            let elements = shape.reduce(1.0) { $0 * Double($1) }, bytesNeeded = elements * Double(w)
+            guard shape.allSatisfy({ $0 <= dataCount }), bytesNeeded <= Double(dataCount) else {
+                throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtype) needs \(AvailableMemory.format(bytesNeeded)), more than the file's data section of \(dataCount) bytes; the file is truncated or corrupt")
             }
+            let count = Int(elements)
             guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= dataCount else {
                 throw fail("tensor '\(name)' has data_offsets \(offs) outside the data section of \(dataCount) bytes; the file is truncated or corrupt")
             }
@@ -156,11 +178,31 @@ public enum SafeTensors {
             }
             tensors[name] = try Tensor(shape: shape, data: values)
         }
-        spans.sort { $0.0 < $1.0 }
+        spans.sort { ($0.0, $0.1) < ($1.0, $1.1) }
         for i in spans.indices.dropFirst() where spans[i].0 < spans[i - 1].1 {
             throw fail("tensors '\(spans[i - 1].2)' and '\(spans[i].2)' overlap in the data section")
         }
+        // The data section is exactly the tensors, in a row (the format's rule): no holes, nothing after.
+        var end = 0
+        for (begin, stop, name) in spans {
+            guard begin == end else {
+                throw fail("\(begin - end) bytes before tensor '\(name)' (offset \(end)) belong to no tensor; the file is corrupt")
+            }
+            end = stop
+        }
+        guard end == dataCount else {
+            throw fail("\(dataCount - end) bytes after the last tensor (offset \(end) of the data section) belong to no tensor; the file has trailing bytes or is corrupt")
+        }
         let order = spans.map { $0.2 }.filter { tensors[$0] != nil }
         return Contents(tensors: tensors, order: order, metadata: metadata, skipped: skipped.sorted { $0.name < $1.name })
+    }
+
+    /// A JSON number that is a whole count in 0...2^53 (exact in Double), else nil.
+    static func exactCount(_ value: Any) -> Int? {
+        guard let n = value as? NSNumber else { return nil }
+        let d = n.doubleValue
+        guard d.isFinite, d >= 0, d <= 9_007_199_254_740_992, d.rounded(.towardZero) == d else { return nil }
+        guard "\(n)".allSatisfy({ $0.isNumber }) else { return nil }
+        return Int(d)
     }
 }

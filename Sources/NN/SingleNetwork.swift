@@ -11,13 +11,15 @@ public final class SingleNetwork: OneNetworkModel {
     public var kind: EnsembleKind { .single }
     public var memberCount: Int { 1 }
     public var architecture: Architecture { network.architecture }
+    /// The seed of the fresh head (nil when the head was kept or the network trains in place).
+    public private(set) var seed: UInt64?
 
     /// Fine-tunes a copy of `backbone`; its head starts fresh from `seed` (the
     /// paper) unless `freshHead` is false.
     public init(backbone: Backbone, freshHead: Bool = true, seed: UInt64 = 0) throws {
         network = try backbone.copyBackbone()
         network.unfreeze()
-        if freshHead { network.resetHead(seed: seed) }
+        if freshHead { network.resetHead(seed: seed); self.seed = seed }
     }
 
     /// Trains `vit` itself (no copy): for training a backbone from scratch.
@@ -32,4 +34,22 @@ public final class SingleNetwork: OneNetworkModel {
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] { network.namedParameters() }
+}
+
+extension SingleNetwork: CheckpointOptions {
+    static var checkpointKinds: [EnsembleKind] { [.single] }
+
+    var checkpointOptions: [String: String] { seed.map { ["seed": "\($0)"] } ?? [:] }
+
+    static func plannedParameters(_ md: CheckpointMetadata, tensors: [String: Tensor], backbone: Double) throws -> Double {
+        _ = try md.seed("seed")
+        return backbone
+    }
+
+    static func restore(_ md: CheckpointMetadata, tensors: [String: Tensor], backbone: Backbone) throws -> SingleNetwork {
+        let m = SingleNetwork(training: backbone)
+        if md.has("seed") { m.seed = try md.seed("seed") }
+        try backbone.loadStateDict(tensors, source: "'\(md.path)'")
+        return m
+    }
 }

@@ -9,9 +9,11 @@ public final class SnapshotEnsemble: EnsembleModel {
     public let network: Backbone
     public let cycles: Int
     /// Parameter values at the end of each finished cycle.
-    public private(set) var snapshots: [[String: Tensor]] = []
+    public internal(set) var snapshots: [[String: Tensor]] = []
     public var baseBackbone: Backbone { network }
-    public private(set) var history: [EpochRecord] = []
+    public internal(set) var history: [EpochRecord] = []
+    /// The seed of the fresh head.
+    public let seed: UInt64
     public var kind: EnsembleKind { .snapshot }
     public var memberCount: Int { max(1, snapshots.count) }
     public var architecture: Architecture { network.architecture }
@@ -22,6 +24,7 @@ public final class SnapshotEnsemble: EnsembleModel {
         network.unfreeze()
         network.resetHead(seed: seed)
         self.cycles = cycles
+        self.seed = seed
     }
 
     /// lr at `step` of `total` with `cycles` cosine cycles: base/2 (1 + cos(pi t / cycle length)).
@@ -52,8 +55,6 @@ public final class SnapshotEnsemble: EnsembleModel {
         return out
     }
 
-    /// Used by checkpoints.
-    func restoreSnapshots(_ s: [[String: Tensor]]) { snapshots = s }
 
     private func eachMember<T>(_ body: () throws -> T) throws -> [T] {
         if snapshots.isEmpty { return [try body()] }
@@ -85,5 +86,50 @@ public final class SnapshotEnsemble: EnsembleModel {
             for k in s.keys.sorted() { out.append(("snapshots.\(i).\(k)", s[k]!)) }
         }
         return out
+    }
+}
+
+extension SnapshotEnsemble: CheckpointOptions {
+    static var checkpointKinds: [EnsembleKind] { [.snapshot] }
+
+    /// More cycles than this is not a schedule anyone ran.
+    static let maxCycles = 100_000
+
+    var checkpointOptions: [String: String] { ["cycles": "\(cycles)", "snapshots": "\(snapshots.count)", "seed": "\(seed)"] }
+
+    static func counts(_ md: CheckpointMetadata, tensors: [String: Tensor]) throws -> (cycles: Int, snapshots: Int) {
+        let cycles = try md.int("cycles", in: 1...maxCycles)
+        let snapshots = try md.int("snapshots", in: 0...cycles)
+        let held = CheckpointMetadata.indices(under: "snapshots.", in: tensors)
+        guard held.count == snapshots, held == Set(0..<snapshots) else {
+            throw md.fail("metadata says snapshots \(snapshots) but the tensors hold \(held.count) snapshots (snapshots.0. ...); the metadata disagrees with the tensors")
+        }
+        return (cycles, snapshots)
+    }
+
+    static func plannedParameters(_ md: CheckpointMetadata, tensors: [String: Tensor], backbone: Double) throws -> Double {
+        Double(1 + (try counts(md, tensors: tensors).snapshots)) * backbone
+    }
+
+    static func restore(_ md: CheckpointMetadata, tensors: [String: Tensor], backbone: Backbone) throws -> SnapshotEnsemble {
+        let (cycles, count) = try counts(md, tensors: tensors)
+        let m = try SnapshotEnsemble(backbone: backbone, cycles: cycles, seed: md.seed("seed"))
+        let src = "'\(md.path)'"
+        try m.network.loadStateDict(tensors.filter { !$0.key.hasPrefix("snapshots.") }, source: src)
+        var snaps: [[String: Tensor]] = []
+        for i in 0..<count {
+            let s = memberTensors(tensors, "snapshots.\(i).")
+            let shapes = Dictionary(uniqueKeysWithValues: m.network.namedParameters().map { ($0.name, $0.tensor.shape) })
+            for (name, t) in s {
+                guard let want = shapes[name] else { throw NNError.unexpectedParameter(name: "snapshots.\(i).\(name)", source: src) }
+                guard want == t.shape else { throw NNError.parameterShape(name: "snapshots.\(i).\(name)", expected: want, found: t.shape, source: src) }
+            }
+            if let missing = shapes.keys.sorted().first(where: { s[$0] == nil }) {
+                throw NNError.missingParameter(name: "snapshots.\(i).\(missing)", source: src)
+            }
+            snaps.append(s)
+        }
+        m.snapshots = snaps
+        return m
     }
 }

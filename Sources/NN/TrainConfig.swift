@@ -87,7 +87,7 @@ public final class CancellationFlag {
 }
 
 /// Loss and accuracy of one epoch.
-public struct EpochRecord: Equatable {
+public struct EpochRecord: Equatable, Codable {
     public var epoch: Int
     public var member: Int
     public var loss: Float

@@ -96,3 +96,30 @@ extension ViT: Backbone {
     /// The class token.
     public func pool(_ h: Tensor, validTokens: [Int]?) throws -> Tensor { try h.select(axis: 1, index: 0) }
 }
+
+extension ViT: BackboneCheckpoint {
+    static var family: String { "vit" }
+
+    var checkpointRecipe: [String: String] { ["config": Checkpoint.json(config)] }
+
+    static func plannedParameters(_ md: CheckpointMetadata) throws -> Double {
+        let c = try md.json("config", as: ViTConfig.self, what: "ViT configuration")
+        try checkSizes([("channels", c.channels), ("height", c.height), ("width", c.width), ("patch", c.patch), ("dim", c.dim),
+                        ("depth", c.depth), ("heads", c.heads), ("mlp", c.mlp), ("classes", c.classes)], md)
+        try checkEpsilon(c.eps, md)
+        do { try c.validate() } catch { throw md.fail("its ViT configuration: \(error)") }
+        let d = Double(c.dim), mlp = Double(c.mlp)
+        let tokens: Double = Double(c.height / c.patch) * Double(c.width / c.patch) + 1
+        let norms: Double = 4 * d
+        let attention: Double = 4 * linearParameters(d, d)
+        let block: Double = norms + attention + linearParameters(d, mlp) + linearParameters(mlp, d)
+        let patches: Double = linearParameters(Double(c.channels) * Double(c.patch) * Double(c.patch), d)
+        let embedding: Double = patches + d + tokens * d
+        let encoder: Double = Double(c.depth) * block
+        return embedding + encoder + 2 * d + linearParameters(d, Double(c.classes))
+    }
+
+    static func rebuild(_ md: CheckpointMetadata) throws -> Backbone {
+        try ViT(md.json("config", as: ViTConfig.self, what: "ViT configuration"), seed: 0)
+    }
+}

@@ -1,4 +1,5 @@
 import CEditLine
+import Files
 import Foundation
 import Lang
 
@@ -117,9 +118,13 @@ final class InteractiveREPL {
     /// Adds an entry to the history and saves the file (atomically).
     private func remember(_ entry: String) {
         lora_history_enter(history, &event, entry)
-        let temporary = historyPath + ".tmp\(getpid())"
-        if lora_history_save(history, &event, temporary) >= 0 {
-            if rename(temporary, historyPath) != 0 { unlink(temporary) }
+        // A history file that cannot be written (read-only, a FIFO, ...) is left as it is.
+        let h = history
+        var ev = event
+        try? AtomicFile.write(to: historyPath) { _, temporary in
+            guard lora_history_save(h, &ev, temporary) >= 0 else {
+                throw AtomicFile.WriteError(path: historyPath, problem: "libedit could not save the history")
+            }
         }
     }
 

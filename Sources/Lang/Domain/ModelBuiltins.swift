@@ -57,15 +57,17 @@ enum ModelBuiltins {
         t.register(Help("load_model", [.positional("path", "a .safetensors file written by model.save, a BERT model folder, or an installed model's short name (\"minilm\")"),
                                        .named("classes", default: .int(2), "classes of a pre-trained model's fresh head (a saved checkpoint keeps its own)"),
                                        .named("max_tokens", default: .int(128), "longest text in word pieces, [CLS] and [SEP] included (pre-trained text models; at most the model's 512)"),
-                                       .named("seed", "seed of a pre-trained model's fresh head (default: the global seed)")],
+                                       .named("seed", "seed of a pre-trained model's fresh head (default: the global seed)"),
+                                       .named("backbone", "for a file written by save_adapters: its backbone file (default: the one it names, beside it)")],
                         summary: "Loads a saved model or ensemble (its kind, sizes and parameters), or a pre-trained BERT-family encoder (config.json, model.safetensors, vocab.txt) with a fresh classification head. Short names are looked up in $LORA_MODELS (default ~/.cache/lora/models); scripts/get-model minilm installs all-MiniLM-L6-v2.",
                         example: "let ens = load_model(\"ens.safetensors\")\nlet bert = load_model(\"minilm\", classes: 2)", returns: "a Model or an Ensemble")) { args, ctx in
             let classes = try Domain.positive(args, "classes", max: 1_000_000)
             guard classes >= 2 else { throw args.error("classes", "a classifier needs at least 2 classes, got \(classes)") }
             let maxTokens = try Domain.positive(args, "max_tokens", max: 512)
             guard maxTokens >= 2 else { throw args.error("max_tokens", "max_tokens must leave room for [CLS] and [SEP], got \(maxTokens)", remedy: "use 2 to 512 (128 is usual)") }
+            let backbone = args.has("backbone") ? try Domain.path(args, "backbone") : nil
             return .object(try ModelFiles.load(Domain.path(args, "path"), classes: classes, maxTokens: maxTokens,
-                                               seed: try Domain.seed(args, ctx)))
+                                               seed: try Domain.seed(args, ctx), backbone: backbone))
         }
         t.register(Help("lora_ensemble", [.positional("base", "a trained backbone (a Model from vit or load_model)"),
                                           .named("members", default: .int(16), "ensemble members M (the paper: 16)"),

@@ -2,8 +2,8 @@ import Foundation
 import NN
 
 /// `model.save(path)` and `load_model(path)`: the NN layer's safetensors
-/// checkpoints (kind, sizes, options and every parameter; no training
-/// history), pre-trained BERT-family model folders, and installed models by
+/// checkpoints (kind, sizes, options, training history and every parameter,
+/// plus the front end's notes: label, training time, class names), pre-trained BERT-family model folders, and installed models by
 /// short name. Paths are checked first so mistakes get a plain message.
 enum ModelFiles {
     static func fail(_ path: String, _ detail: String) -> NNError { .checkpoint(path: path, detail: detail) }
@@ -26,6 +26,24 @@ enum ModelFiles {
         return names.filter { fm.fileExists(atPath: modelsFolder + "/" + $0 + "/config.json") }.sorted()
     }
 
+    static func notes(_ v: ModelValue) -> [String: String] {
+        var notes = ["label": v.label, "train_seconds": "\(v.trainSeconds)"]
+        if !v.classNames.isEmpty, let names = try? JSONEncoder().encode(v.classNames) {
+            notes["class_names"] = String(decoding: names, as: UTF8.self)
+        }
+        return notes
+    }
+
+    /// `ens.save_adapters(path, backbone:)`: adapters and heads only, naming the backbone file and its SHA-256.
+    static func saveAdapters(_ v: ModelValue, to given: String, backbone: String?) throws {
+        guard let ens = v.model as? LoRAEnsemble else {
+            throw fail(absolute(given), "save_adapters needs a LoRA-Ensemble, but this is a \(v.label); save the whole model with save")
+        }
+        let path = absolute(given)
+        let stem = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
+        try NN.Checkpoint.saveAdapters(ens, to: path, backbone: backbone.map(absolute) ?? stem + ".backbone.safetensors", notes: notes(v))
+    }
+
     static func save(_ v: ModelValue, to given: String) throws {
         let path = absolute(given)
         let dir = (path as NSString).deletingLastPathComponent
@@ -34,13 +52,37 @@ enum ModelFiles {
             throw fail(path, "directory \(dir) does not exist; create it first or choose another path")
         }
         // NN's checkpoint writer is atomic (temp file + fsync + rename).
-        if let b = v.backbone { try NN.Checkpoint.save(b, to: path) } else { try NN.Checkpoint.save(v.model, to: path) }
+        let notes = notes(v)
+        if let b = v.backbone {
+            try NN.Checkpoint.save(b, to: path, history: v.model.history, notes: notes)
+        } else {
+            try NN.Checkpoint.save(v.model, to: path, notes: notes)
+        }
+    }
+
+    /// A model read from a checkpoint, with the notes `save` added.
+    static func value(_ loaded: LoadedCheckpoint) -> ModelValue {
+        let label = loaded.notes["label"].map { String($0.prefix(100)) }
+        let v: ModelValue
+        switch loaded.model {
+        case .backbone(let b):
+            v = ModelValue(backbone: b)
+            (v.model as? SingleNetwork)?.history = loaded.history
+        case .ensemble(let m):
+            v = ModelValue(m, label: label ?? (m.kind == .single ? "single network" : nil))
+        }
+        if let l = label, !l.isEmpty { v.label = l }
+        if let s = loaded.notes["train_seconds"].flatMap(Double.init), s.isFinite, s >= 0 { v.trainSeconds = s }
+        if let text = loaded.notes["class_names"], let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) {
+            v.classNames = names
+        }
+        return v
     }
 
     /// Loads a checkpoint file, a model folder, or an installed model by short
     /// name. `classes` and `maxTokens` shape a pre-trained model's fresh head
     /// and inputs (a checkpoint has its own).
-    static func load(_ given: String, classes: Int, maxTokens: Int, seed: UInt64) throws -> ModelValue {
+    static func load(_ given: String, classes: Int, maxTokens: Int, seed: UInt64, backbone: String? = nil) throws -> ModelValue {
         let fm = FileManager.default
         var path = absolute(given)
         var isDir: ObjCBool = false
@@ -63,9 +105,6 @@ enum ModelFiles {
             }
             return ModelValue(backbone: try BertFiles.load(path, classes: classes, maxTokens: maxTokens, seed: seed))
         }
-        switch try NN.Checkpoint.load(path) {
-        case .backbone(let b): return ModelValue(backbone: b)
-        case .ensemble(let m): return ModelValue(m, label: m.kind == .single ? "single network" : nil)
-        }
+        return value(try NN.Checkpoint.open(path, backbone: backbone.map(absolute)))
     }
 }

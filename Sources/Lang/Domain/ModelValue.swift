@@ -12,6 +12,8 @@ public final class ModelValue: DomainObject {
     public let backbone: Backbone?
     /// Seconds spent in `.fit` so far (for `compare`).
     public internal(set) var trainSeconds: Double = 0
+    /// The class names of the data last trained on (kept in checkpoints).
+    public internal(set) var classNames: [String] = []
     /// The kind's name ("ViT", "LoRA-Ensemble"): fit messages and titles show it.
     public var label: String
     /// The model's own name: `name:` when it was made, else the variable it
@@ -98,6 +100,7 @@ public final class ModelValue: DomainObject {
         FieldHelp("kind", "single network, LoRA-Ensemble, explicit ensemble, MC dropout, snapshot ensemble, BatchEnsemble"),
         FieldHelp("history", "training curves (a Figure; .loss and .accuracy hold the numbers)"),
         FieldHelp("train_time", "seconds spent in fit so far"),
+        FieldHelp("class_names", "the class names of the data it was last trained on (kept by save and load_model)"),
         FieldHelp("name", "the name compare shows: name: when made, else the variable it was first bound to"),
         FieldHelp("config", "the backbone's sizes (ViT or BERT), as text"),
         FieldHelp("layers", "encoder layers (depth)"),
@@ -135,8 +138,12 @@ public final class ModelValue: DomainObject {
              summary: "Class-token attention over the image patches, drawn over the image; .spread shows where members disagree.",
              example: "ens.attention(test[3], member: 2)\nens.attention(test[3]).spread", returns: "an Attention"),
         Help("save", [.positional("path", "file name, e.g. \"ens.safetensors\"")],
-             summary: "Writes the model (kind, sizes, options, every parameter; not the training history) as a safetensors file, atomically; load_model reads it.",
+             summary: "Writes the model (kind, sizes, options, training history, class names, every parameter) as a safetensors file, atomically (an existing file keeps its permissions; a device, FIFO or directory is refused); load_model reads it.",
              example: "ens.save(\"ens.safetensors\")", returns: "the path written"),
+        Help("save_adapters", [.positional("path", "file name, e.g. \"ens.adapters.safetensors\""),
+                               .named("backbone", "the backbone's file (default: PATH's name with .backbone.safetensors); written when missing, else it must hold this backbone")],
+             summary: "LoRA-Ensembles: writes the adapters and heads only (PEFT-style names), naming the backbone file and its SHA-256; load_model(path) finds the backbone beside it (or backbone:) and refuses one whose hash differs.",
+             example: "ens.save_adapters(\"ens.adapters.safetensors\", backbone: \"base.safetensors\")", returns: "the path written"),
     ]
 
     public var fields: [FieldHelp] { ModelValue.fieldList }
@@ -162,6 +169,7 @@ public final class ModelValue: DomainObject {
         case "kind": return .string(backbone?.architecture.family ?? model.kind.rawValue)
         case "history": return .object(InspectionBuiltins.curves(self))
         case "train_time": return .double(trainSeconds)
+        case "class_names": return .list(classNames.map { .string($0) })
         case "name": if let n = self.name { return .string(n) } else { return .null }
         case "config": return .string(model.architecture.description)
         case "layers": return .int(model.architecture.depth)
@@ -208,6 +216,10 @@ public final class ModelValue: DomainObject {
         case "save":
             let path = try Domain.path(args, "path")
             try ModelFiles.save(self, to: path)
+            return .string(path)
+        case "save_adapters":
+            let path = try Domain.path(args, "path")
+            try ModelFiles.saveAdapters(self, to: path, backbone: args.has("backbone") ? try Domain.path(args, "backbone") : nil)
             return .string(path)
         default:
             throw LangError(.name, "\(typeName) has no method '\(name)'")

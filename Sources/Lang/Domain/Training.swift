@@ -54,6 +54,7 @@ enum Training {
         }
         reporter?.finish()
         value.trainSeconds += outcome.seconds
+        value.classNames = data.classNames
         if outcome.cancelled {
             let stop = outcome.stop ?? FitStop(epoch: 0, epochs: epochs, stepInEpoch: 0, stepsPerEpoch: 0)
             value.interruptions.append((stop: stop, epochRecords: value.model.history.count))

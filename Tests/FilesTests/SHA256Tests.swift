@@ -1,0 +1,22 @@
+import Foundation
+import XCTest
+import Files
+
+/// Digests checked against FIPS 180-4's examples and sha256sum.
+final class SHA256Tests: XCTestCase {
+    func testKnownDigests() throws {
+        XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)),
+                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // In pieces of every size, the same digest.
+        let text = Array("The quick brown fox jumps over the lazy dog, again and again and again.".utf8)
+        for cut in [0, 1, 55, 56, 63, 64, text.count] where cut <= text.count {
+            var s = SHA256()
+            s.update(text[..<cut]); s.update(text[cut...])
+            XCTAssertEqual(s.finish().map { String(format: "%02x", $0) }.joined(), SHA256.hex(text))
+        }
+    }
+}

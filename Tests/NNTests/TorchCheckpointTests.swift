@@ -1,0 +1,65 @@
+import Data
+import Foundation
+@testable import NN
+import Tensor
+import XCTest
+
+/// A saved LoRA-Ensemble loads in PyTorch from the file alone
+/// (scripts/torch_lora_ensemble.py) and gives every member's logits within
+/// 1e-4. Runs when Debian's python3 has torch.
+final class TorchCheckpointTests: XCTestCase {
+    static let python = "/usr/bin/python3"
+
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TorchCheckpointTests.python)
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testPyTorchReproducesEveryMembersLogitsFromTheFileAlone() throws {
+        guard FileManager.default.isExecutableFile(atPath: TorchCheckpointTests.python),
+              (try? run(["-c", "import torch"]))?.status == 0 else {
+            throw XCTSkip("Debian's python3 with torch (python3-torch) is not installed")
+        }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/torch_lora_ensemble.py").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nn-torch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        let config = ViTConfig(channels: 2, height: 8, width: 4, patch: 2, dim: 16, depth: 3, heads: 2, mlp: 24, classes: 4)
+        let cases: [(String, LoRAOptions)] = [
+            ("paper", LoRAOptions(members: 3, rank: 2, seed: 1)),
+            ("alpha-layers-targets", LoRAOptions(members: 4, rank: 3, targets: [.q, .v, .o], alpha: 6, copyHead: true, seed: 2, layers: 1..<3)),
+        ]
+        for (name, options) in cases {
+            let base = try ViT(config, seed: 5)
+            let ens = try LoRAEnsemble(backbone: base, options: options)
+            randomizeB(ens.network, seed: 3)
+            let images: [Float] = (0..<192).map { (i: Int) -> Float in Float((i * 37) % 101) / 101 }
+            let logits = try ens.network.memberLogits(.images(images, count: 3), context: ForwardContext())
+            XCTAssertEqual(logits.shape, [options.members, 3, 4])
+            let file = dir.appendingPathComponent("\(name).safetensors").path
+            try Checkpoint.save(ens, to: file)
+            let reference = dir.appendingPathComponent("\(name).json").path
+            let imageValues: [Double] = images.map { Double($0) }
+            let logitValues: [Double] = logits.data.map { Double($0) }
+            var json: [String: Any] = [:]
+            json["images"] = imageValues
+            json["count"] = 3
+            json["logits"] = logitValues
+            try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: reference))
+            let r = try run([script, file, "--check", reference])
+            XCTAssertEqual(r.status, 0, "\(name): \(r.output)")
+            XCTAssertTrue(r.output.contains("max |lora - torch|"), r.output)
+            print("torch check (\(name)): \(r.output)")
+        }
+    }
+}
