@@ -54,9 +54,12 @@ public enum Checkpoint {
         try SafeTensors.write(backbone.namedParameters(), metadata: md, to: path)
     }
 
-    /// Saves any ensemble kind with its options.
-    public static func save(_ model: EnsembleModel, to path: String) throws {
+    /// Saves any ensemble kind with its options (and a calibrated model's temperature).
+    public static func save(_ given: EnsembleModel, to path: String) throws {
+        let calibrated = given as? CalibratedModel
+        let model = calibrated?.base ?? given
         var md = recipe(model.baseBackbone)
+        if let c = calibrated { md["temperature"] = "\(c.temperature)"; md["temperatureFittedOn"] = c.fittedOn }
         md["format"] = format
         md["kind"] = "\(model.kind)"
         switch model {
@@ -83,6 +86,18 @@ public enum Checkpoint {
     /// Loads a model saved by `save`, checking every parameter's name and shape.
     public static func load(_ path: String) throws -> LoadedModel {
         let (tensors, _, md) = try SafeTensors.read(path)
+        let loaded = try loadUncalibrated(tensors, md, path: path)
+        guard let ts = md["temperature"] else { return loaded }
+        guard let t = Float(ts), t.isFinite, t > 0 else {
+            throw NNError.checkpoint(path: path, detail: "metadata 'temperature' (\(ts)) is not a positive number")
+        }
+        switch loaded {
+        case .ensemble(let m): return .ensemble(try CalibratedModel(base: m, temperature: t, fittedOn: md["temperatureFittedOn"] ?? ""))
+        case .backbone(let b): return .ensemble(try CalibratedModel(base: SingleNetwork(training: b), temperature: t, fittedOn: md["temperatureFittedOn"] ?? ""))
+        }
+    }
+
+    static func loadUncalibrated(_ tensors: [String: Tensor], _ md: [String: String], path: String) throws -> LoadedModel {
         func fail(_ s: String) -> NNError { .checkpoint(path: path, detail: s) }
         guard md["format"] == format else {
             throw fail("no lora checkpoint metadata (format \(md["format"] ?? "missing")); save it with lora's save, or load its tensors with SafeTensors.read")

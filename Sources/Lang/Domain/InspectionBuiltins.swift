@@ -102,7 +102,7 @@ enum InspectionBuiltins {
             return .object(ComparisonValue(models: models, reports: try models.map { try $0.evaluate(data, bins: bins, context: ctx) }, data: data.name))
         }
         t.register(Help("curves", [.positional("model", "a trained Model or Ensemble")],
-                        summary: "Training curves (loss and accuracy per epoch) from the model's history.",
+                        summary: "Training curves (loss and accuracy per epoch) from the model's history, with validation loss, accuracy and ECE when fit had validation: data.",
                         example: "curves(ens).save(\"training.svg\")", returns: "a Figure")) { args, _ in
             .object(curves(try model(args, "model")))
         }
@@ -126,14 +126,23 @@ enum InspectionBuiltins {
             let suffix = members.count > 1 ? " (member \(mem))" : ""
             series.append(LineSeries(name: "loss" + suffix, y: rows.map { Double($0.loss) }))
             series.append(LineSeries(name: "accuracy" + suffix, y: rows.map { Double($0.accuracy) }))
+            if rows.contains(where: { $0.validation != nil }) {
+                series.append(LineSeries(name: "validation loss" + suffix, y: rows.map { $0.validation?.loss ?? .nan }))
+                series.append(LineSeries(name: "validation accuracy" + suffix, y: rows.map { $0.validation?.accuracy ?? .nan }))
+                series.append(LineSeries(name: "validation ECE" + suffix, y: rows.map { $0.validation?.expectedCalibrationError ?? .nan }))
+            }
         }
         if series.isEmpty { series = [LineSeries(name: "loss", y: []), LineSeries(name: "accuracy", y: [])] }
-        let chart = try! LineChart(series: series, xLabel: "epoch", yLabel: "training loss / accuracy",
+        let validated = h.contains { $0.validation != nil }
+        let chart = try! LineChart(series: series, xLabel: "epoch", yLabel: validated ? "loss / accuracy / ECE (training and validation)" : "training loss / accuracy",
                                    title: "Training of \(m.label)" + (h.isEmpty ? " (no training history)" : "")
                                        + (m.interruptions.isEmpty ? "" : " (" + m.interruptions.map { "\($0.stop)" }.joined(separator: "; ") + ")"))
         return FigureValue(.curves(chart), numbers: [("loss", .list(h.map { .double(Double($0.loss)) })),
                                                      ("accuracy", .list(h.map { .double(Double($0.accuracy)) })),
                                                      ("epochs", .int(h.count)),
+                                                     ("val_loss", .list(h.map { $0.validation.map { .double($0.loss) } ?? .null })),
+                                                     ("val_accuracy", .list(h.map { $0.validation.map { .double($0.accuracy) } ?? .null })),
+                                                     ("val_ece", .list(h.map { $0.validation.map { .double($0.expectedCalibrationError) } ?? .null })),
                                                      ("interruptions", .list(m.interruptions.map { .string("\($0.stop)") }))])
     }
 }
