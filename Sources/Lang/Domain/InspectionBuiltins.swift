@@ -24,7 +24,7 @@ enum InspectionBuiltins {
                                 .named("bins", default: .int(30), "histogram bins")],
                         summary: "Histograms of an uncertainty score on in- and out-of-distribution data, with AUROC and AUPR (OOD = positive).",
                         example: "ood(ens, in: test, out: dataset(\"fashion-mnist-test\").resize(to: 8)[0..<500])",
-                        returns: "a Figure (fields auroc, aupr)")) { args, ctx in
+                        returns: "a Figure (fields auroc, aupr of the score; auroc_entropy, auroc_mutual_info, auroc_max_prob of every score)")) { args, ctx in
             let m = try model(args, "model")
             let a = try args.object("in", as: DatasetValue.self, typeName: "Dataset").dataset
             let b = try args.object("out", as: DatasetValue.self, typeName: "Dataset").dataset
@@ -43,12 +43,16 @@ enum InspectionBuiltins {
                 throw args.error("out", "out-of-distribution images are \(b.channels)x\(b.height)x\(b.width) but in-distribution ones are \(a.channels)x\(a.height)x\(a.width)",
                                  remedy: "resize them first, e.g. other.resize(to: \(a.height))")
             }
-            let d = try OODDetection(inDistribution: m.probabilities(a, context: ctx), outOfDistribution: m.probabilities(b, context: ctx), score: score)
+            let pIn = try m.probabilities(a, context: ctx), pOut = try m.probabilities(b, context: ctx)
+            let d = try OODDetection(inDistribution: pIn, outOfDistribution: pOut, score: score)
+            // The AUROC of every score from the same predictions (no second pass over the data).
+            let all = try [("auroc_entropy", UncertaintyScore.entropy), ("auroc_mutual_info", .mutualInformation), ("auroc_max_prob", .maxProbability)]
+                .map { ($0.0, Value.double(try OODDetection(inDistribution: pIn, outOfDistribution: pOut, score: $0.1).auroc)) }
             let label = ["entropy": "predictive entropy H[p̄] (nats)", "mutual_info": "mutual information (nats)", "max_prob": "max probability"]
             let key = score == .entropy ? "entropy" : score == .mutualInformation ? "mutual_info" : "max_prob"
             let h = try ScoreHistogram(inDistribution: d.inScores, outOfDistribution: d.outScores, scoreName: label[key]!,
                                        auroc: d.auroc, binCount: bins, title: "\(m.label): \(a.name) vs \(b.name)")
-            return .object(FigureValue(.ood(h, aupr: d.aupr), numbers: [("auroc", .double(d.auroc)), ("aupr", .double(d.aupr))]))
+            return .object(FigureValue(.ood(h, aupr: d.aupr), numbers: [("auroc", .double(d.auroc)), ("aupr", .double(d.aupr))] + all))
         }
         t.register(Help("selective", [.positional("models", "a Model or Ensemble, or a list of them"),
                                       .positional("data", "a labelled Dataset"),
