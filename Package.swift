@@ -38,10 +38,10 @@ let package = Package(
         .target(name: "Data", dependencies: ["CZlib", "Machine"], swiftSettings: fast),
         // Text: BERT's WordPiece tokenizer (vocab.txt + tokenizer_config.json).
         .target(name: "Text", swiftSettings: fast),
-        // Models, LoRA adapters, ensembles, training, checkpoints.
-        .target(name: "NN", dependencies: ["Tensor", "Data", "Text", "Files", "Machine"], swiftSettings: fast),
-        // Metrics on probabilities: pure functions.
+        // Metrics on probabilities and logits (temperature scaling): pure functions, no imports.
         .target(name: "Uncertainty", swiftSettings: fast),
+        // Models, LoRA adapters, ensembles, training (validation metrics per epoch), checkpoints.
+        .target(name: "NN", dependencies: ["Tensor", "Data", "Text", "Files", "Machine", "Uncertainty"], swiftSettings: fast),
         // Terminal tables, heatmaps, progress bars; SVG figures.
         .target(name: "Render", dependencies: ["Files"]),
         // The lora language: lexer, parser, interpreter, builtins.

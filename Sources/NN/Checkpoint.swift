@@ -81,14 +81,17 @@ public enum Checkpoint {
         try SafeTensors.write(fileTensors(backbone.namedParameters(), backbone: backbone), metadata: withNotes(md, notes), to: path)
     }
 
-    /// Saves any model kind with its options and history.
-    public static func save(_ model: EnsembleModel, to path: String, notes: [String: String] = [:]) throws {
+    /// Saves any model kind with its options and history (and a calibrated model's temperature).
+    public static func save(_ given: EnsembleModel, to path: String, notes: [String: String] = [:]) throws {
+        let calibrated = given as? CalibratedModel
+        let model = calibrated?.base ?? given
         guard let m = model as? CheckpointOptions else {
             throw NNError.invalidConfiguration("a \(model.kind.rawValue) cannot be saved (no checkpoint options)")
         }
         var md = try recipe(model.baseBackbone)
         for (k, v) in m.checkpointOptions { md[k] = v }
         for (k, v) in historyEntry(model.history) { md[k] = v }
+        if let c = calibrated { md["temperature"] = "\(c.temperature)"; md["temperatureFittedOn"] = c.fittedOn }
         md["format"] = format
         md["kind"] = model.kind.rawValue
         try SafeTensors.write(fileTensors(model.namedParameters(), backbone: model.baseBackbone), metadata: withNotes(md, notes), to: path)
@@ -151,6 +154,11 @@ public enum Checkpoint {
         model.history = history
         guard model.kind.rawValue == kind else {
             throw md.fail("metadata says kind '\(kind)' but its options make a \(model.kind.rawValue); the metadata is inconsistent")
+        }
+        if let ts = md.values["temperature"] {
+            guard let t = Float(ts), t.isFinite, t > 0 else { throw md.fail("metadata 'temperature' (\(ts.prefix(40))) is not a positive number") }
+            let cal = try CalibratedModel(base: model, temperature: t, fittedOn: md.values["temperatureFittedOn"] ?? "")
+            return LoadedCheckpoint(model: .ensemble(cal), history: history, notes: notes)
         }
         return LoadedCheckpoint(model: .ensemble(model), history: history, notes: notes)
     }

@@ -27,11 +27,20 @@ public protocol EnsembleModel: AnyObject {
 
     /// Trains on `data`. Progress after every step; stops cleanly between steps
     /// when `cancel` is set (the model keeps the parameters of the last step).
+    /// With `config.validation`, every epoch record holds the validation
+    /// metrics of the model as it then is: the whole ensemble for the kinds
+    /// trained in one network and for MC dropout (its passes), each member on
+    /// its own for explicit ensembles (trained one after another), the
+    /// current network for snapshot ensembles.
     @discardableResult
     func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome
 
     /// Per-member probabilities [members, samples, classes].
     func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions
+
+    /// Per-member logits [members, samples, classes] (softmax gives `predict`'s
+    /// probabilities; temperature scaling divides them by T).
+    func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions
 
     /// Attention maps of one sample (an image or a text) for every member, layer and head.
     func attention(_ input: ModelInput) throws -> AttentionMaps

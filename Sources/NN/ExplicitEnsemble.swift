@@ -47,10 +47,18 @@ public final class ExplicitEnsemble: EnsembleModel {
     }
 
     public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        try predict(data, batchSize: batchSize, logits: false)
+    }
+
+    public func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        try predict(data, batchSize: batchSize, logits: true)
+    }
+
+    private func predict(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
         var values: [Float] = []
         var first: MemberPredictions?
         for net in networks {
-            let p = try Evaluation.predict(net, data: data, batchSize: batchSize)
+            let p = try Evaluation.predict(net, data: data, batchSize: batchSize, logits: logits)
             values += p.values
             first = first ?? p
         }

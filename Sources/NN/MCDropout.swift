@@ -26,7 +26,9 @@ public final class MCDropout: EnsembleModel {
 
     @discardableResult
     public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
-        let out = try Trainer.fit(network: network, data: data, config: config, dropKey: p, progress: progress, cancel: cancel)
+        // Validation uses the MC passes, as predictions do.
+        let out = try Trainer.fit(network: network, data: data, config: config, dropKey: p, progress: progress, cancel: cancel,
+                                  validationPredict: { [self] v in try predict(v, batchSize: 256) })
         history += out.history
         return out
     }
@@ -38,11 +40,19 @@ public final class MCDropout: EnsembleModel {
     }
 
     public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        try predict(data, batchSize: batchSize, logits: false)
+    }
+
+    public func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        try predict(data, batchSize: batchSize, logits: true)
+    }
+
+    private func predict(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
         var values: [Float] = []
         var one: MemberPredictions?
         for s in 0..<samples {
             let ctx = context(sample: s)
-            let pr = try Evaluation.predict(network, data: data, batchSize: batchSize, makeContext: { ctx })
+            let pr = try Evaluation.predict(network, data: data, batchSize: batchSize, logits: logits, makeContext: { ctx })
             values += pr.values
             one = pr
         }

@@ -21,6 +21,10 @@ extension OneNetworkModel {
         try Evaluation.predict(memberNetwork, data: data, batchSize: batchSize)
     }
 
+    public func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        try Evaluation.predict(memberNetwork, data: data, batchSize: batchSize, logits: true)
+    }
+
     public func attention(_ input: ModelInput) throws -> AttentionMaps {
         try Evaluation.attention(memberNetwork, input: input)
     }

@@ -4,7 +4,9 @@ import Tensor
 
 /// Per-member class probabilities [members, samples, classes], row-major
 /// (index (m * samples + n) * classes + c). Hand `values` to Uncertainty's
-/// `MemberProbabilities(members:samples:classes:values:)`.
+/// `MemberProbabilities(members:samples:classes:values:)`. From
+/// `predictLogits` the values are the members' logits instead (Uncertainty's
+/// `MemberLogits`).
 public struct MemberPredictions: Equatable {
     public let members: Int
     public let samples: Int
@@ -117,8 +119,9 @@ enum Evaluation {
         return p
     }
 
-    /// Probabilities [members, N, C] of `network` on the whole data set.
-    static func predict(_ network: MemberNetwork, data: Dataset, batchSize: Int,
+    /// Probabilities [members, N, C] of `network` on the whole data set
+    /// (the raw logits when `logits` is true).
+    static func predict(_ network: MemberNetwork, data: Dataset, batchSize: Int, logits: Bool = false,
                         makeContext: () -> ForwardContext = { ForwardContext() }) throws -> MemberPredictions {
         try Trainer.checkData(data, network.architecture)
         let n = data.count, c = network.architecture.classes, m = network.members
@@ -129,7 +132,7 @@ enum Evaluation {
             while start < n {
                 let idx = Array(start..<min(n, start + bs))
                 let z = try network.memberLogits(data.modelInputs(idx).input, context: makeContext())
-                let p = softmaxRows(z.data, rows: m * idx.count, classes: c)
+                let p = logits ? z.data : softmaxRows(z.data, rows: m * idx.count, classes: c)
                 for mi in 0..<m {
                     for (k, i) in idx.enumerated() {
                         for j in 0..<c { out[(mi * n + i) * c + j] = p[(mi * idx.count + k) * c + j] }

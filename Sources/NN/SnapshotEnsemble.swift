@@ -64,7 +64,15 @@ public final class SnapshotEnsemble: EnsembleModel {
     }
 
     public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        let ps = try eachMember { try Evaluation.predict(network, data: data, batchSize: batchSize) }
+        try predict(data, batchSize: batchSize, logits: false)
+    }
+
+    public func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+        try predict(data, batchSize: batchSize, logits: true)
+    }
+
+    private func predict(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
+        let ps = try eachMember { try Evaluation.predict(network, data: data, batchSize: batchSize, logits: logits) }
         return MemberPredictions(members: ps.count, samples: ps[0].samples, classes: ps[0].classes, values: ps.flatMap { $0.values })
     }
 

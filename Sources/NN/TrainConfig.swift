@@ -24,6 +24,9 @@ public struct TrainConfig {
     public var augmentation: Augmentation?
     /// A custom per-batch change, applied after `augmentation`.
     public var augmentHook: AugmentHook?
+    /// Labelled data evaluated after every epoch (loss, accuracy, ECE of the
+    /// mean prediction, in evaluation mode), recorded in the history.
+    public var validation: Dataset?
 
     public init(epochs: Int = 1, batchSize: Int = 32, learningRate: Float = 1e-4, warmupSteps: Int? = nil,
                 weightDecay: Float = 0, seed: UInt64 = 0, shuffle: Bool = true, clipNorm: Float? = 1.0,
@@ -70,6 +73,8 @@ public struct TrainProgress {
     public var endOfEpoch: Bool
     public var epochLoss: Float
     public var epochAccuracy: Float
+    /// On the last step of an epoch of a fit with validation data: the epoch's validation metrics.
+    public var validation: ValidationMetrics? = nil
 }
 
 public typealias ProgressHandler = (TrainProgress) -> Void
@@ -86,12 +91,27 @@ public final class CancellationFlag {
     public func reset() { isCancelled = false }
 }
 
-/// Loss and accuracy of one epoch.
+/// Loss and accuracy of one epoch, and the validation metrics when the fit had validation data.
 public struct EpochRecord: Equatable, Codable {
     public var epoch: Int
     public var member: Int
     public var loss: Float
     public var accuracy: Float
+    /// Seconds of training in the epoch (the validation pass not included).
+    public var seconds: Double
+    public var validation: ValidationMetrics? = nil
+}
+
+/// Metrics of the mean prediction on the validation data after one epoch.
+public struct ValidationMetrics: Equatable, Codable {
+    /// Mean negative log-likelihood of the members' mean probabilities (nats).
+    public var loss: Double
+    public var accuracy: Double
+    /// Expected calibration error, 15 equal-width bins.
+    public var expectedCalibrationError: Double
+    /// The validation data set's name.
+    public var data: String
+    /// Seconds the validation pass took.
     public var seconds: Double
 }
 

@@ -2,6 +2,7 @@ import Data
 import Foundation
 import Dispatch
 import Tensor
+import Uncertainty
 
 /// The training loop shared by every model kind: shuffled mini-batches, the
 /// mean of the members' cross-entropies, global-norm clipping, AdamW with a
@@ -26,6 +27,27 @@ enum Trainer {
         if let bad = data.labels.first(where: { $0 < 0 || $0 >= c.classes }) {
             throw NNError.dataMismatch("data set '\(data.name)' has label \(bad) but the model has \(c.classes) classes; build the model with classes: \(max(bad + 1, data.classNames.count))")
         }
+    }
+
+    /// Validation data must be data the model reads, with labels it knows.
+    static func checkValidation(_ v: Dataset, training: Dataset, _ a: Architecture) throws {
+        do {
+            try checkData(v, a)
+        } catch NNError.dataMismatch(let m) {
+            throw NNError.dataMismatch("validation: " + m)
+        }
+    }
+
+    /// Loss (NLL), accuracy and ECE of the mean prediction on `data`.
+    static func validate(_ data: Dataset, predict: (Dataset) throws -> MemberPredictions) throws -> ValidationMetrics {
+        let start = now()
+        let p = try predict(data)
+        let probs = try MemberProbabilities(members: p.members, samples: p.samples, classes: p.classes, values: p.values)
+        let mean = probs.ensembleMean()
+        return ValidationMetrics(loss: try mean.negativeLogLikelihood(labels: data.labels),
+                                 accuracy: try mean.accuracy(labels: data.labels),
+                                 expectedCalibrationError: try mean.expectedCalibrationError(labels: data.labels),
+                                 data: data.name, seconds: now() - start)
     }
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
@@ -57,12 +79,14 @@ enum Trainer {
                     schedule: Schedule? = nil, dropKey: Float = 0,
                     member: Int = 0, memberCount: Int = 1,
                     progress: ProgressHandler?, cancel: CancellationFlag?,
+                    validationPredict: ((Dataset) throws -> MemberPredictions)? = nil,
                     onEpochEnd: ((Int) throws -> Void)? = nil,
                     onStepEnd: ((Int, Int) throws -> Void)? = nil) throws -> FitOutcome {
         try config.validate()
         MemoryTuning.keepFreedBuffers()
         let vc = network.architecture
         try checkData(data, vc)
+        if let v = config.validation { try checkValidation(v, training: data, vc) }
         let params = network.trainableParameters()
         guard !params.isEmpty else { throw NNError.invalidConfiguration("the model has no trainable parameters; unfreeze something before fitting") }
         let n = data.count
@@ -139,9 +163,14 @@ enum Trainer {
                 let elapsed = now() - start
                 let sps = Double(samplesSeen) / max(elapsed, 1e-9)
                 let last = bi == stepsPerEpoch - 1
+                var validation: ValidationMetrics? = nil
                 if last {
+                    let trainSeconds = now() - epochStart
+                    if let v = config.validation {
+                        validation = try validate(v, predict: validationPredict ?? { try Evaluation.predict(network, data: $0, batchSize: 256) })
+                    }
                     history.append(EpochRecord(epoch: epoch, member: member, loss: Float(lossSum / Double(seen)),
-                                               accuracy: Float(correct) / Float(seen), seconds: now() - epochStart))
+                                               accuracy: Float(correct) / Float(seen), seconds: trainSeconds, validation: validation))
                 }
                 progress?(TrainProgress(step: step, totalSteps: total, epoch: epoch, epochs: config.epochs,
                                         member: member, memberCount: memberCount, loss: lv,
@@ -149,7 +178,7 @@ enum Trainer {
                                         samplesPerSecond: sps,
                                         eta: Double(total - step) * elapsed / Double(step),
                                         endOfEpoch: last, epochLoss: Float(lossSum / Double(seen)),
-                                        epochAccuracy: Float(correct) / Float(seen)))
+                                        epochAccuracy: Float(correct) / Float(seen), validation: validation))
             }
             try onEpochEnd?(epoch)
         }

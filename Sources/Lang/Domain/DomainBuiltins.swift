@@ -8,6 +8,7 @@ public enum DomainBuiltins {
         DataBuiltins.install(table)
         ModelBuiltins.install(table)
         InspectionBuiltins.install(table)
+        CalibrationBuiltins.install(table)
         TextBuiltins.install(table)
         EngineBuiltins.install(table)
         for type in types { table.registerType(type) }

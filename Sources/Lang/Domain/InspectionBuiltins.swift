@@ -24,7 +24,7 @@ enum InspectionBuiltins {
                                 .named("bins", default: .int(30), "histogram bins")],
                         summary: "Histograms of an uncertainty score on in- and out-of-distribution data, with AUROC and AUPR (OOD = positive).",
                         example: "ood(ens, in: test, out: dataset(\"fashion-mnist-test\").resize(to: 8)[0..<500])",
-                        returns: "a Figure (fields auroc, aupr)")) { args, ctx in
+                        returns: "a Figure (fields auroc, aupr of the score; auroc_entropy, auroc_mutual_info, auroc_max_prob of every score)")) { args, ctx in
             let m = try model(args, "model")
             let a = try args.object("in", as: DatasetValue.self, typeName: "Dataset").dataset
             let b = try args.object("out", as: DatasetValue.self, typeName: "Dataset").dataset
@@ -43,12 +43,16 @@ enum InspectionBuiltins {
                 throw args.error("out", "out-of-distribution images are \(b.channels)x\(b.height)x\(b.width) but in-distribution ones are \(a.channels)x\(a.height)x\(a.width)",
                                  remedy: "resize them first, e.g. other.resize(to: \(a.height))")
             }
-            let d = try OODDetection(inDistribution: m.probabilities(a, context: ctx), outOfDistribution: m.probabilities(b, context: ctx), score: score)
+            let pIn = try m.probabilities(a, context: ctx), pOut = try m.probabilities(b, context: ctx)
+            let d = try OODDetection(inDistribution: pIn, outOfDistribution: pOut, score: score)
+            // The AUROC of every score from the same predictions (no second pass over the data).
+            let all = try [("auroc_entropy", UncertaintyScore.entropy), ("auroc_mutual_info", .mutualInformation), ("auroc_max_prob", .maxProbability)]
+                .map { ($0.0, Value.double(try OODDetection(inDistribution: pIn, outOfDistribution: pOut, score: $0.1).auroc)) }
             let label = ["entropy": "predictive entropy H[p̄] (nats)", "mutual_info": "mutual information (nats)", "max_prob": "max probability"]
             let key = score == .entropy ? "entropy" : score == .mutualInformation ? "mutual_info" : "max_prob"
             let h = try ScoreHistogram(inDistribution: d.inScores, outOfDistribution: d.outScores, scoreName: label[key]!,
                                        auroc: d.auroc, binCount: bins, title: "\(m.label): \(a.name) vs \(b.name)")
-            return .object(FigureValue(.ood(h, aupr: d.aupr), numbers: [("auroc", .double(d.auroc)), ("aupr", .double(d.aupr))]))
+            return .object(FigureValue(.ood(h, aupr: d.aupr), numbers: [("auroc", .double(d.auroc)), ("aupr", .double(d.aupr))] + all))
         }
         t.register(Help("selective", [.positional("models", "a Model or Ensemble, or a list of them"),
                                       .positional("data", "a labelled Dataset"),
@@ -102,7 +106,7 @@ enum InspectionBuiltins {
             return .object(ComparisonValue(models: models, reports: try models.map { try $0.evaluate(data, bins: bins, context: ctx) }, data: data.name))
         }
         t.register(Help("curves", [.positional("model", "a trained Model or Ensemble")],
-                        summary: "Training curves (loss and accuracy per epoch) from the model's history.",
+                        summary: "Training curves (loss and accuracy per epoch) from the model's history, with validation loss, accuracy and ECE when fit had validation: data.",
                         example: "curves(ens).save(\"training.svg\")", returns: "a Figure")) { args, _ in
             .object(curves(try model(args, "model")))
         }
@@ -126,14 +130,23 @@ enum InspectionBuiltins {
             let suffix = members.count > 1 ? " (member \(mem))" : ""
             series.append(LineSeries(name: "loss" + suffix, y: rows.map { Double($0.loss) }))
             series.append(LineSeries(name: "accuracy" + suffix, y: rows.map { Double($0.accuracy) }))
+            if rows.contains(where: { $0.validation != nil }) {
+                series.append(LineSeries(name: "validation loss" + suffix, y: rows.map { $0.validation?.loss ?? .nan }))
+                series.append(LineSeries(name: "validation accuracy" + suffix, y: rows.map { $0.validation?.accuracy ?? .nan }))
+                series.append(LineSeries(name: "validation ECE" + suffix, y: rows.map { $0.validation?.expectedCalibrationError ?? .nan }))
+            }
         }
         if series.isEmpty { series = [LineSeries(name: "loss", y: []), LineSeries(name: "accuracy", y: [])] }
-        let chart = try! LineChart(series: series, xLabel: "epoch", yLabel: "training loss / accuracy",
+        let validated = h.contains { $0.validation != nil }
+        let chart = try! LineChart(series: series, xLabel: "epoch", yLabel: validated ? "loss / accuracy / ECE (training and validation)" : "training loss / accuracy",
                                    title: "Training of \(m.label)" + (h.isEmpty ? " (no training history)" : "")
                                        + (m.interruptions.isEmpty ? "" : " (" + m.interruptions.map { "\($0.stop)" }.joined(separator: "; ") + ")"))
         return FigureValue(.curves(chart), numbers: [("loss", .list(h.map { .double(Double($0.loss)) })),
                                                      ("accuracy", .list(h.map { .double(Double($0.accuracy)) })),
                                                      ("epochs", .int(h.count)),
+                                                     ("val_loss", .list(h.map { $0.validation.map { .double($0.loss) } ?? .null })),
+                                                     ("val_accuracy", .list(h.map { $0.validation.map { .double($0.accuracy) } ?? .null })),
+                                                     ("val_ece", .list(h.map { $0.validation.map { .double($0.expectedCalibrationError) } ?? .null })),
                                                      ("interruptions", .list(m.interruptions.map { .string("\($0.stop)") }))])
     }
 }

@@ -98,13 +98,14 @@ public final class ModelValue: DomainObject {
         FieldHelp("summary", "parameters per part (the echo), as text"),
         FieldHelp("members", "number of members (MC samples, snapshots)"),
         FieldHelp("kind", "single network, LoRA-Ensemble, explicit ensemble, MC dropout, snapshot ensemble, BatchEnsemble"),
-        FieldHelp("history", "training curves (a Figure; .loss and .accuracy hold the numbers)"),
+        FieldHelp("history", "training curves (a Figure; .loss and .accuracy hold the numbers, .val_loss, .val_accuracy and .val_ece those of fit(..., validation: data))"),
         FieldHelp("train_time", "seconds spent in fit so far"),
         FieldHelp("class_names", "the class names of the data it was last trained on (kept by save and load_model)"),
         FieldHelp("name", "the name compare shows: name: when made, else the variable it was first bound to"),
         FieldHelp("config", "the backbone's sizes (ViT or BERT), as text"),
         FieldHelp("layers", "encoder layers (depth)"),
         FieldHelp("heads", "attention heads per layer"),
+        FieldHelp("temperature", "the temperature T its predictions divide the logits by: 1 unless calibrate(model, on: data) fitted one"),
     ]
 
     static let methodList: [Help] = [
@@ -116,9 +117,10 @@ public final class ModelValue: DomainObject {
                      .named("warmup", "linear warm-up steps (default: min(500, a tenth of the steps))"),
                      .named("weight_decay", default: .double(0), "AdamW weight decay"),
                      .named("clip", default: .double(1.0), "global gradient-norm clip (0 = off)"),
-                     .named("augment", default: .bool(false), "random shifts (up to an eighth of the side) and rotations (up to 10 degrees) of the training images; no flips")],
+                     .named("augment", default: .bool(false), "random shifts (up to an eighth of the side) and rotations (up to 10 degrees) of the training images; no flips"),
+                     .named("validation", "labelled held-out data: after every epoch its loss (NLL), accuracy and ECE are recorded in .history and drawn by curves (explicit ensembles: each member on its own; snapshot ensembles: the current network)")],
              summary: "Trains the model: warm-up then cosine decay, members' mean cross-entropy. Ctrl-C stops after the current step and keeps the model.",
-             example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)", returns: "nil"),
+             example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)\nens.fit(train, epochs: 5, validation: val)\nens.history.val_ece", returns: "nil"),
         Help("evaluate", [.positional("data", "a labelled Dataset"),
                           .named("bins", default: .int(15), "equal-width ECE bins (the paper's code uses 10)")],
              summary: "Accuracy, NLL, ECE, Brier, uncertainty and member diversity of the mean prediction.",
@@ -174,6 +176,7 @@ public final class ModelValue: DomainObject {
         case "config": return .string(model.architecture.description)
         case "layers": return .int(model.architecture.depth)
         case "heads": return .int(model.architecture.heads)
+        case "temperature": return .double(Double((model as? CalibratedModel)?.temperature ?? 1))
         default: return nil
         }
     }

@@ -24,6 +24,12 @@ enum Training {
         }
         var config = TrainConfig(epochs: epochs, batchSize: batch, learningRate: Float(lr), warmupSteps: warmup,
                                  weightDecay: Float(decay), seed: try Domain.seed(args, context), clipNorm: clip > 0 ? Float(clip) : nil)
+        if let v = args.optional("validation") {
+            guard case .object(let o) = v, let d = o as? DatasetValue else {
+                throw args.error("validation", "validation must be a labelled Dataset, but got \(v.typeWithArticle)", remedy: "split one off: let (train, val) = data.split(0.9)")
+            }
+            config.validation = d.dataset
+        }
         if try args.bool("augment") {
             config.augmentation = Augmentation(horizontalFlip: 0, verticalFlip: 0, maxRotation: 10, maxShift: max(1, min(data.height, data.width) / 8))
         }
@@ -68,7 +74,11 @@ enum Training {
             }
             context.cancellation.clear()
         } else if !context.quiet, let last = outcome.history.last {
-            context.print("trained \(label) for \(epochs) epoch\(epochs == 1 ? "" : "s") (\(outcome.stepsDone) steps) in \(formatSeconds(outcome.seconds)): loss \(Domain.fixed(Double(last.loss))), accuracy \(Domain.fixed(Double(last.accuracy), 3))")
+            var line = "trained \(label) for \(epochs) epoch\(epochs == 1 ? "" : "s") (\(outcome.stepsDone) steps) in \(formatSeconds(outcome.seconds)): loss \(Domain.fixed(Double(last.loss))), accuracy \(Domain.fixed(Double(last.accuracy), 3))"
+            if let v = last.validation {
+                line += "; validation loss \(Domain.fixed(v.loss)), accuracy \(Domain.fixed(v.accuracy, 3)), ECE \(Domain.fixed(v.expectedCalibrationError))"
+            }
+            context.print(line)
         }
         return .null
     }
