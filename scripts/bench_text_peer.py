@@ -169,8 +169,10 @@ def run_jax(a, W, ids_np):
     import jax
     import jax.numpy as jnp
     import optax
-    print(f"peer_version jax {jax.__version__} (jaxlib {jax.lib.__version__ if hasattr(jax.lib, '__version__') else '?'}), optax {optax.__version__}")
+    print(f"peer_version jax {jax.__version__}, optax {optax.__version__}")
     print(f"peer_threads XLA CPU, affinity {sorted(os.sched_getaffinity(0))}, XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
+    print("peer_attention jitted softmax(q k^T / sqrt(d) + mask) v")
+    # Weights, ids and masks are jit ARGUMENTS: closed over, XLA would constant-fold the whole model at compile time.
     w = {k: jnp.asarray(v) for k, v in W.items()}
     ids = jnp.asarray(ids_np.astype(np.int32))
     b, t = ids_np.shape
@@ -181,25 +183,25 @@ def run_jax(a, W, ids_np):
     head = (jnp.asarray(hw[0]), jnp.asarray(hb[0, 0]))
     labels = jnp.arange(b) % CLASSES
 
-    def ln(x, p):
+    def ln(w, x, p):
         mu = x.mean(-1, keepdims=True)
         var = ((x - mu) ** 2).mean(-1, keepdims=True)
         return (x - mu) * jax.lax.rsqrt(var + 1e-12) * w[p + ".weight"] + w[p + ".bias"]
 
-    def linear(x, p):
+    def linear(w, x, p):
         return x @ w[p + ".weight"].T + w[p + ".bias"]
 
-    def embed():
+    def embed(w, ids):
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:t] \
             + w["embeddings.token_type_embeddings.weight"][0]
-        return ln(x, "embeddings.LayerNorm")
+        return ln(w, x, "embeddings.LayerNorm")
 
-    def encode(x, bias, lora=None):
+    def encode(w, x, bias, lora=None):
         n = x.shape[0]
         for i in range(LAYERS):
             pre = f"encoder.layer.{i}."
             def proj(p, inp):
-                y = linear(inp, pre + PROJ[p])
+                y = linear(w, inp, pre + PROJ[p])
                 if lora is not None:
                     la, lb = lora[i][p]
                     xm = inp.reshape(M, -1, D)
@@ -208,52 +210,50 @@ def run_jax(a, W, ids_np):
             q, k, v = (proj(p, x).reshape(n, t, HEADS, dh).transpose(0, 2, 1, 3) for p in "qkv")
             s = q @ k.transpose(0, 1, 3, 2) * (1 / math.sqrt(dh)) + bias
             h = jax.nn.softmax(s, -1) @ v
-            x = ln(x + proj("o", h.transpose(0, 2, 1, 3).reshape(n, t, D)), pre + "attention.output.LayerNorm")
-            inter = jax.nn.gelu(linear(x, pre + "intermediate.dense"), approximate=False)
-            x = ln(x + linear(inter, pre + "output.dense"), pre + "output.LayerNorm")
+            x = ln(w, x + proj("o", h.transpose(0, 2, 1, 3).reshape(n, t, D)), pre + "attention.output.LayerNorm")
+            inter = jax.nn.gelu(linear(w, x, pre + "intermediate.dense"), approximate=False)
+            x = ln(w, x + linear(w, inter, pre + "output.dense"), pre + "output.LayerNorm")
         return x
 
     def pool(x, mk):
         return (x * mk[..., None]).sum(1) / mk.sum(1, keepdims=True)
 
-    bias1 = ((1 - mask) * -1e9).reshape(b, 1, 1, t)
-
-    def logits(hd):
-        return pool(encode(embed(), bias1), mask) @ hd[0].T + hd[1]
+    def logits(hd, w, ids, mask):
+        bias = ((1 - mask) * -1e9).reshape(b, 1, 1, t)
+        return pool(encode(w, embed(w, ids), bias), mask) @ hd[0].T + hd[1]
 
     def ce(z, y):
         return optax.softmax_cross_entropy_with_integer_labels(z, y).mean()
 
     fwd = jax.jit(logits)
-    print(f"text_forward_ms threads={a.threads} {timed(a.steps, lambda: fwd(head).block_until_ready()) * 1000:.3f}")
+    print(f"text_forward_ms threads={a.threads} {timed(a.steps, lambda: fwd(head, w, ids, mask).block_until_ready()) * 1000:.3f}")
 
-    grad_head = jax.jit(jax.grad(lambda hd: ce(logits(hd), labels)))
-    print(f"text_head_backward_ms threads={a.threads} {timed(a.steps, lambda: jax.block_until_ready(grad_head(head))) * 1000:.3f}")
+    grad_head = jax.jit(jax.grad(lambda hd, w, ids, mask, y: ce(logits(hd, w, ids, mask), y)))
+    print(f"text_head_backward_ms threads={a.threads} {timed(a.steps, lambda: jax.block_until_ready(grad_head(head, w, ids, mask, labels))) * 1000:.3f}")
 
     lora = [{p: tuple(jnp.asarray(v) for v in pair) for p, pair in layer.items()} for layer in lora_init(rng)]
     params = {"lora": lora, "heads": tuple(jnp.asarray(v) for v in head_init(rng, M))}
     opt = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(1e-4, weight_decay=0.0))
     state = opt.init(params)
-    mask_m = jnp.tile(mask, (M, 1))
-    bias_m = jnp.tile(bias1, (M, 1, 1, 1))
-    labels_m = jnp.tile(labels, M)
 
-    def loss_fn(pr):
-        e = jax.lax.stop_gradient(embed())
+    def loss_fn(pr, w, ids, mask, y):
+        e = jax.lax.stop_gradient(embed(w, ids))                         # frozen: computed once for all members
         x = jnp.broadcast_to(e[None], (M, b, t, D)).reshape(M * b, t, D)
-        f = pool(encode(x, bias_m, pr["lora"]), mask_m).reshape(M, b, D)
+        mask_m = jnp.tile(mask, (M, 1))
+        bias_m = ((1 - mask_m) * -1e9).reshape(M * b, 1, 1, t)
+        f = pool(encode(w, x, bias_m, pr["lora"]), mask_m).reshape(M, b, D)
         z = jnp.einsum("mbd,mcd->mbc", f, pr["heads"][0]) + pr["heads"][1]
-        return ce(z.reshape(-1, CLASSES), labels_m)
+        return ce(z.reshape(-1, CLASSES), jnp.tile(y, M))
 
     @jax.jit
-    def step(pr, st):
-        g = jax.grad(loss_fn)(pr)
+    def step(pr, st, w, ids, mask, y):
+        g = jax.grad(loss_fn)(pr, w, ids, mask, y)
         up, st = opt.update(g, st, pr)
         return optax.apply_updates(pr, up), st
 
     box = [params, state]
     def run_step():
-        box[0], box[1] = step(box[0], box[1])
+        box[0], box[1] = step(box[0], box[1], w, ids, mask, labels)
         jax.block_until_ready(box[0])
     print(f"text_lora4_step_ms threads={a.threads} {timed(max(2, a.steps // 2), run_step) * 1000:.3f}")
 
