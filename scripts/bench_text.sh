@@ -38,8 +38,9 @@ for r in $(seq 1 "$rounds"); do
     engine=jax; [ -n "$py_jax" ] && peer "$py_jax" > "$tmp/jax.$r"
 done
 echo "==> peak memory (lora)" >&2
-"$bench" textmem lora16 --model "$model" --threads "$threads" > "$tmp/mem.lora16"
-"$bench" textmem full --model "$model" --threads "$threads" > "$tmp/mem.full"
+for k in lora16 full; do
+    "$bench" textmem $k --model "$model" --threads "$threads" > "$tmp/mem.$k" || echo "warning: lora-bench textmem $k failed" >&2
+done
 
 # best ENGINE KEY: the fastest value of KEY over the rounds (and configurations)
 best() { cat "$tmp"/$1.* 2>/dev/null | awk -v k="$2" '{v=$NF; $NF=""; sub(/ $/, ""); if ($0==k && (b=="" || v+0<b+0)) b=v} END {print b}'; }
