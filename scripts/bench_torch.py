@@ -139,7 +139,9 @@ def step_time(model, steps):
 
 
 def blas_core():
-    """The core OpenBLAS reports inside this (torch) process."""
+    """The core OpenBLAS reports inside this (torch) process (PyPI's torch 2: its own MKL)."""
+    if "BLAS_INFO=mkl" in torch.__config__.show():
+        return "MKL(torch's-own)"
     try:
         lib = ctypes.CDLL("libopenblas.so.0")
         lib.openblas_get_corename.restype = ctypes.c_char_p

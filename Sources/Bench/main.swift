@@ -4,6 +4,11 @@
 //   lora-bench engine   [--threads N] [--steps S]   sgemm GFLOP/s and one ViT training step
 //   lora-bench ensemble [--threads N] [--steps S] [--members 1,4,16]
 //                                                   LoRA-Ensemble training steps
+//   lora-bench text     [--threads N] [--steps S] [--model DIR]
+//                                                   MiniLM forward, forward + backward (frozen
+//                                                   backbone), 4-member LoRA-Ensemble step
+//   lora-bench textids FILE [--model DIR]           the text bench's token ids, for the peers
+//   lora-bench textmem lora16|full [--model DIR]    peak RSS of a MiniLM training step
 import Data
 import Dispatch
 import Foundation
@@ -198,8 +203,17 @@ do {
             let s = try stepTime(net, data: data, steps: max(3, steps * 4 / max(m, 4)))
             print(String(format: "lora_ensemble_step_ms members=%d threads=%d %.3f", m, threads, s * 1000))
         }
+    case "text":
+        print("blas_core \(Engine.blasCoreName)")
+        try TextBench.run(model: option("--model"), threads: threads, steps: Int(option("--steps") ?? "") ?? 5)
+    case "textids":
+        guard args.count > 1 else { throw NNError.invalidConfiguration("usage: lora-bench textids FILE [--model DIR]") }
+        try TextBench.writeIDs(model: option("--model"), to: args[1])
+    case "textmem":
+        guard args.count > 1 else { throw NNError.invalidConfiguration("usage: lora-bench textmem lora16|full [--model DIR]") }
+        try TextBench.memory(model: option("--model"), kind: args[1])
     default:
-        FileHandle.standardError.write("usage: lora-bench engine|ensemble [--threads N] [--steps S] [--members 1,4,16]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: lora-bench engine|ensemble|text|textids|textmem [--threads N] [--steps S] [--members 1,4,16]\n".data(using: .utf8)!)
         exit(2)
     }
 } catch {
