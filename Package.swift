@@ -48,9 +48,12 @@ let package = Package(
         .target(name: "Lang", dependencies: ["Tensor", "Data", "Text", "NN", "Uncertainty", "Render", "Files", "Machine"]),
         // Markdown notebooks: run ```lora cells, check outputs, export .ipynb.
         .target(name: "Notebook", dependencies: ["Lang", "Files"]),
+        // The Jupyter kernel: a session answering Jupyter's requests (`lora kernel serve`),
+        // and the kernel spec with its ipykernel wrapper (lora_kernel.py, embedded).
+        .target(name: "Kernel", dependencies: ["Lang", "Files"], resources: [.embedInCode("lora_kernel.py")]),
         // The executable: REPL on libedit, script runner, subcommands.
         .executableTarget(name: "lora", dependencies: [
-            "Lang", "Notebook", "CEditLine", "Files", "Tensor",
+            "Lang", "Notebook", "Kernel", "CEditLine", "Files", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -69,6 +72,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Files"]),
         .testTarget(name: "LangTests", dependencies: ["Lang"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Lang", "Files"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Lang"]),
         .testTarget(name: "CLITests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

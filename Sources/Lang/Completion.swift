@@ -94,6 +94,41 @@ public enum Completion {
 
     private static func unique(_ xs: [String]) -> [String] { Array(Set(xs)).sorted() }
 
+    /// The name help at the cursor is about: the dotted name under (or just
+    /// before) the cursor, `:command` names included; inside a call's
+    /// parentheses with no name at the cursor, the called name. Nil when there is none.
+    public static func name(at line: String, cursor: Int) -> String? {
+        let chars = Array(line)
+        let cursor = max(0, min(cursor, chars.count))
+        var start = cursor
+        while start > 0 && (isWordChar(chars[start - 1]) || chars[start - 1] == ".") { start -= 1 }
+        var end = cursor
+        while end < chars.count && isWordChar(chars[end]) { end += 1 }
+        if start == 1 && chars[0] == ":" { start = 0 }
+        var name = String(chars[start..<end])
+        while name.hasPrefix(".") { name.removeFirst() }
+        while name.hasSuffix(".") { name.removeLast() }
+        if let first = name.first, !first.isNumber, openStringStart(Array(chars[..<cursor])) == nil { return name }
+        // No name at the cursor: the callee of the innermost open call.
+        var depth = 0
+        var i = cursor - 1
+        while i >= 0 {
+            switch chars[i] {
+            case ")", "]": depth += 1
+            case "[": depth -= 1
+            case "(":
+                if depth == 0 {
+                    let callee = chain(chars, end: i)
+                    return callee.isEmpty ? nil : callee
+                }
+                depth -= 1
+            default: break
+            }
+            i -= 1
+        }
+        return nil
+    }
+
     /// Completes a path prefix: directory part kept, entries filtered by the last part.
     private static func paths(_ partial: String, _ scope: Scope) -> [String] {
         let dir: String
@@ -216,6 +251,22 @@ extension Session {
             fm.fileExists(atPath: (path as NSString).appendingPathComponent(name), isDirectory: &isDir)
             return isDir.boolValue ? name + "/" : name
         }
+    }
+
+    /// The help for the name at `cursor` in `line` (see `Completion.name(at:cursor:)`),
+    /// as `:help NAME` prints it, or nil when there is no name or no help for it.
+    /// A dotted name without help of its own falls back to its last two parts
+    /// (`r.model.fit` to `model.fit`), then its last part.
+    public func help(at line: String, cursor: Int) -> String? {
+        guard let name = Completion.name(at: line, cursor: cursor) else { return nil }
+        let parts = name.split(separator: ".").map(String.init)
+        var tries = [name]
+        if parts.count > 2 { tries.append(parts.suffix(2).joined(separator: ".")) }
+        if parts.count > 1 { tries.append(parts.last!) }
+        for t in tries {
+            if let text = HelpText.entry(t, builtins: builtins, variables: interpreter.globals) { return text }
+        }
+        return nil
     }
 
     /// Completes `line` at `cursor` against this session.

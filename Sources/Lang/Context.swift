@@ -76,6 +76,10 @@ public final class Context {
     public var terminalWidth: Int
     /// Arguments after the script name, visible to scripts as `args`.
     public var scriptArguments: [String]
+    /// Shows an echoed value (a bare expression, `.plot()`). nil: its text
+    /// (`Value.echo`) goes to `output`. A front end that shows richer forms
+    /// (Jupyter: SVG figures, HTML tables) sets it and uses `Value.display`.
+    public var show: ((Value) -> Void)?
 
     public init(output: @escaping (String) -> Void = { FileHandle.standardOutput.write($0.data(using: .utf8)!) },
                 isInteractive: Bool = false, cancellation: CancellationFlag = CancellationFlag(),
@@ -94,6 +98,11 @@ public final class Context {
 
     /// Writes `text` and a newline.
     public func print(_ text: String) { output(text + "\n") }
+
+    /// Shows `value` as the REPL echoes a bare expression (through `show` when set).
+    public func echo(_ value: Value) {
+        if let show { show(value) } else { print(value.echo(self)) }
+    }
 
     /// Throws an `.interrupted` error when Ctrl-C was pressed. Long work that
     /// prefers to stop gracefully checks `cancellation.isSet` itself instead.

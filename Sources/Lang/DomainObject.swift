@@ -24,6 +24,9 @@ public protocol DomainObject: AnyObject {
     /// What the REPL shows for a bare expression: a summary or an aligned table.
     /// Defaults to `summary`.
     func echo(_ context: Context) -> String
+    /// What a front end that shows more than text (Jupyter) displays: the
+    /// echo's text plus HTML for tables or SVG for figures. Defaults to the echo alone.
+    func display(_ context: Context) -> RichDisplay
     /// Documented fields (for `:help`, completion and "did you mean").
     var fields: [FieldHelp] { get }
     /// The value of a field, or nil when there is no such field.
@@ -45,6 +48,7 @@ public protocol DomainObject: AnyObject {
 
 extension DomainObject {
     public func echo(_ context: Context) -> String { summary }
+    public func display(_ context: Context) -> RichDisplay { RichDisplay(text: echo(context)) }
     public func bound(to name: String) {}
     public var fields: [FieldHelp] { [] }
     public func field(_ name: String) throws -> Value? { nil }

@@ -82,6 +82,17 @@ public enum HelpText {
     public static func topic(_ rawName: String, builtins: BuiltinTable, variables: Environment) -> String {
         let name = rawName.trimmingCharacters(in: .whitespaces)
         if name.isEmpty { return overview(builtins: builtins) }
+        if let text = entry(name, builtins: builtins, variables: variables) { return text }
+        let known = builtins.names + Array(builtins.types.keys) + variables.visibleNames
+        let hint = Suggest.didYouMean(name, in: known).map { " \($0.prefix(1).uppercased() + $0.dropFirst())" } ?? ""
+        return "No help for '\(name)'.\(hint) Type :help for the list of builtins.\n"
+    }
+
+    /// The help for `name` (a command, builtin, type, `Type.method`,
+    /// `variable.method`, variable or method name), or nil when there is none.
+    public static func entry(_ rawName: String, builtins: BuiltinTable, variables: Environment) -> String? {
+        let name = rawName.trimmingCharacters(in: .whitespaces)
+        if name.isEmpty { return nil }
         if name.hasPrefix(":") {
             if let c = commands.first(where: { $0.0.hasPrefix(name) }) { return "\(c.0)\n  \(c.1)\n" }
         }
@@ -111,8 +122,6 @@ public enum HelpText {
             }
         }
         if !found.isEmpty { return found.joined(separator: "\n") }
-        let known = builtins.names + Array(builtins.types.keys) + variables.visibleNames
-        let hint = Suggest.didYouMean(name, in: known).map { " \($0.prefix(1).uppercased() + $0.dropFirst())" } ?? ""
-        return "No help for '\(name)'.\(hint) Type :help for the list of builtins.\n"
+        return nil
     }
 }

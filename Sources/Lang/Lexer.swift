@@ -304,4 +304,14 @@ public struct Lexer {
             return true
         }
     }
+
+    /// The brackets `source` leaves open, innermost last (`{`, `(`, `[`);
+    /// empty when there are none or the source has a lexical error. Front ends
+    /// indent a continuation line by the open braces.
+    public static func openBrackets(_ source: String) -> [Character] {
+        let file = SourceFile(name: "<check>", text: source)
+        var lexer = Lexer(source, file: file)
+        guard (try? lexer.tokenize()) != nil else { return [] }
+        return lexer.brackets.map { $0.0 }
+    }
 }

@@ -42,7 +42,7 @@ public final class Session {
         }
         if echo, let v = value {
             if case .null = v { return }
-            context.print(v.echo(context))
+            context.echo(v)
         }
     }
 

@@ -50,8 +50,11 @@ public enum JupyterExport {
             "cells": .array(cells),
             "metadata": .object([
                 "kernelspec": .object(["display_name": .string("lora"), "language": .string("lora"), "name": .string("lora")]),
+                // As the lora kernel reports it (Sources/Kernel/lora_kernel.py): lora reads
+                // close enough to Swift for Swift's highlighting.
                 "language_info": .object(["name": .string("lora"), "file_extension": .string(".lora"),
-                                          "mimetype": .string("text/x-lora")]),
+                                          "mimetype": .string("text/x-lora"), "codemirror_mode": .string("swift"),
+                                          "pygments_lexer": .string("swift")]),
             ]),
             "nbformat": .int(nbformat),
             "nbformat_minor": .int(nbformatMinor),

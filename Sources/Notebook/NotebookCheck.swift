@@ -14,15 +14,16 @@ public enum NotebookCheck {
 
     /// Whether `result`'s output matches the expected block, timings masked
     /// (see `OutputText.masked`). A `skip-check` cell always matches.
-    public static func outputMatches(_ result: CellResult) -> Bool {
+    /// `key` is what lines are compared by (default: timings masked).
+    public static func outputMatches(_ result: CellResult, key: (String) -> String = OutputText.masked) -> Bool {
         if result.cell.options.skipCheck { return true }
         let expected = OutputText.lines((result.cell.expected?.lines ?? []).joined(separator: "\n"))
-        return expected.map(OutputText.masked) == result.outputLines.map(OutputText.masked)
+        return expected.map(key) == result.outputLines.map(key)
     }
 
     /// What is wrong with one cell's run, or nil when it is as expected.
     /// `path` names the notebook in the report (`FILE:LINE`).
-    public static func findings(_ result: CellResult, path: String) -> [Finding] {
+    public static func findings(_ result: CellResult, path: String, key: @escaping (String) -> String = OutputText.masked) -> [Finding] {
         let cell = result.cell
         let at = "\(path):\(cell.openingLine)"
         var found: [Finding] = []
@@ -34,12 +35,12 @@ public enum NotebookCheck {
             found.append(Finding(kind: .missedError, cell: cell, summary: "\(at): cell \(cell.index + 1) is marked `error` but ran without one",
                                  details: "note: fix the cell so it fails, or remove `error` from its info string\n"))
         }
-        if !outputMatches(result) && !result.failedUnexpectedly {
+        if !outputMatches(result, key: key) && !result.failedUnexpectedly {
             let expected = OutputText.lines((cell.expected?.lines ?? []).joined(separator: "\n"))
             let firstLine = cell.expected?.firstLine ?? (cell.firstCodeLine + cell.code.count + 1)
             let what = cell.expected == nil ? "printed output but has no ```output block"
                 : "output differs (- expected, + actual)"
-            let diff = LineDiff.hunks(expected, result.outputLines, oldFirstLine: firstLine, key: OutputText.masked)
+            let diff = LineDiff.hunks(expected, result.outputLines, oldFirstLine: firstLine, key: key)
             found.append(Finding(kind: .outputDiffers, cell: cell, summary: "\(at): cell \(cell.index + 1) \(what):",
                                  details: "--- expected\n+++ actual\n" + diff))
         }

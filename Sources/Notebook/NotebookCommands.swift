@@ -110,6 +110,57 @@ public enum NotebookCommands {
         }
     }
 
+    /// Writes the Jupyter export of a notebook without running it: each code
+    /// cell carries its ```output block as output. Into `directory`, default
+    /// beside the notebook. Returns 0 when written.
+    public static func export(path: String, outputDirectory: String?, output: (String) -> Void, error report: (String) -> Void) -> Int32 {
+        do {
+            let document = try load(path)
+            let target = outputPaths(for: path, directory: outputDirectory).ipynb
+            if let dir = outputDirectory {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            }
+            try AtomicFile.write(JupyterExport.json(document, results: [:]), to: target)
+            output("wrote \(target)\n")
+            return 0
+        } catch {
+            report(describe(error))
+            return 1
+        }
+    }
+
+    /// Compares the outputs of a notebook that Jupyter executed (its export,
+    /// run with the lora kernel) with the markdown's output blocks, as `check`
+    /// compares lora's own run: timings masked, and also the positions in
+    /// diagnostics (Jupyter names the cell, `In[5]:1:8`, where the markdown
+    /// names its file and line). Returns 0 when every cell is as expected.
+    public static func compare(path: String, executed: String, output: (String) -> Void, error report: (String) -> Void) -> Int32 {
+        do {
+            let document = try load(path)
+            guard let data = FileManager.default.contents(atPath: executed) else {
+                throw NotebookError("cannot read '\(executed)'", remedy: "check the path of the executed .ipynb")
+            }
+            let notebook = try ExecutedNotebook(data: data, name: executed)
+            var differing = 0
+            for r in try notebook.results(for: document, name: executed) {
+                let findings = NotebookCheck.findings(r, path: path) { OutputText.masked(OutputText.maskedPosition($0)) }
+                if !findings.isEmpty { differing += 1 }
+                for f in findings { output(f.description) }
+            }
+            let n = document.cells.count
+            let kernel = notebook.kernelName.map { " (kernel \($0))" } ?? ""
+            if differing == 0 {
+                output("\(path): \(plural(n, "cell")), all as expected in \(executed)\(kernel)\n")
+                return 0
+            }
+            output("\(path): \(differing) of \(plural(n, "cell")) not as expected in \(executed)\(kernel)\n")
+            return 1
+        } catch {
+            report(describe(error))
+            return 1
+        }
+    }
+
     /// The directory holding `path` (cells run there).
     static func directory(of path: String) -> String {
         let dir = (path as NSString).deletingLastPathComponent

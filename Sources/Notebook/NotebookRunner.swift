@@ -106,55 +106,15 @@ public final class NotebookRunner {
         buffer = ""
         let start = DispatchTime.now().uptimeNanoseconds
         var failure: Error? = nil
-        var entry: [String] = []
-        var entryLine = firstLine
-        func flush() throws {
-            defer { entry = [] }
-            let text = entry.joined(separator: "\n")
-            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return }
-            session.context.cancellation.clear()
-            if text.trimmingCharacters(in: .whitespaces).hasPrefix(":") {
-                do {
-                    _ = try session.command(text)
-                } catch let e as LangError {
-                    throw relocated(e, line: entryLine)
-                }
-            } else {
-                try session.run(text, in: sourceFile, firstLine: entryLine, echo: true)
-            }
-            session.context.progress?.finish()
-            // Training stops gracefully at Ctrl-C and returns; the notebook stops too.
-            if session.context.cancellation.isSet {
-                throw LangError(.interrupted, "interrupted", at: SourceLocation(file: sourceFile, line: entryLine, column: 1),
-                                remedy: "Ctrl-C stopped the notebook after this entry; the cells after it did not run")
-            }
-        }
         do {
-            for (offset, line) in cell.code.enumerated() {
-                if entry.isEmpty { entryLine = firstLine + offset }
-                entry.append(line)
-                let text = entry.joined(separator: "\n")
-                if text.trimmingCharacters(in: .whitespaces).hasPrefix(":") || Lexer.isComplete(text) {
-                    try flush()
-                }
-            }
-            try flush()
+            try session.runCell(cell.code, in: sourceFile, firstLine: firstLine,
+                                interruptedRemedy: "Ctrl-C stopped the notebook after this entry; the cells after it did not run")
         } catch {
-            session.context.progress?.finish()
             failure = error
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return CellResult(cell: cell, printed: buffer, diagnostic: failure.map { format($0) }, error: failure,
                           reportedError: failure.map { format($0, path: path) }, seconds: seconds)
-    }
-
-    /// A `:command`'s error points into the session's REPL file; move it to the
-    /// notebook line the command is on (same text, so the column holds).
-    private func relocated(_ e: LangError, line: Int) -> LangError {
-        guard let loc = e.location, loc.file === session.replFile else { return e }
-        var copy = e
-        copy.location = SourceLocation(file: sourceFile, line: line, column: loc.column)
-        return copy
     }
 
     /// The diagnostic, as the REPL prints it; with `path`, positions in the

@@ -92,21 +92,23 @@ public struct TextTable: Equatable {
         return out
     }
 
+    /// How column `c` sits: its own alignment, else numbers right and text left.
+    func alignment(_ c: Int) -> ColumnAlignment {
+        if let a = columns[c].alignment { return a }
+        let numeric = rows.contains { c < $0.count && $0[c].isNumeric }
+        let textual = rows.contains { row in
+            guard c < row.count, case .text = row[c] else { return false }
+            return true
+        }
+        return numeric && !textual ? .right : .left
+    }
+
     /// The table as lines joined by "\n" (no trailing newline).
     public func render() -> String {
         let cells = formattedCells()
         var widths = columns.map { $0.header.count }
         for row in cells {
             for (c, s) in row.enumerated() { widths[c] = max(widths[c], s.count) }
-        }
-        func alignment(_ c: Int) -> ColumnAlignment {
-            if let a = columns[c].alignment { return a }
-            let numeric = rows.contains { c < $0.count && $0[c].isNumeric }
-            let textual = rows.contains { row in
-                guard c < row.count, case .text = row[c] else { return false }
-                return true
-            }
-            return numeric && !textual ? .right : .left
         }
         let aligns = columns.indices.map(alignment)
         func line(_ items: [String]) -> String {

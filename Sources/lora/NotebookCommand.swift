@@ -13,9 +13,10 @@ struct NotebookCommand: ParsableCommand {
         at the REPL (bare expressions echo). The ```output block right after a cell holds what it printed. \
         Cell options after `lora`: `error` (the cell must fail; its diagnostic is the output), \
         `skip-check` (output not compared). Output is plain text, 80 columns, one progress line per \
-        epoch; `check` masks timings and throughput. See tutorials/README.md.
+        epoch; `check` masks timings and throughput. See tutorials/README.md. \
+        The .ipynb exports name the Jupyter kernel "lora" (`lora kernel install --user`).
         """,
-        subcommands: [Run.self, Check.self])
+        subcommands: [Run.self, Check.self, Export.self, Compare.self])
 
     struct Run: ParsableCommand {
         static var configuration = CommandConfiguration(
@@ -64,6 +65,47 @@ struct NotebookCommand: ParsableCommand {
                 if status == 130 { break }
             }
             throw ExitCode(worst)
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static var configuration = CommandConfiguration(
+            abstract: "Write FILE.ipynb without running: each cell carries its ```output block.",
+            discussion: "The notebook names the Jupyter kernel \"lora\"; run it in Jupyter after `lora kernel install --user`.")
+
+        @Argument(help: "The markdown notebooks.")
+        var files: [String]
+
+        @Option(name: [.customShort("o"), .long], help: "Write FILE.ipynb into this directory instead (created if missing).")
+        var output: String?
+
+        func run() throws {
+            var worst: Int32 = 0
+            for file in files {
+                worst = max(worst, NotebookCommands.export(path: file, outputDirectory: output, output: Output.standard, error: Output.error))
+            }
+            throw ExitCode(worst)
+        }
+    }
+
+    struct Compare: ParsableCommand {
+        static var configuration = CommandConfiguration(
+            abstract: "Compare the outputs of a notebook Jupyter executed with FILE.md's ```output blocks; exit 1 on any difference.",
+            discussion: """
+            For example: lora notebook export FILE.md -o out; jupyter nbconvert --to notebook --execute \
+            --output done.ipynb out/FILE.ipynb; lora notebook compare FILE.md out/done.ipynb. \
+            Compared as `check` compares (timings masked), and positions in diagnostics masked: \
+            Jupyter names the cell (In[5]:1:8) where the markdown names its file and line.
+            """)
+
+        @Argument(help: "The markdown notebook.")
+        var file: String
+
+        @Argument(help: "The .ipynb Jupyter executed.")
+        var executed: String
+
+        func run() throws {
+            throw ExitCode(NotebookCommands.compare(path: file, executed: executed, output: Output.standard, error: Output.error))
         }
     }
 }

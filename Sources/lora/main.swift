@@ -7,7 +7,7 @@ import Foundation
 /// name). The notebook runner registers here: `"notebook": Notebook.self`,
 /// where `Notebook` is a ParsableCommand with its own subcommands (run, check).
 /// A script whose name equals a subcommand runs as `lora ./name`.
-let subcommands: [String: ParsableCommand.Type] = ["notebook": NotebookCommand.self]
+let subcommands: [String: ParsableCommand.Type] = ["notebook": NotebookCommand.self, "kernel": KernelCommand.self]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if let first = arguments.first, let command = subcommands[first] {

@@ -30,6 +30,7 @@ final class ExportTests: XCTestCase {
         let metadata = object["metadata"] as! [String: Any]
         XCTAssertEqual((metadata["kernelspec"] as! [String: Any])["name"] as? String, "lora")
         XCTAssertEqual((metadata["language_info"] as! [String: Any])["name"] as? String, "lora")
+        XCTAssertEqual((metadata["language_info"] as! [String: Any])["codemirror_mode"] as? String, "swift")
         let cells = object["cells"] as! [[String: Any]]
         XCTAssertEqual(cells.map { $0["cell_type"] as! String }, ["markdown", "code", "markdown", "code"])
         XCTAssertEqual(Set(cells.map { $0["id"] as! String }).count, 4)

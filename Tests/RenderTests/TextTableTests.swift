@@ -31,6 +31,26 @@ final class TextTableTests: XCTestCase {
         XCTAssertEqual(table.render(), expected)
     }
 
+    /// The HTML form holds the same formatted cells as the text, escaped, each
+    /// column aligned as in the text.
+    func testHTMLHasTheTextsCellsEscapedAndAligned() {
+        let table = TextTable(title: "a < b & \"c\"",
+                              columns: ["model", "ECE", TableColumn("note", alignment: .center)],
+                              rows: [["<single>", 0.081, "x"], ["ens", 0.0352, "y's"]])
+        let expected = """
+        <table>
+        <caption>a &lt; b &amp; &quot;c&quot;</caption>
+        <thead><tr><th style="text-align: left">model</th><th style="text-align: right">ECE</th><th style="text-align: center">note</th></tr></thead>
+        <tbody>
+        <tr><td style="text-align: left">&lt;single&gt;</td><td style="text-align: right">0.0810</td><td style="text-align: center">x</td></tr>
+        <tr><td style="text-align: left">ens</td><td style="text-align: right">0.0352</td><td style="text-align: center">y&#39;s</td></tr>
+        </tbody>
+        </table>
+        """
+        XCTAssertEqual(table.html(), expected)
+        XCTAssertEqual(HTML.preformatted("a\n  <b>"), "<pre>a\n  &lt;b&gt;</pre>")
+    }
+
     func testNumberFormatting() {
         XCTAssertEqual(NumberFormatting.svg(12.5), "12.5")
         XCTAssertEqual(NumberFormatting.svg(3.0), "3")

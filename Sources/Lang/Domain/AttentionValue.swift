@@ -175,6 +175,14 @@ public final class AttentionValue: DomainObject {
         terminal(mode: Domain.colorMode(context), width: context.terminalWidth)
     }
 
+    /// The terminal maps as text; the SVG (maps over the input, or the tokens
+    /// of a text on the colour scale) as the figure.
+    public func display(_ context: Context) -> RichDisplay {
+        let svg: String?
+        if let heat = try? tokenHeat() { svg = heat.svg() } else { svg = (try? figure())?.svg() }
+        return RichDisplay(text: echo(context), svg: svg)
+    }
+
     func figure() throws -> HeatmapFigure {
         let panels = try zip(maps, captions).map { m, c in
             HeatmapPanel(heat: try Grid(rows: gridHeight, columns: gridWidth, values: m), base: base, caption: c)
@@ -240,7 +248,7 @@ public final class AttentionValue: DomainObject {
             try FigureValue.save(svg: f, png: { try f.savePNG(to: $0, pixelsPerPoint: 1) }, to: path, args: args)
             return .string(path)
         case "plot":
-            context.print(echo(context))
+            context.echo(.object(self))
             return .null
         default:
             throw LangError(.name, "Attention has no method '\(name)'")

@@ -91,6 +91,11 @@ public final class FigureValue: DomainObject {
         terminal(mode: Domain.colorMode(context), width: context.terminalWidth)
     }
 
+    /// The terminal drawing as text, the SVG as the figure.
+    public func display(_ context: Context) -> RichDisplay {
+        RichDisplay(text: echo(context), svg: svgFigure.svg())
+    }
+
     static let methodList: [Help] = [
         Help("save", [.positional("path", "file name ending in .svg (any figure) or .png (heatmaps)")],
              summary: "Writes the figure to a file (atomically: a temporary file, then a rename).",
@@ -129,7 +134,7 @@ public final class FigureValue: DomainObject {
             try FigureValue.save(svg: svgFigure, png: pngWriter, to: path, args: args)
             return .string(path)
         case "plot":
-            context.print(echo(context))
+            context.echo(.object(self))
             return .null
         default:
             throw LangError(.name, "Figure has no method '\(name)'")

@@ -167,7 +167,9 @@ public final class ComparisonValue: DomainObject {
     public var count: Int? { models.count }
     public var summary: String { "\(models.count) models on \(data)" }
 
-    public func table() -> String {
+    public func table() -> String { textTable().render() }
+
+    func textTable() -> TextTable {
         let bins = reports.first?.metrics.binCount ?? 15
         var t = TextTable(title: "Comparison on \(data) (\(reports.first?.metrics.samples ?? 0) samples; ECE with \(bins) bins; metrics of the members' mean probabilities)",
                           columns: [TableColumn("model"), TableColumn("members"), TableColumn("accuracy", decimals: 4), TableColumn("NLL", decimals: 4),
@@ -179,7 +181,7 @@ public final class ComparisonValue: DomainObject {
                       .number(r.metrics.expectedCalibrationError), .number(r.metrics.brierScore), .integer(s.total), .integer(s.trainable),
                       .text(m.trainSeconds > 0 ? formatDuration(m.trainSeconds) : "-")])
         }
-        return t.render()
+        return t
     }
 
     func chart() throws -> GroupedBarChart {
@@ -194,6 +196,15 @@ public final class ComparisonValue: DomainObject {
         var out = table()
         if let c = try? chart() { out += "\n\n" + c.terminal(mode: Domain.colorMode(context), width: max(10, min(40, context.terminalWidth - 40))).text }
         return out
+    }
+
+    /// The table in HTML with the chart's SVG under it (HTML is what Jupyter
+    /// shows when both are there); the chart alone as the SVG.
+    public func display(_ context: Context) -> RichDisplay {
+        let t = textTable()
+        guard let c = try? chart() else { return RichDisplay(text: echo(context), html: t.html()) }
+        let svg = c.svg()
+        return RichDisplay(text: echo(context), html: t.html() + "\n<div>" + svg + "</div>", svg: svg)
     }
 
     static let fieldList: [FieldHelp] = [

@@ -53,26 +53,28 @@ public final class ModelValue: DomainObject {
     }
 
     /// Summary: kind, sizes, parameters total / trainable / frozen per part, memory.
-    public func echo(_ context: Context) -> String {
+    public func echo(_ context: Context) -> String { display(context).text }
+
+    /// The parameters per part as a table (text and HTML), details under it.
+    public func display(_ context: Context) -> RichDisplay {
         let s = model.summary()
         let kind = label == s.kind ? "" : "\(s.kind), "
         var t = TextTable(title: "\(label) (\(kind)\(s.members) member\(s.members == 1 ? "" : "s")) on \(s.architecture)",
                           columns: [TableColumn("part"), TableColumn("total"), TableColumn("trainable"), TableColumn("frozen")])
         for p in s.parts { t.append([.text(p.name), .integer(p.total), .integer(p.trainable), .integer(p.frozen)]) }
         if s.parts.count > 1 { t.append(["all", .integer(s.total), .integer(s.trainable), .integer(s.frozen)]) }
-        var out = t.render()
-        for d in s.details { out += "\n" + d }
-        out += "\nmemory: parameters \(formatBytes(s.parameterBytes)) + optimizer state \(formatBytes(s.optimizerStateBytes)) = \(formatBytes(s.trainingBytes))"
+        var after = s.details
+        after.append("memory: parameters \(formatBytes(s.parameterBytes)) + optimizer state \(formatBytes(s.optimizerStateBytes)) = \(formatBytes(s.trainingBytes))")
         if !model.history.isEmpty {
             let last = model.history.last!
-            out += "\ntrained \(model.history.count) epoch\(model.history.count == 1 ? "" : "s") in \(formatDuration(trainSeconds)); last epoch loss \(Domain.fixed(Double(last.loss))) acc \(Domain.fixed(Double(last.accuracy), 3))"
+            after.append("trained \(model.history.count) epoch\(model.history.count == 1 ? "" : "s") in \(formatDuration(trainSeconds)); last epoch loss \(Domain.fixed(Double(last.loss))) acc \(Domain.fixed(Double(last.accuracy), 3))")
         } else {
-            out += "\nnot trained yet"
+            after.append("not trained yet")
         }
         if let last = lastFitInterruption {
-            out += "\nlast fit \(last): the model is as after that step"
+            after.append("last fit \(last): the model is as after that step")
         }
-        return out
+        return .table(t, after: after)
     }
 
     /// Where the most recent fit stopped, if Ctrl-C stopped it (nil once a later fit ran to the end).

@@ -26,7 +26,10 @@ public final class ReportValue: DomainObject {
     }
 
     /// An aligned table of the metrics, then per-member accuracy.
-    public func echo(_ context: Context) -> String {
+    public func echo(_ context: Context) -> String { display(context).text }
+
+    /// The metrics as a table (text and HTML), per-member accuracy under it.
+    public func display(_ context: Context) -> RichDisplay {
         let m = metrics
         var t = TextTable(title: "\(model) on \(data) (\(m.samples) samples, \(m.members) member\(m.members == 1 ? "" : "s"); ECE with \(m.binCount) equal-width bins)",
                           columns: [TableColumn("metric"), TableColumn("value", decimals: 4)])
@@ -41,14 +44,15 @@ public final class ReportValue: DomainObject {
             t.append(["disagreement", .number(m.disagreement)])
             t.append(["pairwise KL", .number(m.meanPairwiseKL)])
         }
-        var out = t.render()
+        var after: [String] = []
         if m.members > 1 {
             let accs = m.memberAccuracies
             let lo = accs.min() ?? 0, hi = accs.max() ?? 0, mean = accs.reduce(0, +) / Double(max(accs.count, 1))
-            out += "\nmember accuracy: mean \(Domain.fixed(mean)), min \(Domain.fixed(lo)), max \(Domain.fixed(hi))"
-            if accs.count <= 16 { out += "  [" + accs.map { Domain.fixed($0, 3) }.joined(separator: " ") + "]" }
+            var line = "member accuracy: mean \(Domain.fixed(mean)), min \(Domain.fixed(lo)), max \(Domain.fixed(hi))"
+            if accs.count <= 16 { line += "  [" + accs.map { Domain.fixed($0, 3) }.joined(separator: " ") + "]" }
+            after.append(line)
         }
-        return out
+        return .table(t, after: after)
     }
 
     static let fieldList: [FieldHelp] = [

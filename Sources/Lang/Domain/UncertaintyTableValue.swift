@@ -41,7 +41,10 @@ public final class UncertaintyTableValue: DomainObject {
         return order.prefix(3).map { "\(name($0)):\(r.votes[$0])" }.joined(separator: " ") + (order.count > 3 ? " …" : "")
     }
 
-    public func echo(_ context: Context) -> String {
+    public func echo(_ context: Context) -> String { display(context).text }
+
+    /// The rows as a table (text and HTML), the accuracy of the rows under it.
+    public func display(_ context: Context) -> RichDisplay {
         var t = TextTable(title: "\(title): \(rows.count) samples, most uncertain first (by \(sortedBy)); entropy in nats = aleatoric + epistemic",
                           columns: [TableColumn("sample"), TableColumn("label"), TableColumn("predicted"), TableColumn("ok"),
                                     TableColumn("confidence", decimals: 3), TableColumn("total", decimals: 4),
@@ -60,9 +63,7 @@ public final class UncertaintyTableValue: DomainObject {
         let accuracy = labelled.isEmpty ? nil : Double(labelled.filter { $0.label == $0.prediction }.count) / Double(labelled.count)
         t.append([.text("mean"), .empty, .empty, .empty,
                   .number(mean(\.confidence)), .number(mean(\.total)), .number(mean(\.aleatoric)), .number(mean(\.epistemic)), .empty])
-        var out = t.render()
-        if let a = accuracy { out += "\naccuracy of these \(labelled.count) rows: \(Domain.fixed(a, 3))" }
-        return out
+        return .table(t, after: accuracy.map { ["accuracy of these \(labelled.count) rows: \(Domain.fixed($0, 3))"] } ?? [])
     }
 
     static let sortKeys = ["total", "entropy", "epistemic", "aleatoric", "confidence", "sample"]
