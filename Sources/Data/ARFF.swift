@@ -174,7 +174,7 @@ struct ARFFLines {
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
-        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { pos = 3 }
+        pos = utf8ByteOrderMarkLength(bytes)
     }
 
     mutating func next() -> (Int, ArraySlice<UInt8>)? {

@@ -181,8 +181,7 @@ struct CSVLines {
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
-        // Skip a UTF-8 byte order mark.
-        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { pos = 3 }
+        pos = utf8ByteOrderMarkLength(bytes)
     }
 
     /// The next line that is not blank or a # comment: its 1-based number,
@@ -336,4 +335,10 @@ func numberProblem(_ field: String) -> String {
     if ["nan", "inf", "infinity"].contains(body) { return "\(shown) is not a finite number" }
     if parseNumber(Substring(t)) != nil { return "\(shown) is too large for a 32-bit float (at most about 3.4e38)" }
     return "\(shown) is not a number"
+}
+
+/// 3 when `bytes` start with a UTF-8 byte order mark (skipped by every text
+/// loader), else 0.
+func utf8ByteOrderMarkLength(_ bytes: [UInt8]) -> Int {
+    bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
 }

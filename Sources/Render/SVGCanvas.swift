@@ -14,20 +14,7 @@ public struct SVGCanvas {
     static func n(_ x: Double) -> String { NumberFormatting.svg(x) }
 
     /// Escapes &, <, >, " and ' for XML text and attribute values.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { MarkupEscape.escape(s, apostrophe: "&apos;") }
 
     public mutating func raw(_ element: String) { body.append(element) }
 

@@ -27,21 +27,7 @@ extension TextTable {
 /// Escaping text for HTML.
 public enum HTML {
     /// `&`, `<`, `>`, `"` and `'` as entities, so any text is shown as it is.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    public static func escape(_ text: String) -> String { MarkupEscape.escape(text, apostrophe: "&#39;") }
 
     /// Lines of text kept as they are (spaces, line breaks), in a `<pre>`.
     public static func preformatted(_ text: String) -> String {
