@@ -75,5 +75,5 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "Lang"]),
         .testTarget(name: "CLITests", dependencies: []),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

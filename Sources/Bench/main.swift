@@ -28,7 +28,7 @@ func now() -> Double {
 }
 func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 
-var args = Array(CommandLine.arguments.dropFirst())
+let args = Array(CommandLine.arguments.dropFirst())
 let mode = args.first ?? "engine"
 func option(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
@@ -107,14 +107,14 @@ do {
     case "gemmsplit":
         // Where splitting a gemm over the threads starts to pay: [m, k] x [k, n]
         // on 1 thread vs split over `threads` (gemmParallelMin forced to 0).
-        let saved = gemmParallelMin
+        let saved = Engine.gemmParallelMin
         for (m, n, k) in [(256, 64, 64), (544, 64, 64), (1024, 64, 64), (2048, 64, 64), (3200, 64, 64),
                           (3200, 192, 64), (12800, 64, 64), (12800, 192, 64), (51200, 64, 64), (51200, 192, 64)] {
             var rng = RNG(seed: 3)
             let a = Tensor.randn([m, k], rng: &rng), b = Tensor.randn([k, n], rng: &rng)
             func t(_ th: Int) throws -> Double {
                 Engine.threads = th
-                gemmParallelMin = 0
+                Engine.gemmParallelMin = 0
                 let reps = max(3, 20_000_000 / (m * n * k))
                 var best = Double.infinity
                 for _ in 0..<5 {
@@ -128,7 +128,7 @@ do {
             print(String(format: "gemm m=%d n=%d k=%d mnk=%d: 1 thread %.1f us, %d threads %.1f us, speed-up %.2f",
                          m, n, k, m * n * k, t1 * 1e6, threads, t2 * 1e6, t1 / t2))
         }
-        gemmParallelMin = saved
+        Engine.gemmParallelMin = saved
     case "linearblock":
         // Row-block size of linear (bias written per block): [rows, in] x [out, in]^T + bias.
         for (rows, inF, outF) in [(3200, 64, 192), (3200, 64, 128), (3200, 128, 64), (51200, 64, 192)] {
@@ -137,14 +137,14 @@ do {
             var best: [Int: Double] = [:]
             for _ in 0..<5 {
                 for blk in [32, 64, 128, 256, 100_000, 0] {
-                    linearBlockRows = blk
+                    Engine.linearBlockRows = blk
                     let reps = max(3, 30_000_000 / (rows * inF * outF) * 10)
                     let t0 = now()
                     for _ in 0..<reps { _ = try Tensor.linear(x, weight: w, bias: b) }
                     best[blk] = min(best[blk] ?? .infinity, (now() - t0) / Double(reps))
                 }
             }
-            linearBlockRows = 0
+            Engine.linearBlockRows = 0
             print("linear rows=\(rows) in=\(inF) out=\(outF): " + best.keys.sorted().map { String(format: "block %@ %.1f us", $0 == 0 ? "auto" : "\($0)", best[$0]! * 1e6) }.joined(separator: ", "))
         }
     case "compare":

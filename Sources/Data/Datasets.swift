@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CZlib
 import Dispatch
+import Synchronization
 
 /// The built-in data sets and the loaders for users' own files.
 public enum Datasets {
@@ -117,14 +118,13 @@ public enum Datasets {
         let key = "fashion-mnist:" + dir
         if let d = cache.get(key) { return d }
         // Inflate the training and test files on two threads.
-        var parts = [Result<(IDXArray, IDXArray), Error>](repeating: .failure(DataError.notAFile(path: "")), count: 2)
-        let lock = Lock()
+        let parts = Mutex([Result<(IDXArray, IDXArray), Error>](repeating: .failure(DataError.notAFile(path: "")), count: 2))
         DispatchQueue.concurrentPerform(iterations: 2) { k in
             let r = Result { (try IDXArray(path: paths[2 * k]), try IDXArray(path: paths[2 * k + 1])) }
-            lock.withLock { parts[k] = r }
+            parts.withLock { $0[k] = r }
         }
-        let (trainX, trainY) = try parts[0].get()
-        let (testX, testY) = try parts[1].get()
+        let (trainX, trainY) = try parts.withLock { try $0[0].get() }
+        let (testX, testY) = try parts.withLock { try $0[1].get() }
         for (x, y, xf, yf) in [(trainX, trainY, paths[0], paths[1]), (testX, testY, paths[2], paths[3])] {
             guard x.type == .uint8, x.dims.count == 3, x.dims[1] == 28, x.dims[2] == 28 else {
                 throw DataError.malformed(file: xf, problem: "images are \(x.type) \(x.dims.map(String.init).joined(separator: "x")), not uint8 Nx28x28",
@@ -147,9 +147,12 @@ public enum Datasets {
                                       remedy: "reinstall dataset-fashion-mnist")
         }
         let images = [Float](unsafeUninitializedCapacity: nTrain + testX.elementCount) { out, initialized in
+            // The two threads write disjoint halves of `out`, which outlives them.
+            struct Halves: @unchecked Sendable { let train: UnsafeMutablePointer<Float>, test: UnsafeMutablePointer<Float> }
+            let halves = Halves(train: out.baseAddress!, test: out.baseAddress! + nTrain)
             DispatchQueue.concurrentPerform(iterations: 2) { k in
-                if k == 0 { trainX.write(into: out.baseAddress!, scale: 1 / 255) }
-                else { testX.write(into: out.baseAddress! + nTrain, scale: 1 / 255) }
+                if k == 0 { trainX.write(into: halves.train, scale: 1 / 255) }
+                else { testX.write(into: halves.test, scale: 1 / 255) }
             }
             initialized = nTrain + testX.elementCount
         }
@@ -384,31 +387,12 @@ public enum Datasets {
 }
 
 /// A process-wide cache of loaded data sets, safe across threads.
-final class DatasetCache {
-    private var store: [String: Dataset] = [:]
-    private let lock = Lock()
+final class DatasetCache: Sendable {
+    private let store = Mutex<[String: Dataset]>([:])
 
-    func get(_ key: String) -> Dataset? { lock.withLock { store[key] } }
-    func put(_ key: String, _ d: Dataset) { lock.withLock { store[key] = d } }
-    func clear() { lock.withLock { store = [:] } }
-}
-
-/// A pthread mutex.
-final class Lock {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-    init() { pthread_mutex_init(mutex, nil) }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
+    func get(_ key: String) -> Dataset? { store.withLock { $0[key] } }
+    func put(_ key: String, _ d: Dataset) { store.withLock { $0[key] = d } }
+    func clear() { store.withLock { $0 = [:] } }
 }
 
 extension String {

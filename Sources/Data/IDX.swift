@@ -1,7 +1,7 @@
 import Machine
 
 /// The element types an IDX file can hold (third byte of its magic number).
-public enum IDXType: UInt8 {
+public enum IDXType: UInt8, Sendable {
     case uint8 = 0x08, int8 = 0x09, int16 = 0x0B, int32 = 0x0C, float32 = 0x0D, float64 = 0x0E
 
     /// Bytes per element.
@@ -19,7 +19,7 @@ public enum IDXType: UInt8 {
 
 /// An n-dimensional array read from an IDX file (the MNIST format):
 /// big-endian header `00 00 type ndims`, ndims big-endian UInt32 sizes, data.
-public struct IDXArray {
+public struct IDXArray: Sendable {
     /// The sizes of each dimension; `dims[0]` is the number of items.
     public let dims: [Int]
     public let type: IDXType

@@ -141,8 +141,7 @@ public enum AtomicFile {
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let n = readlink(current, &buffer, buffer.count - 1)
             guard n > 0 else { return current }
-            buffer[n] = 0
-            let link = String(cString: buffer)
+            let link = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             current = link.hasPrefix("/") ? link : directory(of: current) + "/" + link
         }
         throw WriteError(path: path, problem: "too many levels of symbolic links; point the link at a file")

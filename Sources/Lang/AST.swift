@@ -1,12 +1,12 @@
 /// The syntax tree. Every node keeps the location diagnostics point at.
 
-public enum BinaryOperator: String, CaseIterable {
+public enum BinaryOperator: String, CaseIterable, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", floorDivide = "//"
     case remainder = "%", power = "**"
     case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
 }
 
-public enum UnaryOperator: String {
+public enum UnaryOperator: String, Sendable {
     case negate = "-", not = "!"
 }
 

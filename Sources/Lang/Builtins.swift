@@ -65,11 +65,7 @@ public final class BuiltinTable {
     public static func standard() -> BuiltinTable {
         let table = BuiltinTable()
         CoreBuiltins.install(into: table)
-        for installer in domainInstallers { installer(table) }
+        DomainBuiltins.install(table)
         return table
     }
-
-    /// Functions that add domain builtins (data sets, models, ensembles,
-    /// metrics, figures) to the standard table; phase 2 appends to this list.
-    public static var domainInstallers: [(BuiltinTable) -> Void] = [DomainBuiltins.install]
 }

@@ -248,8 +248,8 @@ extension Session {
         guard let entries = try? fm.contentsOfDirectory(atPath: path) else { return [] }
         return entries.map { name in
             var isDir: ObjCBool = false
-            fm.fileExists(atPath: (path as NSString).appendingPathComponent(name), isDirectory: &isDir)
-            return isDir.boolValue ? name + "/" : name
+            let exists = fm.fileExists(atPath: (path as NSString).appendingPathComponent(name), isDirectory: &isDir)
+            return exists && isDir.boolValue ? name + "/" : name
         }
     }
 

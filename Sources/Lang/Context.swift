@@ -2,7 +2,9 @@ import Foundation
 
 /// A flag set from a SIGINT handler (Ctrl-C) and polled by long work. Its storage
 /// is a plain `Int32` so a C signal handler can set it through `rawPointer`.
-public final class CancellationFlag {
+/// Unchecked Sendable: an aligned word that is only ever set to 0 or 1 and polled,
+/// which a signal handler must be able to write without locks.
+public final class CancellationFlag: @unchecked Sendable {
     public let rawPointer: UnsafeMutablePointer<Int32>
     public init() {
         rawPointer = UnsafeMutablePointer<Int32>.allocate(capacity: 1)

@@ -215,7 +215,7 @@ public enum CoreBuiltins {
 
     static let placeholderLocation = SourceLocation(file: SourceFile(name: "<builtin>"), line: 0, column: 0)
 
-    private static let mathFunctions: [(String, String, (Double) -> Double, ((Double) -> String?)?)] = [
+    private static let mathFunctions: [(String, String, @Sendable (Double) -> Double, (@Sendable (Double) -> String?)?)] = [
         ("sqrt", "Square root.", { $0.squareRoot() }, { $0 < 0 ? "square root of a negative number" : nil }),
         ("exp", "e raised to x.", { Foundation.exp($0) }, nil),
         ("log", "Natural logarithm.", { Foundation.log($0) }, { $0 <= 0 ? "logarithm of a non-positive number" : nil }),

@@ -7,15 +7,23 @@ enum DeepStack {
     static let stackSize = 512 << 20
 
     static func run<T>(_ body: @escaping () throws -> T) throws -> T {
-        var result: Result<T, Error>? = nil
+        let handoff = Handoff(body)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            result = Result { try body() }
+            handoff.result = Result { try handoff.body() }
             done.signal()
         }
         thread.stackSize = stackSize
         thread.start()
         done.wait()
-        return try result!.get()
+        return try handoff.result!.get()
+    }
+
+    /// The work and its result, handed to the thread and back. Unchecked: the
+    /// caller blocks until the thread is done, so they are never shared at once.
+    private final class Handoff<T>: @unchecked Sendable {
+        let body: () throws -> T
+        var result: Result<T, Error>?
+        init(_ body: @escaping () throws -> T) { self.body = body }
     }
 }

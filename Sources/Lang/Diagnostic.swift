@@ -1,5 +1,5 @@
 /// What kind of mistake a `LangError` reports; used by tests and by the REPL.
-public enum ErrorKind: String {
+public enum ErrorKind: String, Sendable {
     case syntax, name, argument, type, index, arithmetic, limit, interrupted, runtime
 }
 

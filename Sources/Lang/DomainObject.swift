@@ -69,7 +69,7 @@ extension DomainObject {
 }
 
 /// A documented field of a domain value.
-public struct FieldHelp {
+public struct FieldHelp: Sendable {
     public let name: String
     public let summary: String
     public init(_ name: String, _ summary: String) {

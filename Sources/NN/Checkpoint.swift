@@ -35,10 +35,11 @@ public enum Checkpoint {
     static let notePrefix = "note."
 
     /// Every backbone family a checkpoint can hold.
-    static let backbones: [BackboneCheckpoint.Type] = [ViT.self, Bert.self]
+    static var backbones: [BackboneCheckpoint.Type] { [ViT.self, Bert.self] }
     /// Every model kind a checkpoint can hold.
-    static let kinds: [CheckpointOptions.Type] = [SingleNetwork.self, LoRAEnsemble.self, BatchEnsemble.self,
-                                                  ExplicitEnsemble.self, MCDropout.self, SnapshotEnsemble.self]
+    static var kinds: [CheckpointOptions.Type] {
+        [SingleNetwork.self, LoRAEnsemble.self, BatchEnsemble.self, ExplicitEnsemble.self, MCDropout.self, SnapshotEnsemble.self]
+    }
 
     static func json<T: Encodable>(_ c: T) -> String {
         let e = JSONEncoder()

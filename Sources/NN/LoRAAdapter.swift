@@ -1,7 +1,7 @@
 import Tensor
 
 /// How the LoRA down-projection A is initialised (B always starts at 0).
-public enum LoRAInit: Equatable, Codable, CustomStringConvertible {
+public enum LoRAInit: Equatable, Codable, Sendable, CustomStringConvertible {
     /// Xavier/Glorot uniform with a gain: U(-g*sqrt(6/(in+r)), +g*sqrt(6/(in+r))).
     /// The paper's final ViT configs use gain 10.
     case xavierUniform(gain: Float)

@@ -1,3 +1,4 @@
+import Synchronization
 import Tensor
 
 /// Multi-head self-attention with separate q, k, v and output projections,
@@ -11,7 +12,11 @@ public final class MultiHeadAttention: Module {
     /// Compute q, k, v with one gemm on the concatenated weights and run
     /// attention on the packed result (default). Off = three projections and
     /// permutes (same numbers up to rounding; kept for benchmarks).
-    public static var fuseQKV = true
+    public static var fuseQKV: Bool {
+        get { _fuseQKV.load(ordering: .relaxed) }
+        set { _fuseQKV.store(newValue, ordering: .relaxed) }
+    }
+    private static let _fuseQKV = Atomic<Bool>(true)
 
     public init(dim: Int, heads: Int, rng: inout RNG) throws {
         guard heads > 0, dim > 0, dim % heads == 0 else {

@@ -1,5 +1,5 @@
 /// Every size of a Vision Transformer.
-public struct ViTConfig: Codable, Equatable, CustomStringConvertible {
+public struct ViTConfig: Codable, Equatable, Sendable, CustomStringConvertible {
     public var channels: Int
     public var height: Int
     public var width: Int

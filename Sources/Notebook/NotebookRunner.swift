@@ -72,8 +72,8 @@ public final class NotebookRunner {
         }
         interrupted = false
         let previousDirectory = FileManager.default.currentDirectoryPath
-        if let dir = workingDirectory, !dir.isEmpty { FileManager.default.changeCurrentDirectoryPath(dir) }
-        defer { FileManager.default.changeCurrentDirectoryPath(previousDirectory) }
+        if let dir = workingDirectory, !dir.isEmpty { _ = FileManager.default.changeCurrentDirectoryPath(dir) }
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previousDirectory) }
         // A fresh file each time: running again keeps positions right.
         sourceFile = SourceFile(name: sourceFile.name)
         if case .asIs = positions {

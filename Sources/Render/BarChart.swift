@@ -1,5 +1,5 @@
 /// One series of a grouped bar chart: one value per category.
-public struct BarSeries: Equatable {
+public struct BarSeries: Equatable, Sendable {
     public var name: String
     public var values: [Double]
     public init(name: String, values: [Double]) {
@@ -10,7 +10,7 @@ public struct BarSeries: Equatable {
 
 /// Grouped bar chart: categories along x, one coloured bar per series in each
 /// group, the value printed above each bar, a legend of the series.
-public struct GroupedBarChart: SVGFigure, Equatable {
+public struct GroupedBarChart: SVGFigure, Equatable, Sendable {
     public var categories: [String]
     public var series: [BarSeries]
     public var yLabel: String

@@ -1,5 +1,5 @@
 /// An 8-bit sRGB colour.
-public struct RGB: Equatable, Hashable {
+public struct RGB: Equatable, Sendable, Hashable {
     public var r: UInt8, g: UInt8, b: UInt8
     public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) {
         self.r = r; self.g = g; self.b = b
@@ -77,7 +77,7 @@ public struct RGB: Equatable, Hashable {
 }
 
 /// A continuous colour scale from a value in [0, 1] to a colour.
-public struct ColorScale: Equatable {
+public struct ColorScale: Equatable, Sendable {
     /// Evenly spaced colour stops, interpolated linearly.
     public let stops: [RGB]
     public let name: String

@@ -1,6 +1,6 @@
 /// What the output can show: chosen once by the front end, passed to every
 /// terminal renderer. Render never inspects the terminal itself.
-public enum ColorMode: String, Equatable, CaseIterable {
+public enum ColorMode: String, Equatable, Sendable, CaseIterable {
     /// 24-bit colour escapes (ESC[38;2;r;g;bm).
     case truecolor
     /// xterm 256-colour escapes (ESC[38;5;nm).

@@ -1,5 +1,5 @@
 /// A 2-D grid of numbers, row-major: an attention map, a grey-scale image.
-public struct Grid: Equatable {
+public struct Grid: Equatable, Sendable {
     public let rows: Int
     public let columns: Int
     public let values: [Double]
@@ -62,7 +62,7 @@ public struct Grid: Equatable {
 }
 
 /// An error a caller can cause when rendering.
-public enum RenderError: Error, CustomStringConvertible, Equatable {
+public enum RenderError: Error, CustomStringConvertible, Equatable, Sendable {
     case shape(String)
     case argument(String)
     case io(String)

@@ -3,7 +3,7 @@ import Foundation
 /// One panel of a heatmap figure: a grid (e.g. class-token attention over
 /// patches), an optional grey-scale base image (any value range; shown min-max
 /// scaled to black...white), and a caption.
-public struct HeatmapPanel: Equatable {
+public struct HeatmapPanel: Equatable, Sendable {
     public var heat: Grid
     public var base: Grid?
     public var caption: String
@@ -18,7 +18,7 @@ public struct HeatmapPanel: Equatable {
 /// One or more heatmaps in a grid of panels with captions, a shared colour
 /// range and a colour-scale bar with ticks. Over a base image the heat cells are
 /// drawn with `opacity` over the grey pixels.
-public struct HeatmapFigure: SVGFigure, Equatable {
+public struct HeatmapFigure: SVGFigure, Equatable, Sendable {
     public var panels: [HeatmapPanel]
     public var columns: Int
     public var title: String

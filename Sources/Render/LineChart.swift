@@ -1,5 +1,5 @@
 /// One curve of a line chart (e.g. training loss per epoch).
-public struct LineSeries: Equatable {
+public struct LineSeries: Equatable, Sendable {
     public var name: String
     public var x: [Double]
     public var y: [Double]
@@ -18,7 +18,7 @@ public struct LineSeries: Equatable {
 
 /// Line chart of several series on shared axes, with a legend; points are
 /// marked when a series has at most 40 of them. Non-finite points break the line.
-public struct LineChart: SVGFigure, Equatable {
+public struct LineChart: SVGFigure, Equatable, Sendable {
     public var series: [LineSeries]
     public var xLabel: String
     public var yLabel: String

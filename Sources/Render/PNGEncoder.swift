@@ -78,7 +78,7 @@ public enum PNGEncoder {
 }
 
 /// An RGB raster to draw figures into before PNG encoding.
-public struct Raster: Equatable {
+public struct Raster: Equatable, Sendable {
     public let width: Int
     public let height: Int
     public private(set) var pixels: [UInt8]

@@ -1,5 +1,5 @@
 /// One training step's progress, as reported by the training loop's callback.
-public struct TrainingProgress: Equatable {
+public struct TrainingProgress: Equatable, Sendable {
     public var epoch: Int          // 1-based
     public var epochs: Int
     public var step: Int           // 1-based step within the epoch
@@ -18,7 +18,7 @@ public struct TrainingProgress: Equatable {
 }
 
 /// The end-of-epoch numbers printed on one line per epoch.
-public struct EpochSummary: Equatable {
+public struct EpochSummary: Equatable, Sendable {
     public var epoch: Int
     public var epochs: Int
     public var loss: Double

@@ -1,6 +1,6 @@
 /// One confidence bin of a reliability diagram (Render's own copy of the
 /// Uncertainty layer's `ReliabilityBin`, so Render stays standalone).
-public struct ReliabilityBar: Equatable {
+public struct ReliabilityBar: Equatable, Sendable {
     public var lower: Double
     public var upper: Double
     public var count: Int
@@ -16,7 +16,7 @@ public struct ReliabilityBar: Equatable {
 /// Reliability diagram: per confidence bin, a bar of the accuracy, the gap to
 /// the bin's mean confidence shaded, the diagonal of perfect calibration, and
 /// the ECE (with its bin count) in the title. Empty bins draw nothing.
-public struct ReliabilityDiagram: SVGFigure, Equatable {
+public struct ReliabilityDiagram: SVGFigure, Equatable, Sendable {
     public var bins: [ReliabilityBar]
     public var ece: Double
     public var title: String

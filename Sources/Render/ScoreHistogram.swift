@@ -3,7 +3,7 @@ import Foundation
 /// Overlaid histograms of an uncertainty score for in-distribution and
 /// out-of-distribution inputs, each normalised to fractions of its own set,
 /// with the AUROC of the score in the title.
-public struct ScoreHistogram: SVGFigure, Equatable {
+public struct ScoreHistogram: SVGFigure, Equatable, Sendable {
     public var inDistribution: [Double]
     public var outOfDistribution: [Double]
     public var scoreName: String

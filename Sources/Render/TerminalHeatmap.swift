@@ -11,7 +11,7 @@
 /// legend), and the base image shows as a brighter variant of that colour
 /// where it is light (the digit stays visible). In plain mode each text cell is
 /// the shade (" .:-=+*#%@") of the mean heat of its two pixels; the base image is not shown.
-public struct TerminalHeatmap: Equatable {
+public struct TerminalHeatmap: Equatable, Sendable {
     public let heat: Grid
     public let base: Grid?
     /// Values mapped to the bottom and top of the colour scale.
@@ -141,7 +141,7 @@ public struct TerminalHeatmap: Equatable {
 }
 
 /// A horizontal colour scale with its end values.
-public struct ColorLegend: Equatable {
+public struct ColorLegend: Equatable, Sendable {
     public let low: Double
     public let high: Double
     public let scale: ColorScale

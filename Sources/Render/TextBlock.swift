@@ -1,6 +1,6 @@
 /// Rendered terminal text that knows its visible width (escape codes excluded),
 /// so blocks can be laid out side by side.
-public struct TextBlock: Equatable {
+public struct TextBlock: Equatable, Sendable {
     public var lines: [String]
     /// Visible width in terminal columns of every line.
     public var width: Int

@@ -1,5 +1,5 @@
 /// One cell of a `TextTable`.
-public enum TableCell: Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+public enum TableCell: Equatable, Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     case text(String)
     case integer(Int)
     /// A number; the column decides the decimals so points line up.
@@ -19,13 +19,13 @@ public enum TableCell: Equatable, ExpressibleByStringLiteral, ExpressibleByInteg
 }
 
 /// How a column's cells sit in its width.
-public enum ColumnAlignment: Equatable {
+public enum ColumnAlignment: Equatable, Sendable {
     case left, right, center
 }
 
 /// A column of a `TextTable`: a header, an alignment (nil: numbers right, text left),
 /// and optionally a fixed number of decimals for its numbers.
-public struct TableColumn: Equatable, ExpressibleByStringLiteral {
+public struct TableColumn: Equatable, Sendable, ExpressibleByStringLiteral {
     public var header: String
     public var alignment: ColumnAlignment?
     public var decimals: Int?
@@ -51,7 +51,7 @@ public struct TableColumn: Equatable, ExpressibleByStringLiteral {
 /// smallest non-zero magnitude, at most 6; or `TableColumn.decimals`), so their
 /// points line up; a column with values below 1e-4 or from 1e7 up uses scientific
 /// notation. Integers from 10,000 get thousands separators.
-public struct TextTable: Equatable {
+public struct TextTable: Equatable, Sendable {
     public var title: String?
     public var columns: [TableColumn]
     public var rows: [[TableCell]]

@@ -2,8 +2,8 @@
 /// the text itself: in the terminal each token on a background from the colour
 /// scale, wrapped to the width; in SVG the same, with a colour bar. Every
 /// rendering also names the strongest tokens, so plain output says it too.
-public struct TokenHeat: SVGFigure, Equatable {
-    public struct Row: Equatable {
+public struct TokenHeat: SVGFigure, Equatable, Sendable {
+    public struct Row: Equatable, Sendable {
         public var caption: String
         /// One weight per token.
         public var weights: [Double]

@@ -2,10 +2,12 @@
 import CBLAS
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Global engine settings.
 public enum Engine {
-    private static var _threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Read by every parallel loop, so an atomic (relaxed: it is a setting, not a handshake).
+    private static let _threads = Atomic<Int>(max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     /// Number of threads for the engine's parallel loops and large matrix
     /// products (default: the number of cores). There is ONE pool of threads:
@@ -13,21 +15,39 @@ public enum Engine {
     /// every call and would fight these loops for the cores), and a large gemm
     /// is split into blocks over these threads instead (see `sgemm`).
     public static var threads: Int {
-        get { _threads }
-        set { _threads = max(1, newValue) }
+        get { _threads.load(ordering: .relaxed) }
+        set { _threads.store(max(1, newValue), ordering: .relaxed) }
     }
+
+    /// Below this many multiply-adds (m * n * k) a gemm runs on the calling thread
+    /// alone: handing half of it to another core costs a wake-up (tens of
+    /// microseconds on a busy machine), more than the half saves. Measured on the
+    /// bench machine (scripts/bench, lora-bench gemmsplit): splitting pays from
+    /// about 2^20 multiply-adds with the spinning worker pool (2^22 with GCD).
+    public static var gemmParallelMin: Int {
+        get { _gemmParallelMin.load(ordering: .relaxed) }
+        set { _gemmParallelMin.store(newValue, ordering: .relaxed) }
+    }
+    private static let _gemmParallelMin = Atomic<Int>(1 << 20)
+
+    /// > 0 forces the block size of `linear`'s row blocks (for `lora-bench linearblock`); 0 chooses.
+    public static var linearBlockRows: Int {
+        get { _linearBlockRows.load(ordering: .relaxed) }
+        set { _linearBlockRows.store(newValue, ordering: .relaxed) }
+    }
+    private static let _linearBlockRows = Atomic<Int>(0)
 
     /// The pool behind every parallel loop, rebuilt when `threads` changes
     /// (idle workers of an old pool stay parked).
-    private static var _pool: WorkerPool?
-    private static let poolLock = NSLock()
+    private static let _pool = Mutex<WorkerPool?>(nil)
     static var pool: WorkerPool {
-        if let p = _pool, p.width == _threads { return p }
-        poolLock.lock(); defer { poolLock.unlock() }
-        if let p = _pool, p.width == _threads { return p }
-        let p = WorkerPool(width: _threads)
-        _pool = p
-        return p
+        let width = threads
+        return _pool.withLock { current in
+            if let p = current, p.width == width { return p }
+            let p = WorkerPool(width: width)
+            current = p
+            return p
+        }
     }
 
     /// Runs `body(i)` for i in 0..<n, on the engine's threads when n > 1

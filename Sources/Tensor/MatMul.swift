@@ -3,13 +3,6 @@
 // all leading rows: the workhorse of every model.
 import CBLAS
 
-/// Below this many multiply-adds (m * n * k) a gemm runs on the calling thread
-/// alone: handing half of it to another core costs a wake-up (tens of
-/// microseconds on a busy machine), more than the half saves. Measured on the
-/// bench machine (scripts/bench, lora-bench gemmsplit): splitting pays from
-/// about 2^20 multiply-adds with the spinning worker pool (2^22 with GCD).
-public var gemmParallelMin = 1 << 20
-
 /// C (M x N, leading dim ldc) = alpha * op(A) * op(B) + beta * C, row-major,
 /// on one thread (for use inside the engine's parallel loops).
 @inline(__always)
@@ -31,7 +24,7 @@ func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
            _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
     let t = Engine.threads
-    if t <= 1 || m * n * k < gemmParallelMin || Swift.max(m, n) < 64 {
+    if t <= 1 || m * n * k < Engine.gemmParallelMin || Swift.max(m, n) < 64 {
         sgemm1(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         return
     }
@@ -45,7 +38,7 @@ func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, 
     let byRows = m >= n
     let extent = byRows ? m : n
     let tiles = (extent + 15) / 16
-    let chunks = Swift.min(m * n * k >= 64 * gemmParallelMin ? 4 * t : t, tiles)   // see Engine.balancedChunks
+    let chunks = Swift.min(m * n * k >= 64 * Engine.gemmParallelMin ? 4 * t : t, tiles)   // see Engine.balancedChunks
     Engine.run(chunks) { ci in
         let lo = Swift.min(extent, tiles * ci / chunks * 16), hi = Swift.min(extent, tiles * (ci + 1) / chunks * 16)
         guard lo < hi else { return }
@@ -67,12 +60,11 @@ func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, 
 /// parallel (4 per thread, at least 256 rows) when the product is large, and
 /// as one block on one thread (smaller gemms cost more: measured with
 /// `lora-bench linearblock`, 32-row blocks +60%, 256-row +5% on one thread).
-/// `linearBlockRows` > 0 forces a block size (for that benchmark).
-public var linearBlockRows = 0
+/// `Engine.linearBlockRows` > 0 forces a block size (for that benchmark).
 
 func linearRows(_ rows: Int, _ outF: Int, _ inF: Int, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                 _ bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    let t = Engine.threads
+    let t = Engine.threads, gemmParallelMin = Engine.gemmParallelMin, linearBlockRows = Engine.linearBlockRows
     let parallel = t > 1 && rows * outF * inF >= gemmParallelMin
     let block = linearBlockRows > 0 ? linearBlockRows
         : (parallel ? Swift.max(256, (rows + 4 * t - 1) / (4 * t)) : Swift.max(rows, 1))
@@ -91,7 +83,10 @@ func linearRows(_ rows: Int, _ outF: Int, _ inF: Int, _ x: UnsafePointer<Float>,
 typealias Gemm = (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int,
                   Float, UnsafeMutablePointer<Float>, Int) -> Void
 @inline(__always)
-func sliceGemm(batch: Int) -> Gemm { batch == 1 ? sgemm : sgemm1 }
+func sliceGemm(batch: Int) -> Gemm {
+    if batch == 1 { return { sgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) } }
+    return { sgemm1($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) }
+}
 
 extension Tensor {
     /// op(a) @ op(b) where op transposes the last two axes when asked.

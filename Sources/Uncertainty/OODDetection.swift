@@ -1,6 +1,6 @@
 /// A per-sample score that separates in-distribution from out-of-distribution
 /// inputs, and orders inputs by uncertainty for selective prediction.
-public enum UncertaintyScore: String, CaseIterable, Equatable {
+public enum UncertaintyScore: String, CaseIterable, Equatable, Sendable {
     /// max_c p̄_c: high for confident (in-distribution) inputs.
     case maxProbability
     /// Predictive entropy H[p̄]: high for uncertain inputs.

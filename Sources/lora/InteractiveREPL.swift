@@ -1,4 +1,4 @@
-import CEditLine
+@preconcurrency import CEditLine   // stdin/stdout/stderr: C globals libedit is handed
 import Files
 import Foundation
 import Lang
@@ -15,12 +15,14 @@ final class InteractiveREPL {
     private var event = HistEvent()
     let historyPath: String
 
-    /// The REPL the C callbacks talk to (there is only one).
+    /// The REPL the C callbacks talk to (there is only one). Unsafe: touched only on the
+    /// REPL thread, by libedit callbacks that run inside `el_gets` on that thread.
     nonisolated(unsafe) static var active: InteractiveREPL?
     nonisolated(unsafe) static var lineCancelled = false
     nonisolated(unsafe) static var continuation = false
-    static let mainPrompt = strdup("lora> ")
-    static let continuationPrompt = strdup(" ...> ")
+    // Unsafe: constant C strings for libedit's prompt callback, never written or freed.
+    nonisolated(unsafe) static let mainPrompt = strdup("lora> ")
+    nonisolated(unsafe) static let continuationPrompt = strdup(" ...> ")
 
     init(session: Session, quiet: Bool) {
         self.session = session

@@ -6,7 +6,7 @@ import Tensor
 
 /// `lora kernel install|uninstall|serve`: lora as a Jupyter kernel.
 struct KernelCommand: ParsableCommand {
-    static var configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(
         commandName: "lora kernel",
         abstract: "lora as a Jupyter kernel: register it with Jupyter, or serve a session to it.",
         discussion: """
@@ -45,7 +45,7 @@ struct KernelCommand: ParsableCommand {
     }
 
     struct Install: ParsableCommand {
-        static var configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(
             abstract: "Register the lora kernel with Jupyter (kernel.json and the ipykernel wrapper).",
             discussion: "Without --user or --prefix the spec goes to /usr/local/share/jupyter/kernels (needs root).")
 
@@ -77,7 +77,7 @@ struct KernelCommand: ParsableCommand {
     }
 
     struct Uninstall: ParsableCommand {
-        static var configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(
             abstract: "Remove the lora kernel spec.",
             discussion: "Without --user or --prefix, removes it from your data directory and the system one, wherever it is.")
 
@@ -103,7 +103,7 @@ struct KernelCommand: ParsableCommand {
     }
 
     struct Serve: ParsableCommand {
-        static var configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(
             abstract: "Serve one lora session to the Jupyter kernel (lora_kernel.py) over stdin/stdout.",
             discussion: "One JSON request per line on stdin, one JSON event per line on stdout (see Sources/Kernel). Not for typing at: use `lora` for that.")
 

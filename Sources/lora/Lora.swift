@@ -7,7 +7,7 @@ import Tensor
 /// `lora -e 'code'` runs a snippet. Subcommands (e.g. `notebook`) are
 /// dispatched in main.swift before this command parses.
 struct Lora: ParsableCommand {
-    static var configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(
         commandName: "lora",
         abstract: "LoRA-Ensembles and calibrated uncertainty: a REPL and a script runner.",
         discussion: """

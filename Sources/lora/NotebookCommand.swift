@@ -5,7 +5,7 @@ import Notebook
 
 /// `lora notebook run FILE.md [-o DIR]` and `lora notebook check FILE.md`.
 struct NotebookCommand: ParsableCommand {
-    static var configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(
         commandName: "lora notebook",
         abstract: "Run and check markdown notebooks: ```lora cells with ```output blocks.",
         discussion: """
@@ -19,7 +19,7 @@ struct NotebookCommand: ParsableCommand {
         subcommands: [Run.self, Check.self, Export.self, Compare.self])
 
     struct Run: ParsableCommand {
-        static var configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(
             abstract: "Run every cell; write FILE.md with fresh output blocks, and FILE.ipynb.",
             discussion: "Without -o the notebook is updated in place and FILE.ipynb is written beside it.")
 
@@ -46,7 +46,7 @@ struct NotebookCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static var configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(
             abstract: "Run every cell and compare its output with its ```output block; exit 1 on any difference.")
 
         @Argument(help: "The markdown notebooks.")
@@ -69,7 +69,7 @@ struct NotebookCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static var configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(
             abstract: "Write FILE.ipynb without running: each cell carries its ```output block.",
             discussion: "The notebook names the Jupyter kernel \"lora\"; run it in Jupyter after `lora kernel install --user`.")
 
@@ -89,7 +89,7 @@ struct NotebookCommand: ParsableCommand {
     }
 
     struct Compare: ParsableCommand {
-        static var configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(
             abstract: "Compare the outputs of a notebook Jupyter executed with FILE.md's ```output blocks; exit 1 on any difference.",
             discussion: """
             For example: lora notebook export FILE.md -o out; jupyter nbconvert --to notebook --execute \

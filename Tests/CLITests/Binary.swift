@@ -51,7 +51,8 @@ func lora(_ arguments: [String], stdin: String? = nil, directory: String? = nil,
     if let s = stdin { input.fileHandleForWriting.write(s.data(using: .utf8)!) }
     try input.fileHandleForWriting.close()
     // Read both pipes fully before waiting, so a full pipe cannot block the child.
-    final class Box { var data = Data() }
+    // Unchecked: written by the reader thread before `group.leave()`, read only after `group.wait()`.
+    final class Box: @unchecked Sendable { var data = Data() }
     let errBox = Box()
     let group = DispatchGroup()
     group.enter()

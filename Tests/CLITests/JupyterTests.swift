@@ -96,7 +96,8 @@ final class JupyterTests: XCTestCase {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        final class Box { var data = Data() }
+        // Unchecked: written by the reader thread before `group.leave()`, read only after `group.wait()`.
+        final class Box: @unchecked Sendable { var data = Data() }
         let errBox = Box()
         let group = DispatchGroup()
         group.enter()

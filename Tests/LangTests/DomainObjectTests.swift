@@ -18,11 +18,13 @@ final class ToyModel: DomainObject {
         default: return nil
         }
     }
-    static let fitHelp = Help("fit", [.positional("data", "training data"),
-                                      .named("epochs", default: .int(1), "passes over the data"),
-                                      .named("lr", default: .double(1e-3), "learning rate"),
-                                      .named("seed", "seed for shuffling")],
-                              summary: "Trains the model.", example: "m.fit(train, epochs: 3)", returns: "the model")
+    static var fitHelp: Help {
+        Help("fit", [.positional("data", "training data"),
+                     .named("epochs", default: .int(1), "passes over the data"),
+                     .named("lr", default: .double(1e-3), "learning rate"),
+                     .named("seed", "seed for shuffling")],
+             summary: "Trains the model.", example: "m.fit(train, epochs: 3)", returns: "the model")
+    }
     var methods: [Help] {
         [ToyModel.fitHelp, Help("explode", summary: "Fails like domain code can.")]
     }

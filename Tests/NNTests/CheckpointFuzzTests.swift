@@ -84,7 +84,7 @@ final class CheckpointFuzzTests: XCTestCase {
         var iteration = 0
         while iteration < 3000 && Date().timeIntervalSince(start) < 15 {
             let mutant = mutate(files[iteration % files.count], rng: &rng)
-            FileManager.default.createFile(atPath: path, contents: Data(mutant))
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(mutant)))
             let t0 = Date()
             do {
                 _ = try Checkpoint.load(path)

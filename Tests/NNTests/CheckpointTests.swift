@@ -68,7 +68,7 @@ final class CheckpointTests: XCTestCase {
     func testBadFilesGiveClearErrors() throws {
         func expect(_ bytes: [UInt8], _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
             let p = dir.appendingPathComponent("bad.safetensors").path
-            FileManager.default.createFile(atPath: p, contents: Data(bytes))
+            XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data(bytes)))
             XCTAssertThrowsError(try Checkpoint.load(p), file: file, line: line) { e in
                 XCTAssertTrue("\(e)".contains(fragment), "\(e)", file: file, line: line)
             }

@@ -90,7 +90,7 @@ final class CheckpointUntrustedTests: XCTestCase {
         var bytes = [UInt8](repeating: 0, count: 8)
         for i in 0..<8 { bytes[i] = UInt8((h.count >> (8 * i)) & 0xFF) }
         let p = path("raw.safetensors")
-        FileManager.default.createFile(atPath: p, contents: Data(bytes + h + data))
+        XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data(bytes + h + data)))
         return p
     }
 

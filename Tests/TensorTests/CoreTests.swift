@@ -84,14 +84,16 @@ final class CoreTests: XCTestCase {
     }
 
     func testGradModeIsPerThread() throws {
-        let w = randomTensor([2, 2], seed: 1)
-        let inside = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        // The semaphores order every access, so these boxes may cross threads unchecked.
         final class Flag: @unchecked Sendable { var value = false }
+        final class Shared: @unchecked Sendable { let w = randomTensor([2, 2], seed: 1) }
+        let shared = Shared()
+        let inside = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         let otherThreadRecorded = Flag()
         Tensor.noGrad {
             XCTAssertFalse(Tensor.isGradEnabled)
             Thread.detachNewThread {
-                otherThreadRecorded.value = Tensor.isGradEnabled && (w * 2).requiresGrad
+                otherThreadRecorded.value = Tensor.isGradEnabled && (shared.w * 2).requiresGrad
                 inside.signal()
                 done.signal()
             }

@@ -11,14 +11,15 @@ final class FixtureTests: XCTestCase {
         let raw: [String: Any]
     }
 
-    static let document: [String: Any] = {
+    // Parsed once per test case instance: `[String: Any]` is not Sendable, so no shared static.
+    lazy var document: [String: Any] = {
         let url = Bundle.module.url(forResource: "metrics", withExtension: "json", subdirectory: "Fixtures")!
         let data = try! Data(contentsOf: url)
         return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
     }()
 
     func load(_ key: String) throws -> Case {
-        let raw = Self.document[key] as! [String: Any]
+        let raw = document[key] as! [String: Any]
         let p = try MemberProbabilities(
             members: raw["members"] as! Int, samples: raw["samples"] as! Int, classes: raw["classes"] as! Int,
             values: (raw["probabilities"] as! [NSNumber]).map(\.doubleValue))
@@ -98,7 +99,7 @@ final class FixtureTests: XCTestCase {
     }
 
     func testTiedScoresMatchSklearn() throws {
-        let ties = Self.document["ties"] as! [String: Any]
+        let ties = document["ties"] as! [String: Any]
         let scores = numbers(ties["scores"])
         let positive = (ties["positive"] as! [NSNumber]).map { $0.intValue == 1 }
         XCTAssertEqual(try areaUnderROC(scores: scores, positive: positive), number(ties["auroc"]), accuracy: 1e-12)

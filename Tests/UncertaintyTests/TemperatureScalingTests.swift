@@ -6,13 +6,14 @@ import XCTest
 /// (scripts/gen_calibration_fixtures.py, Fixtures/temperature.json) and
 /// against closed forms.
 final class TemperatureScalingTests: XCTestCase {
-    static let document: [String: Any] = {
+    // Parsed once per test case instance: `[String: Any]` is not Sendable, so no shared static.
+    lazy var document: [String: Any] = {
         let url = Bundle.module.url(forResource: "temperature", withExtension: "json", subdirectory: "Fixtures")!
         return try! JSONSerialization.jsonObject(with: try! Data(contentsOf: url)) as! [String: Any]
     }()
 
     func load(_ key: String) throws -> (MemberLogits, [Int], [String: Any]) {
-        let raw = Self.document[key] as! [String: Any]
+        let raw = document[key] as! [String: Any]
         let z = try MemberLogits(members: raw["members"] as! Int, samples: raw["samples"] as! Int, classes: raw["classes"] as! Int,
                                  values: (raw["logits"] as! [NSNumber]).map(\.doubleValue))
         return (z, (raw["labels"] as! [NSNumber]).map(\.intValue), raw)

@@ -199,12 +199,13 @@ public final class AttentionValue: DomainObject {
         FieldHelp("figure", "the maps as a Figure"),
         FieldHelp("title", "what is shown"),
     ]
-    static let methodList: [Help] = [
+    /// Computed: `Help` holds default `Value`s, which are not Sendable.
+    static var methodList: [Help] { [
         Help("save", [.positional("path", "a .svg or .png file name")],
              summary: "Writes the maps over the input with a colour bar (PNG: pixels only, no text).",
              example: "ens.attention(test[3]).save(\"attention.svg\")", returns: "the path written"),
         Help("plot", [], summary: "Draws the maps in the terminal.", example: "att.plot()", returns: "nil"),
-    ]
+    ] }
     public var fields: [FieldHelp] { AttentionValue.fieldList }
     public var methods: [Help] { AttentionValue.methodList }
     static var typeHelp: TypeHelp {

@@ -36,7 +36,8 @@ public final class DatasetValue: DomainObject {
         FieldHelp("normalized", "whether normalize() was applied"),
     ]
 
-    static let methodList: [Help] = [
+    /// Computed: `Help` holds default `Value`s, which are not Sendable.
+    static var methodList: [Help] { [
         Help("split", [.positional("fraction", "share of the samples in the first part, between 0 and 1"),
                        .named("seed", "random seed (default: the global seed)")],
              summary: "A stratified random split into two data sets (each class split in the same proportion).",
@@ -54,7 +55,7 @@ public final class DatasetValue: DomainObject {
         Help("show", [.positional("count", "how many samples to draw", .defaulted(.int(8)))],
              summary: "Draws the first samples in the terminal with their class names (texts: one line each, cut to the terminal's width).",
              example: "test.show(6)", returns: "nil"),
-    ]
+    ] }
 
     public var fields: [FieldHelp] { DatasetValue.fieldList }
     public var methods: [Help] { DatasetValue.methodList }

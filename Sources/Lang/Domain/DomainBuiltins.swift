@@ -2,7 +2,7 @@ import Foundation
 import Render
 
 /// Installs the domain builtins (data sets, models, ensembles, reports,
-/// inspection) into a builtin table; listed in `BuiltinTable.domainInstallers`.
+/// inspection) into a builtin table; called by `BuiltinTable.standard()`.
 public enum DomainBuiltins {
     public static func install(_ table: BuiltinTable) {
         DataBuiltins.install(table)

@@ -96,13 +96,14 @@ public final class FigureValue: DomainObject {
         RichDisplay(text: echo(context), svg: svgFigure.svg())
     }
 
-    static let methodList: [Help] = [
+    /// Computed: `Help` holds default `Value`s, which are not Sendable.
+    static var methodList: [Help] { [
         Help("save", [.positional("path", "file name ending in .svg (any figure) or .png (heatmaps)")],
              summary: "Writes the figure to a file (atomically: a temporary file, then a rename).",
              example: "reliability(ens, test).save(\"reliability.svg\")", returns: "the path written"),
         Help("plot", [], summary: "Draws the figure in the terminal (what echoing it shows).",
              example: "fig.plot()", returns: "nil"),
-    ]
+    ] }
     static let baseFields: [FieldHelp] = [
         FieldHelp("svg", "the SVG document as text"),
         FieldHelp("title", "the figure's title"),

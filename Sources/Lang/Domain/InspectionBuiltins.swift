@@ -213,10 +213,11 @@ public final class ComparisonValue: DomainObject {
         FieldHelp("chart", "the grouped bar chart (a Figure)"),
         FieldHelp("table", "the table as text"),
     ]
-    static let methodList: [Help] = [
+    /// Computed: `Help` holds default `Value`s, which are not Sendable.
+    static var methodList: [Help] { [
         Help("save", [.positional("path", "a .svg file name")], summary: "Writes the chart as SVG.",
              example: "compare([base, ens], on: test).save(\"compare.svg\")", returns: "the path written"),
-    ]
+    ] }
     public var fields: [FieldHelp] { ComparisonValue.fieldList }
     public var methods: [Help] { ComparisonValue.methodList }
 

@@ -110,7 +110,8 @@ public final class ModelValue: DomainObject {
         FieldHelp("temperature", "the temperature T its predictions divide the logits by: 1 unless calibrate(model, on: data) fitted one"),
     ]
 
-    static let methodList: [Help] = [
+    /// Computed: `Help` holds default `Value`s, which are not Sendable.
+    static var methodList: [Help] { [
         Help("fit", [.positional("data", "a Dataset to train on"),
                      .named("epochs", default: .int(1), "passes over the data"),
                      .named("lr", default: .double(1e-3), "peak learning rate (AdamW); the paper's 1e-4 suits fine-tuning a large pre-trained ViT, small models from scratch want 1e-3 or more"),
@@ -148,7 +149,7 @@ public final class ModelValue: DomainObject {
                                .named("backbone", "the backbone's file (default: PATH's name with .backbone.safetensors); written when missing, else it must hold this backbone")],
              summary: "LoRA-Ensembles: writes the adapters and heads only (PEFT-style names), naming the backbone file and its SHA-256; load_model(path) finds the backbone beside it (or backbone:) and refuses one whose hash differs.",
              example: "ens.save_adapters(\"ens.adapters.safetensors\", backbone: \"base.safetensors\")", returns: "the path written"),
-    ]
+    ] }
 
     public var fields: [FieldHelp] { ModelValue.fieldList }
     public var methods: [Help] { ModelValue.methodList }

@@ -73,6 +73,7 @@ final class TokensValue: DomainObject {
         return .string(pieces[i])
     }
 
-    static let typeHelp = TypeHelp(name: "Tokens", summary: "Word pieces and ids of a text, from tokenize(model, text).",
-                                   fields: fieldList, methods: [])
+    static var typeHelp: TypeHelp {
+        TypeHelp(name: "Tokens", summary: "Word pieces and ids of a text, from tokenize(model, text).", fields: fieldList, methods: [])
+    }
 }

@@ -79,13 +79,14 @@ public final class UncertaintyTableValue: DomainObject {
         FieldHelp("epistemic", "mutual information per sample"),
         FieldHelp("votes", "per sample, how many members voted for each class"),
     ]
-    static let methodList: [Help] = [
+    /// Computed: `Help` holds default `Value`s, which are not Sendable.
+    static var methodList: [Help] { [
         Help("sort", [.named("by", default: .string("total"), "total (= entropy), epistemic, aleatoric, confidence (lowest first) or sample")],
              summary: "The same rows in another order (most uncertain first).",
              example: "ens.uncertainty(test).sort(by: \"epistemic\")", returns: "an UncertaintyTable"),
         Help("top", [.positional("n", "number of rows to keep")], summary: "The first n rows.",
              example: "ens.uncertainty(test).top(5)", returns: "an UncertaintyTable"),
-    ]
+    ] }
     public var fields: [FieldHelp] { UncertaintyTableValue.fieldList }
     public var methods: [Help] { UncertaintyTableValue.methodList }
 
