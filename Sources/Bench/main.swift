@@ -37,7 +37,7 @@ func option(_ name: String) -> String? {
 let threads = Int(option("--threads") ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
 let steps = Int(option("--steps") ?? "") ?? 10
 Engine.threads = threads
-if !CommandLine.arguments.contains("--no-malloc-tuning") { MemoryTuning.keepFreedBuffers() }
+if !CommandLine.arguments.contains("--no-malloc-tuning") { Tensor.keepFreedMemory() }
 if CommandLine.arguments.contains("--unfused-qkv") { MultiHeadAttention.fuseQKV = false }
 
 /// The ViT of the benchmark: batch 64, 28x28x1, patch 4, dim 64, depth 4, heads 4, MLP 128, 10 classes.

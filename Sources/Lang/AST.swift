@@ -1,9 +1,28 @@
 /// The syntax tree. Every node keeps the location diagnostics point at.
 
-public enum BinaryOperator: String, CaseIterable, Sendable {
+/// `+ - * / // % **`: numbers (and strings, lists, tensors) to a value.
+public enum ArithmeticOperator: String, CaseIterable, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", floorDivide = "//"
     case remainder = "%", power = "**"
+}
+
+/// `== != < <= > >=`: two values to a bool.
+public enum ComparisonOperator: String, CaseIterable, Sendable {
     case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+}
+
+/// A binary operator: arithmetic or comparison, so each evaluator handles only its own kind.
+public enum BinaryOperator: Equatable, Sendable {
+    case arithmetic(ArithmeticOperator)
+    case comparison(ComparisonOperator)
+
+    /// The operator as written.
+    public var rawValue: String {
+        switch self {
+        case .arithmetic(let a): return a.rawValue
+        case .comparison(let c): return c.rawValue
+        }
+    }
 }
 
 public enum UnaryOperator: String, Sendable {
@@ -94,7 +113,7 @@ public struct Stmt {
     public indirect enum Kind {
         case `let`(Pattern, Expr)
         case assign(String, Expr)
-        case compoundAssign(String, BinaryOperator, Expr)
+        case compoundAssign(String, ArithmeticOperator, Expr)
         case expression(Expr)
         case function(FunctionDecl)
         case `return`(Expr?)

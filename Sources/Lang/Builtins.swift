@@ -39,8 +39,10 @@ public final class BuiltinTable {
 
     public init() {}
 
-    /// Adds (or replaces) a builtin.
+    /// Adds a builtin. Each name is registered once: a second registration
+    /// would silently replace the first, so it stops the program at start-up.
     public func register(_ help: Help, _ body: @escaping (Arguments, Context) throws -> Value) {
+        precondition(builtins[help.name] == nil, "builtin '\(help.name)' is registered twice")
         builtins[help.name] = Builtin(help: help, body: body)
     }
 

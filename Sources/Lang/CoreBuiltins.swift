@@ -3,10 +3,15 @@ import Foundation
 /// The builtins that need no domain layer: printing, conversion, math, lists.
 public enum CoreBuiltins {
     public static func install(into t: BuiltinTable) {
-        t.register(Help("print", [.variadic("values", "values to write, separated by spaces")],
+        // print shows domain values as the REPL echoes them (tables, figures),
+        // so scripts can print a report or a comparison.
+        t.register(Help("print", [.variadic("values", "values to write, separated by spaces; data sets, reports and figures are drawn as the REPL shows them")],
                         summary: "Writes values to the output, followed by a newline.",
-                        example: "print(\"accuracy\", 0.93)", returns: "nil")) { args, ctx in
-            ctx.print(args.rest.map { $0.printed }.joined(separator: " "))
+                        example: "print(\"accuracy\", r.accuracy)\nprint(compare([base, ens], on: test))", returns: "nil")) { args, ctx in
+            ctx.print(args.rest.map { v -> String in
+                if case .object(let o) = v { return o.echo(ctx) }
+                return v.printed
+            }.joined(separator: " "))
             return .null
         }
         t.register(Help("len", [.positional("x", "a list, tuple, string, range or data set")],
@@ -133,7 +138,7 @@ public enum CoreBuiltins {
             var total: Value = .int(0)
             for v in try args.list("values") {
                 guard v.isNumber else { throw args.error("values", "sum() needs numbers, but the list holds \(v.typeWithArticle)") }
-                total = try Operators.binary(.add, total, v, at: args.location ?? placeholderLocation)
+                total = try Operators.binary(.arithmetic(.add), total, v, at: args.location ?? placeholderLocation)
             }
             return total
         }
@@ -229,7 +234,7 @@ public enum CoreBuiltins {
         return .int(Int(d))
     }
 
-    private static func extreme(_ args: Arguments, name: String, pick: BinaryOperator) throws -> Value {
+    private static func extreme(_ args: Arguments, name: String, pick: ComparisonOperator) throws -> Value {
         var values = args.rest
         if values.count == 1 {
             switch values[0] {

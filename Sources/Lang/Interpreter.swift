@@ -67,7 +67,7 @@ public final class Interpreter {
             try rebind(name, v, in: env, at: s.location)
         case .compoundAssign(let name, let op, let e):
             guard let old = env.lookup(name) else { throw unknownName(name, in: env, at: s.location) }
-            let v = try Operators.binary(op, old, try evaluate(e, in: env), at: e.location)
+            let v = try Operators.binary(.arithmetic(op), old, try evaluate(e, in: env), at: e.location)
             try rebind(name, v, in: env, at: s.location)
         case .function(let decl):
             env.define(decl.name, .function(Function(.user(decl, env))))
@@ -263,7 +263,7 @@ public final class Interpreter {
             case "help": remedy = "type :help for help"
             case "quit", "exit": remedy = "type :quit or press Ctrl-D to leave"
             case "def", "function", "func": remedy = "define functions with 'fn name(a, b) { ... }'"
-            case "var", "const": remedy = "bind names with 'let \(name == "var" ? "x" : "x") = ...'"
+            case "var", "const": remedy = "bind names with 'let x = ...'"
             case "True", "False": remedy = "booleans are written 'true' and 'false'"
             case "None", "null": remedy = "write 'nil'"
             default: remedy = "define it with 'let \(name) = ...', or see :vars and :help"

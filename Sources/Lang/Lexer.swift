@@ -52,7 +52,7 @@ public struct Lexer {
         guard !insideGroup, let last = tokens.last else { return }
         if case .newline = last.kind { return }
         if last.continuesLine { return }
-        if case .op(let o) = last.kind, o == "{" { return }
+        if case .op(.leftBrace) = last.kind { return }
         emit(.newline, loc)
     }
 
@@ -79,7 +79,7 @@ public struct Lexer {
                 if isIdentifierStart(c) {
                     var name = ""
                     while let d = peek(), isIdentifierPart(d) { name.unicodeScalars.append(advance()) }
-                    emit(Token.keywords.contains(name) ? .keyword(name) : .identifier(name), start)
+                    emit(Keyword(rawValue: name).map { .keyword($0) } ?? .identifier(name), start)
                 } else {
                     try lexOperator(c, start: start)
                 }
@@ -226,20 +226,15 @@ public struct Lexer {
         }
     }
 
-    private static let operators: Set<String> = [
-        "...", "..<", "**", "//", "==", "!=", "<=", ">=", "&&", "||", "+=", "-=", "*=", "/=",
-        "+", "-", "*", "/", "%", "<", ">", "=", "!", ".", ",", ":", "(", ")", "[", "]", "{", "}",
-    ]
-
     private mutating func lexOperator(_ c: Unicode.Scalar, start: SourceLocation) throws {
         // Longest match first: three, two, then one character.
         for length in stride(from: min(3, scalars.count - index), through: 1, by: -1) {
             var candidate = ""
             candidate.unicodeScalars.append(contentsOf: scalars[index..<index + length])
-            if Lexer.operators.contains(candidate) {
+            if let symbol = Symbol(rawValue: candidate) {
                 for _ in 0..<length { _ = advance() }
                 try track(candidate, start)
-                emit(.op(candidate), start)
+                emit(.op(symbol), start)
                 return
             }
         }
@@ -274,7 +269,7 @@ public struct Lexer {
             brackets.removeLast()
             // A newline before a closing brace ends the last statement of the block.
             if op == "}" , let last = tokens.last {
-                if case .newline = last.kind {} else if case .op("{") = last.kind {} else {
+                if case .newline = last.kind {} else if case .op(.leftBrace) = last.kind {} else {
                     tokens.append(Token(kind: .newline, location: loc))
                 }
             }

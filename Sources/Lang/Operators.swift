@@ -6,11 +6,14 @@ enum Operators {
         if case .object(let o) = l, let v = try o.binary(op, r, selfOnLeft: true) { return v }
         if case .object(let o) = r, let v = try o.binary(op, l, selfOnLeft: false) { return v }
         switch op {
-        case .equal: return .bool(l.isEqual(to: r))
-        case .notEqual: return .bool(!l.isEqual(to: r))
-        case .less, .lessEqual, .greater, .greaterEqual: return .bool(try compare(op, l, r, at: loc))
-        default: break
+        case .comparison(.equal): return .bool(l.isEqual(to: r))
+        case .comparison(.notEqual): return .bool(!l.isEqual(to: r))
+        case .comparison(let c): return .bool(try compare(c, l, r, at: loc))
+        case .arithmetic(let a): return try arithmetic(a, l, r, at: loc)
         }
+    }
+
+    static func arithmetic(_ op: ArithmeticOperator, _ l: Value, _ r: Value, at loc: SourceLocation) throws -> Value {
         switch (l, r) {
         case (.int(let a), .int(let b)): return try integer(op, a, b, at: loc)
         case (.int(let a), .double(let b)): return try real(op, Double(a), b, at: loc)
@@ -59,7 +62,7 @@ enum Operators {
         return make(n)
     }
 
-    static func integer(_ op: BinaryOperator, _ a: Int, _ b: Int, at loc: SourceLocation) throws -> Value {
+    static func integer(_ op: ArithmeticOperator, _ a: Int, _ b: Int, at loc: SourceLocation) throws -> Value {
         func check(_ r: (partialValue: Int, overflow: Bool)) throws -> Value {
             if r.overflow {
                 throw LangError(.arithmetic, "integer overflow in \(a) \(op.rawValue) \(b)", at: loc,
@@ -89,12 +92,10 @@ enum Operators {
                 if e > 0 { _ = try check(base.multipliedReportingOverflow(by: base)); base = base &* base }
             }
             return .int(result)
-        default:
-            fatalError("comparison handled by caller")
         }
     }
 
-    static func real(_ op: BinaryOperator, _ a: Double, _ b: Double, at loc: SourceLocation) throws -> Value {
+    static func real(_ op: ArithmeticOperator, _ a: Double, _ b: Double, at loc: SourceLocation) throws -> Value {
         switch op {
         case .add: return .double(a + b)
         case .subtract: return .double(a - b)
@@ -110,7 +111,6 @@ enum Operators {
             let m = fmod(a, b)
             return .double(m != 0 && ((m < 0) != (b < 0)) ? m + b : m)
         case .power: return .double(pow(a, b))
-        default: fatalError("comparison handled by caller")
         }
     }
 
@@ -118,13 +118,15 @@ enum Operators {
         LangError(.arithmetic, "division by zero", at: loc, remedy: "check the divisor before dividing")
     }
 
-    static func compare(_ op: BinaryOperator, _ l: Value, _ r: Value, at loc: SourceLocation) throws -> Bool {
+    static func compare(_ op: ComparisonOperator, _ l: Value, _ r: Value, at loc: SourceLocation) throws -> Bool {
         func ordered<T: Comparable>(_ a: T, _ b: T) -> Bool {
             switch op {
+            case .equal: return a == b
+            case .notEqual: return a != b
             case .less: return a < b
             case .lessEqual: return a <= b
             case .greater: return a > b
-            default: return a >= b
+            case .greaterEqual: return a >= b
             }
         }
         switch (l, r) {
@@ -148,7 +150,7 @@ enum Operators {
                 return .int(-i)
             case .double(let d): return .double(-d)
             case .object(let o):
-                if let r = try o.binary(.multiply, .int(-1), selfOnLeft: true) { return r }
+                if let r = try o.binary(.arithmetic(.multiply), .int(-1), selfOnLeft: true) { return r }
                 fallthrough
             default:
                 throw LangError(.type, "cannot negate \(v.typeWithArticle)", at: loc)

@@ -37,21 +37,21 @@ public struct Parser {
         return t
     }
 
-    private func check(_ op: String) -> Bool {
+    private func check(_ op: Symbol) -> Bool {
         if case .op(let o) = current.kind { return o == op }
         return false
     }
-    private func checkKeyword(_ k: String) -> Bool {
+    private func checkKeyword(_ k: Keyword) -> Bool {
         if case .keyword(let w) = current.kind { return w == k }
         return false
     }
     private var isNewline: Bool { if case .newline = current.kind { return true }; return false }
 
-    private mutating func match(_ op: String) -> Bool {
+    private mutating func match(_ op: Symbol) -> Bool {
         if check(op) { _ = advance(); return true }
         return false
     }
-    private mutating func matchKeyword(_ k: String) -> Bool {
+    private mutating func matchKeyword(_ k: Keyword) -> Bool {
         if checkKeyword(k) { _ = advance(); return true }
         return false
     }
@@ -64,9 +64,9 @@ public struct Parser {
         }
     }
 
-    private mutating func expect(_ op: String, _ context: String, opened: Token? = nil) throws {
+    private mutating func expect(_ op: Symbol, _ context: String, opened: Token? = nil) throws {
         guard match(op) else {
-            var msg = "expected '\(op)' \(context), found \(describe(current))"
+            var msg = "expected '\(op.rawValue)' \(context), found \(describe(current))"
             if let o = opened { msg += " ('\(o.description)' opened at line \(o.location.line), column \(o.location.column))" }
             throw LangError(.syntax, msg, at: current.location)
         }
@@ -79,8 +79,8 @@ public struct Parser {
             return (name, loc)
         }
         if case .keyword(let k) = current.kind {
-            throw LangError(.syntax, "'\(k)' is a reserved word and cannot be used as \(what)", at: current.location,
-                            remedy: "choose another name, such as '\(k)_'")
+            throw LangError(.syntax, "'\(k.rawValue)' is a reserved word and cannot be used as \(what)", at: current.location,
+                            remedy: "choose another name, such as '\(k.rawValue)_'")
         }
         throw LangError(.syntax, "expected \(what), found \(describe(current))", at: current.location)
     }
@@ -126,19 +126,19 @@ public struct Parser {
 
     private mutating func endOfStatement() throws {
         if isNewline || isAtEnd { return }
-        if check("}") { return }
+        if check(.rightBrace) { return }
         throw LangError(.syntax, "expected end of statement, found \(describe(current))", at: current.location,
                         remedy: "put each statement on its own line or separate them with ';'")
     }
 
     private mutating func block(_ context: String) throws -> [Stmt] {
         let open = current
-        try expect("{", context)
+        try expect(.leftBrace, context)
         try enter()
         defer { leave() }
         var body: [Stmt] = []
         skipNewlines()
-        while !check("}") {
+        while !check(.rightBrace) {
             if isAtEnd {
                 throw LangError(.syntax, "expected '}' to close the block opened at line \(open.location.line), column \(open.location.column)",
                                 at: current.location)
@@ -156,54 +156,54 @@ public struct Parser {
         let loc = start.location
         if case .keyword(let k) = start.kind {
             switch k {
-            case "let":
+            case .let:
                 _ = advance()
                 let pattern = try self.pattern()
-                try expect("=", "after the name in 'let'")
+                try expect(.assign, "after the name in 'let'")
                 return Stmt(kind: .let(pattern, try expression()), location: loc)
-            case "fn":
+            case .fn:
                 _ = advance()
                 let (name, nameLoc) = try identifier("a function name")
                 let open = current
-                try expect("(", "after the function name")
+                try expect(.leftParen, "after the function name")
                 var params: [String] = []
-                if !check(")") {
+                if !check(.rightParen) {
                     repeat {
-                        if check(")") { break }
+                        if check(.rightParen) { break }
                         let (p, ploc) = try identifier("a parameter name")
                         if params.contains(p) {
                             throw LangError(.syntax, "duplicate parameter '\(p)'", at: ploc)
                         }
                         params.append(p)
-                    } while match(",")
+                    } while match(.comma)
                 }
-                try expect(")", "to close the parameter list", opened: open)
+                try expect(.rightParen, "to close the parameter list", opened: open)
                 let body = try block("to start the function body")
                 return Stmt(kind: .function(FunctionDecl(name: name, parameters: params, body: body, location: nameLoc)), location: loc)
-            case "return":
+            case .return:
                 _ = advance()
-                if isNewline || isAtEnd || check("}") { return Stmt(kind: .return(nil), location: loc) }
+                if isNewline || isAtEnd || check(.rightBrace) { return Stmt(kind: .return(nil), location: loc) }
                 return Stmt(kind: .return(try expression()), location: loc)
-            case "if":
+            case .if:
                 return try ifStatement()
-            case "for":
+            case .for:
                 _ = advance()
                 let pattern = try self.pattern()
-                guard matchKeyword("in") else {
+                guard matchKeyword(.in) else {
                     throw LangError(.syntax, "expected 'in' after the loop variable, found \(describe(current))", at: current.location,
                                     remedy: "write 'for x in xs { ... }'")
                 }
                 let sequence = try expression()
                 return Stmt(kind: .for(pattern, sequence, try block("to start the loop body")), location: loc)
-            case "while":
+            case .while:
                 _ = advance()
                 let condition = try expression()
                 return Stmt(kind: .while(condition, try block("to start the loop body")), location: loc)
-            case "break":
+            case .break:
                 _ = advance(); return Stmt(kind: .break, location: loc)
-            case "continue":
+            case .continue:
                 _ = advance(); return Stmt(kind: .continue, location: loc)
-            case "else":
+            case .else:
                 throw LangError(.syntax, "'else' without a matching 'if'", at: loc,
                                 remedy: "write 'else' after the closing '}' of an if")
             default:
@@ -211,15 +211,14 @@ public struct Parser {
             }
         }
         let expr = try expression()
-        if check("=") || check("+=") || check("-=") || check("*=") || check("/=") {
+        if check(.assign) || check(.plusAssign) || check(.minusAssign) || check(.timesAssign) || check(.divideAssign) {
             let opToken = advance()
             guard case .name(let name) = expr.kind else {
                 throw LangError(.syntax, "cannot assign to this expression", at: opToken.location,
                                 remedy: "only names can be assigned; bind a new value with 'let'")
             }
             let value = try expression()
-            if case .op(let o) = opToken.kind, o != "=" {
-                let op = BinaryOperator(rawValue: String(o.dropLast()))!
+            if case .op(let o) = opToken.kind, let op = o.compoundArithmetic {
                 return Stmt(kind: .compoundAssign(name, op, value), location: expr.location)
             }
             return Stmt(kind: .assign(name, value), location: expr.location)
@@ -234,10 +233,10 @@ public struct Parser {
         // Allow `else` on the line after the closing brace.
         var look = position
         while case .newline = tokens[look].kind, look < tokens.count - 1 { look += 1 }
-        if case .keyword("else") = tokens[look].kind {
+        if case .keyword(.else) = tokens[look].kind {
             position = look
             _ = advance()
-            if checkKeyword("if") {
+            if checkKeyword(.if) {
                 try enter()
                 defer { leave() }
                 return Stmt(kind: .if(condition, then, else: [try ifStatement()]), location: loc)
@@ -248,16 +247,16 @@ public struct Parser {
     }
 
     private mutating func pattern() throws -> Pattern {
-        if check("(") {
+        if check(.leftParen) {
             let open = advance()
             try enter()
             defer { leave() }
             var parts: [Pattern] = []
             repeat {
-                if check(")") { break }
+                if check(.rightParen) { break }
                 parts.append(try pattern())
-            } while match(",")
-            try expect(")", "to close the tuple pattern", opened: open)
+            } while match(.comma)
+            try expect(.rightParen, "to close the tuple pattern", opened: open)
             return .tuple(parts, open.location)
         }
         let (name, loc) = try identifier("a name")
@@ -274,7 +273,7 @@ public struct Parser {
 
     private mutating func orExpr() throws -> Expr {
         var left = try andExpr()
-        while check("||") || checkKeyword("or") {
+        while check(.orOr) || checkKeyword(.or) {
             let loc = advance().location
             left = try node(.or(left, try andExpr()), location: loc)
         }
@@ -283,7 +282,7 @@ public struct Parser {
 
     private mutating func andExpr() throws -> Expr {
         var left = try notExpr()
-        while check("&&") || checkKeyword("and") {
+        while check(.andAnd) || checkKeyword(.and) {
             let loc = advance().location
             left = try node(.and(left, try notExpr()), location: loc)
         }
@@ -291,7 +290,7 @@ public struct Parser {
     }
 
     private mutating func notExpr() throws -> Expr {
-        if check("!") || checkKeyword("not") {
+        if check(.bang) || checkKeyword(.not) {
             let loc = advance().location
             try enter()
             defer { leave() }
@@ -300,40 +299,36 @@ public struct Parser {
         return try comparison()
     }
 
-    private static let comparisons: [String: BinaryOperator] = [
-        "==": .equal, "!=": .notEqual, "<": .less, "<=": .lessEqual, ">": .greater, ">=": .greaterEqual,
-    ]
-
     private mutating func comparison() throws -> Expr {
         let left = try rangeExpr()
-        if case .op(let o) = current.kind, let op = Parser.comparisons[o] {
+        if case .op(let o) = current.kind, let op = o.comparison {
             let loc = advance().location
             let right = try rangeExpr()
-            if case .op(let o2) = current.kind, Parser.comparisons[o2] != nil {
+            if case .op(let o2) = current.kind, o2.comparison != nil {
                 throw LangError(.syntax, "comparisons cannot be chained", at: current.location,
                                 remedy: "combine them with 'and', e.g. 'a < b and b < c'")
             }
-            return try node(.binary(op, left, right), location: loc)
+            return try node(.binary(.comparison(op), left, right), location: loc)
         }
         return left
     }
 
     private mutating func rangeExpr() throws -> Expr {
         let left = try additive()
-        if check("..<") || check("...") {
+        if check(.halfOpenRange) || check(.closedRange) {
             let t = advance()
             let right = try additive()
-            return try node(.range(left, right, inclusive: t.kind == .op("...")), location: t.location)
+            return try node(.range(left, right, inclusive: t.kind == .op(.closedRange)), location: t.location)
         }
         return left
     }
 
     private mutating func additive() throws -> Expr {
         var left = try multiplicative()
-        while check("+") || check("-") {
+        while check(.plus) || check(.minus) {
             let t = advance()
-            let op: BinaryOperator = t.kind == .op("+") ? .add : .subtract
-            left = try node(.binary(op, left, try multiplicative()), location: t.location)
+            let op: ArithmeticOperator = t.kind == .op(.plus) ? .add : .subtract
+            left = try node(.binary(.arithmetic(op), left, try multiplicative()), location: t.location)
         }
         return left
     }
@@ -341,22 +336,22 @@ public struct Parser {
     private mutating func multiplicative() throws -> Expr {
         var left = try unary()
         while true {
-            guard case .op(let o) = current.kind, let op = BinaryOperator(rawValue: o),
+            guard case .op(let o) = current.kind, let op = o.arithmetic,
                   op == .multiply || op == .divide || op == .floorDivide || op == .remainder else { break }
             let loc = advance().location
-            left = try node(.binary(op, left, try unary()), location: loc)
+            left = try node(.binary(.arithmetic(op), left, try unary()), location: loc)
         }
         return left
     }
 
     private mutating func unary() throws -> Expr {
-        if check("-") {
+        if check(.minus) {
             let loc = advance().location
             try enter()
             defer { leave() }
             return try node(.unary(.negate, try unary()), location: loc)
         }
-        if check("+") {
+        if check(.plus) {
             _ = advance()
             try enter()
             defer { leave() }
@@ -367,11 +362,11 @@ public struct Parser {
 
     private mutating func power() throws -> Expr {
         let base = try postfix()
-        if check("**") {
+        if check(.power) {
             let loc = advance().location
             try enter()
             defer { leave() }
-            return try node(.binary(.power, base, try unary()), location: loc)
+            return try node(.binary(.arithmetic(.power), base, try unary()), location: loc)
         }
         return base
     }
@@ -380,10 +375,10 @@ public struct Parser {
         var expr = try primary()
         var chain = 0
         while true {
-            if check("(") {
+            if check(.leftParen) {
                 let open = advance()
                 expr = try node(.call(expr, try arguments(open)), location: expr.location)
-            } else if check(".") {
+            } else if check(.dot) {
                 _ = advance()
                 if case .int(let i) = current.kind {
                     let loc = advance().location
@@ -392,10 +387,10 @@ public struct Parser {
                     let (name, loc) = try identifier("a field or method name after '.'")
                     expr = try node(.member(expr, name), location: loc)
                 }
-            } else if check("[") {
+            } else if check(.leftBracket) {
                 let open = advance()
                 let index = try expression()
-                try expect("]", "to close the index", opened: open)
+                try expect(.rightBracket, "to close the index", opened: open)
                 expr = try node(.index(expr, index), location: open.location)
             } else {
                 break
@@ -412,12 +407,13 @@ public struct Parser {
     private mutating func arguments(_ open: Token) throws -> [CallArgument] {
         var args: [CallArgument] = []
         var sawNamed = false
-        while !check(")") {
+        while !check(.rightParen) {
             let loc = current.location
             var label: String? = nil
-            if position + 1 < tokens.count, case .op(":") = tokens[position + 1].kind {
+            if position + 1 < tokens.count, case .op(.colon) = tokens[position + 1].kind {
                 switch current.kind {
-                case .identifier(let n), .keyword(let n): label = n; _ = advance(); _ = advance()
+                case .identifier(let n): label = n; _ = advance(); _ = advance()
+                case .keyword(let k): label = k.rawValue; _ = advance(); _ = advance()
                 default: break
                 }
             }
@@ -432,9 +428,9 @@ public struct Parser {
                                 remedy: "put positional arguments first: f(x, epochs: 3)")
             }
             args.append(CallArgument(label: label, value: value, location: loc))
-            if !match(",") { break }
+            if !match(.comma) { break }
         }
-        try expect(")", "to close the argument list", opened: open)
+        try expect(.rightParen, "to close the argument list", opened: open)
         return args
     }
 
@@ -465,35 +461,35 @@ public struct Parser {
             }
             return try node(.interpolation(items), location: loc)
         case .identifier(let n): _ = advance(); return try node(.name(n), location: loc)
-        case .keyword("true"): _ = advance(); return try node(.bool(true), location: loc)
-        case .keyword("false"): _ = advance(); return try node(.bool(false), location: loc)
-        case .keyword("nil"): _ = advance(); return try node(.nil, location: loc)
-        case .op("("):
+        case .keyword(.true): _ = advance(); return try node(.bool(true), location: loc)
+        case .keyword(.false): _ = advance(); return try node(.bool(false), location: loc)
+        case .keyword(.nil): _ = advance(); return try node(.nil, location: loc)
+        case .op(.leftParen):
             _ = advance()
-            if match(")") { return try node(.tuple([]), location: loc) }
+            if match(.rightParen) { return try node(.tuple([]), location: loc) }
             let first = try expression()
-            if match(")") { return first }
-            try expect(",", "or ')' after the expression in parentheses", opened: t)
+            if match(.rightParen) { return first }
+            try expect(.comma, "or ')' after the expression in parentheses", opened: t)
             var items = [first]
-            while !check(")") {
+            while !check(.rightParen) {
                 items.append(try expression())
-                if !match(",") { break }
+                if !match(.comma) { break }
             }
-            try expect(")", "to close the tuple", opened: t)
+            try expect(.rightParen, "to close the tuple", opened: t)
             return try node(.tuple(items), location: loc)
-        case .op("["):
+        case .op(.leftBracket):
             _ = advance()
             var items: [Expr] = []
-            while !check("]") {
+            while !check(.rightBracket) {
                 items.append(try expression())
-                if !match(",") { break }
+                if !match(.comma) { break }
             }
-            try expect("]", "to close the list", opened: t)
+            try expect(.rightBracket, "to close the list", opened: t)
             return try node(.list(items), location: loc)
         case .keyword(let k):
-            throw LangError(.syntax, "expected an expression, found '\(k)'", at: loc,
-                            remedy: k == "if" || k == "for" || k == "let" || k == "fn"
-                                ? "'\(k)' starts a statement; it cannot be used inside an expression" : nil)
+            throw LangError(.syntax, "expected an expression, found '\(k.rawValue)'", at: loc,
+                            remedy: k == .if || k == .for || k == .let || k == .fn
+                                ? "'\(k.rawValue)' starts a statement; it cannot be used inside an expression" : nil)
         case .newline, .eof:
             throw LangError(.syntax, "expected an expression, found \(describe(t))", at: loc)
         default:

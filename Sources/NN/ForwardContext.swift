@@ -10,14 +10,15 @@ public enum Projection: String, CaseIterable, Codable, Hashable {
 /// `x` holds the members folded into the batch: [members * B, T, in].
 public protocol ProjectionAdapter: AnyObject {
     func project(_ x: Tensor, through base: Linear) throws -> Tensor
-    /// For adapters that only ADD a term to the base output (LoRA): that term,
-    /// shaped like the base output. Lets attention fuse q, k, v into one gemm.
-    /// nil = not additive (then `project` is used).
-    func additiveDelta(_ x: Tensor, outFeatures: Int) throws -> Tensor?
+    /// For adapters that only add a low-rank term to the base output (LoRA):
+    /// that term as an in-place update of output columns offset..<offset+out,
+    /// which lets attention fuse q, k and v into one gemm. nil = not low-rank
+    /// (then attention runs `project` on each projection).
+    func lowRankUpdate(offset: Int) -> LowRankUpdate?
 }
 
 extension ProjectionAdapter {
-    public func additiveDelta(_ x: Tensor, outFeatures: Int) throws -> Tensor? { nil }
+    public func lowRankUpdate(offset: Int) -> LowRankUpdate? { nil }
 }
 
 /// Collects attention weights during a forward pass: one [N, H, T, T] tensor per layer.

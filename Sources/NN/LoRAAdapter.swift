@@ -82,18 +82,7 @@ public final class LoRAAdapter: Module, ProjectionAdapter {
         LowRankUpdate(a: a, b: b, scale: scale, offset: offset)
     }
 
-    /// scale * B_m (A_m x) for every member's rows, shaped [..., out] like x.
-    public func additiveDelta(_ x: Tensor, outFeatures: Int) throws -> Tensor? {
-        let m = members, inF = a.shape[2]
-        let rows = x.count / inF / m
-        let xm = try x.reshape([m, rows, inF])                   // [M, B*T, in]
-        let h = try Tensor.matmul(xm, a, transposeB: true)       // [M, B*T, r]
-        var delta = try Tensor.matmul(h, b, transposeB: true)    // [M, B*T, out]
-        if scale != 1 { delta = delta * scale }
-        var shape = x.shape
-        shape[shape.count - 1] = outFeatures
-        return try delta.reshape(shape)
-    }
+    public func lowRankUpdate(offset: Int) -> LowRankUpdate? { update(offset: offset) }
 
     /// Member m's dense update scale * B_m A_m: [out, in] (for merging into W0).
     public func delta(member mi: Int) throws -> [Float] {

@@ -65,31 +65,19 @@ public final class MultiHeadAttention: Module {
         return try project(merged, .o, ctx)
     }
 
-    /// [N, T, 3*dim] = x [Wq; Wk; Wv]^T + [bq; bk; bv] (+ the adapters' additive
-    /// terms), or nil when an adapter on q, k or v is not additive.
+    /// [N, T, 3*dim] = x [Wq; Wk; Wv]^T + [bq; bk; bv] (+ the adapters' low-rank
+    /// terms, added in place per block), or nil when an adapter on q, k or v is
+    /// not low-rank (BatchEnsemble) or a projection has no bias.
     private func packedQKV(_ x: Tensor, _ ctx: ForwardContext) throws -> Tensor? {
-        let adapters = [Projection.q, .k, .v].map { ctx.adapter?(ctx.layer, $0) }
-        if let bq = q.bias, let bk = k.bias, let bv = v.bias, adapters.allSatisfy({ $0 == nil || $0 is LoRAAdapter }) {
-            // LoRA (or none): one gemm for q, k, v, the rank-r terms added in place per block.
-            let w = try Tensor.concat([q.weight, k.weight, v.weight], axis: 0)
-            let b = try Tensor.concat([bq, bk, bv], axis: 0)
-            let updates = adapters.enumerated().compactMap { i, a in (a as? LoRAAdapter)?.update(offset: i * dim) }
-            return try Tensor.linear(x, weight: w, bias: b, lowRank: updates)
-        }
-        var deltas: [Tensor?] = []
-        for a in adapters {
-            guard let a = a else { deltas.append(nil); continue }
-            guard let d = try a.additiveDelta(x, outFeatures: dim) else { return nil }
-            deltas.append(d)
-        }
         guard let bq = q.bias, let bk = k.bias, let bv = v.bias else { return nil }
+        var updates: [LowRankUpdate] = []
+        for (i, p) in [Projection.q, .k, .v].enumerated() {
+            guard let adapter = ctx.adapter?(ctx.layer, p) else { continue }
+            guard let u = adapter.lowRankUpdate(offset: i * dim) else { return nil }
+            updates.append(u)
+        }
         let w = try Tensor.concat([q.weight, k.weight, v.weight], axis: 0)
         let b = try Tensor.concat([bq, bk, bv], axis: 0)
-        let y = try Tensor.linear(x, weight: w, bias: b)
-        if deltas.allSatisfy({ $0 == nil }) { return y }
-        var outShape = x.shape
-        outShape[outShape.count - 1] = dim
-        let parts = deltas.map { $0 ?? Tensor.zeros(outShape) }
-        return try y + Tensor.concat(parts, axis: -1)
+        return try Tensor.linear(x, weight: w, bias: b, lowRank: updates)
     }
 }

@@ -1,10 +1,6 @@
 import Data
 import Tensor
 
-/// A custom change to a batch of images before a training step: (pixels
-/// [B, C, H, W], batch size, random stream). Must keep the count of pixels.
-public typealias AugmentHook = (inout [Float], Int, inout RNG) -> Void
-
 /// How to train. Defaults follow the paper's reference code: AdamW, lr 1e-4,
 /// weight decay 0, batch 32, linear warm-up then cosine decay to 0, global-norm
 /// clipping at 1.0.
@@ -22,19 +18,17 @@ public struct TrainConfig {
     public var clipNorm: Float?
     /// Random flips / rotations / shifts of every training image (Data's augmentation), seeded from `seed`.
     public var augmentation: Augmentation?
-    /// A custom per-batch change, applied after `augmentation`.
-    public var augmentHook: AugmentHook?
     /// Labelled data evaluated after every epoch (loss, accuracy, ECE of the
     /// mean prediction, in evaluation mode), recorded in the history.
     public var validation: Dataset?
 
     public init(epochs: Int = 1, batchSize: Int = 32, learningRate: Float = 1e-4, warmupSteps: Int? = nil,
                 weightDecay: Float = 0, seed: UInt64 = 0, shuffle: Bool = true, clipNorm: Float? = 1.0,
-                augmentation: Augmentation? = nil, augmentHook: AugmentHook? = nil) {
+                augmentation: Augmentation? = nil) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
         self.warmupSteps = warmupSteps; self.weightDecay = weightDecay; self.seed = seed
         self.shuffle = shuffle; self.clipNorm = clipNorm
-        self.augmentation = augmentation; self.augmentHook = augmentHook
+        self.augmentation = augmentation
     }
 
     func validate() throws {

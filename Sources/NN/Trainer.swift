@@ -83,7 +83,7 @@ enum Trainer {
                     onEpochEnd: ((Int) throws -> Void)? = nil,
                     onStepEnd: ((Int, Int) throws -> Void)? = nil) throws -> FitOutcome {
         try config.validate()
-        MemoryTuning.keepFreedBuffers()
+        Tensor.keepFreedMemory()
         let vc = network.architecture
         try checkData(data, vc)
         if let v = config.validation { try checkValidation(v, training: data, vc) }
@@ -99,7 +99,9 @@ enum Trainer {
         }
         let opt = AdamW(learningRate: config.learningRate, weightDecay: config.weightDecay)
         var orderRNG = RNG(seed: config.seed)
-        var augRNG = orderRNG.fork()
+        // A child stream once reserved for per-batch augmentation hooks (now gone):
+        // still split off, so the dropout stream below and the order stay as they were.
+        _ = orderRNG.fork()
         var dataRNG = DataRNG(seed: config.seed &+ 0x5EED_A0A0)
         let ctx = ForwardContext(training: true, dropKey: dropKey, rng: orderRNG.fork())
         let m = network.members
@@ -119,18 +121,12 @@ enum Trainer {
                                                     member: member, memberCount: memberCount))
                 }
                 let idx = Array(order[(bi * bs)..<min(n, (bi + 1) * bs)])
-                var input: ModelInput, labels: [Int]
+                let input: ModelInput, labels: [Int]
                 if let a = config.augmentation, !data.isText {
                     let (images, l) = data.augmentedBatch(idx, a, rng: &dataRNG)
                     (input, labels) = (.images(images, count: idx.count), l)
                 } else {
                     (input, labels) = data.modelInputs(idx)
-                }
-                if let aug = config.augmentHook, case .images(var images, let count) = input {
-                    let before = images.count
-                    aug(&images, idx.count, &augRNG)
-                    guard images.count == before else { throw NNError.dataMismatch("the augmentation changed the batch from \(before) to \(images.count) pixel values; it must keep the image size") }
-                    input = .images(images, count: count)
                 }
                 let logits = try network.memberLogits(input, context: ctx)   // [M, B, C]
                 let all = [[Int]](repeating: labels, count: m).flatMap { $0 }

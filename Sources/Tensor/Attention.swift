@@ -134,7 +134,7 @@ extension Tensor {
             probs.withUnsafeMutableBufferPointer { pb in keepMask.withUnsafeBufferPointer { mb in
                 let qp = qb.baseAddress!, kp = kb.baseAddress! + kOffset, vp = vb.baseAddress! + vOffset, pp = pb.baseAddress!
                 let mp = dropKey > 0 ? mb.baseAddress : nil
-                Engine.parallelChunks(slices, chunks: chunks, usesBLAS: true) { _, r in
+                Engine.parallelChunks(slices, chunks: chunks) { _, r in
                     for s in r {
                         let bi = s / lay.heads, hi = s % lay.heads
                         let qs = qp + bi * lay.qB + hi * lay.qH
@@ -192,7 +192,7 @@ extension Tensor {
                 let gq = wantQ ? dqb.baseAddress : nil
                 let gk = packed ? gq.map { $0 + kOffset } : (wantK ? dkb.baseAddress : nil)
                 let gv = packed ? gq.map { $0 + vOffset } : (wantV ? dvb.baseAddress : nil)
-                Engine.parallelChunks(slices, chunks: chunks, usesBLAS: true) { _, r in
+                Engine.parallelChunks(slices, chunks: chunks) { _, r in
                     var dP = [Float](repeating: 0, count: tq * tk)
                     dP.withUnsafeMutableBufferPointer { sb in
                         let dps = sb.baseAddress!

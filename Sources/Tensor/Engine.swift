@@ -69,10 +69,10 @@ public enum Engine {
 
     /// Runs `body(chunk)` for chunk in 0..<chunks, in parallel over `threads`
     /// when `work` (roughly: elementary operations) is large enough to pay for it.
-    /// `usesBLAS` is kept for call sites' documentation: BLAS is single-threaded anyway,
-    /// and bodies call `sgemm1`, never the splitting `sgemm`.
+    /// Bodies that multiply matrices call `sgemm1`, never the splitting `sgemm`
+    /// (BLAS itself is single-threaded).
     @inline(__always)
-    static func parallelFor(_ n: Int, work: Int, minWork: Int = 1 << 16, usesBLAS: Bool = false,
+    static func parallelFor(_ n: Int, work: Int, minWork: Int = 1 << 16,
                             _ body: (Range<Int>) -> Void) {
         let t = threads
         if t <= 1 || n <= 1 || work < minWork {
@@ -105,7 +105,7 @@ public enum Engine {
 
     /// Runs `body(chunk, range)` for `chunks` contiguous chunks of 0..<n (in parallel when chunks > 1).
     @inline(__always)
-    static func parallelChunks(_ n: Int, chunks: Int, usesBLAS: Bool = false, _ body: (Int, Range<Int>) -> Void) {
+    static func parallelChunks(_ n: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
         if chunks <= 1 { body(0, 0..<n); return }
         pool.run(chunks) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks

@@ -65,7 +65,7 @@ extension Tensor {
                 hAll.withUnsafeMutableBufferPointer { hb in
                     let hp = hb.baseAddress!
                     withPointers(updates) { ap, bp in
-                        Engine.parallelFor(mem, work: work, minWork: 1 << 20, usesBLAS: true) { range in
+                        Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                             for m in range {
                                 for (ui, u) in updates.enumerated() {
                                     let r = ranks[ui], o = u.b.shape[1]
@@ -93,7 +93,7 @@ extension Tensor {
                 let d = db.baseAddress!, xp = xb.baseAddress!, wp = wb.baseAddress!, hp = hb.baseAddress!
                 withPointers(updates) { ap, bp in
                     if wantLowRank, let dhp = dhb.baseAddress {
-                        Engine.parallelFor(mem, work: work, minWork: 1 << 20, usesBLAS: true) { range in
+                        Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                             for m in range {
                                 for (ui, u) in updates.enumerated() {
                                     let r = ranks[ui], o = u.b.shape[1]
@@ -107,7 +107,7 @@ extension Tensor {
                     // dx = dy W + sum_u dH_u A_u
                     x.accumulateGrad { g, fresh in
                         sgemm(false, false, rows, inF, outF, 1, d, outF, wp, inF, fresh ? 0 : 1, g, inF)
-                        Engine.parallelFor(mem, work: work, minWork: 1 << 20, usesBLAS: true) { range in
+                        Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                             for m in range {
                                 for ui in updates.indices {
                                     let r = ranks[ui]
@@ -126,7 +126,7 @@ extension Tensor {
                         let r = ranks[ui], o = u.b.shape[1]
                         // dA_m = dH_m^T x_m  [r, in]
                         u.a.accumulateGrad { g, fresh in
-                            Engine.parallelFor(mem, work: work, minWork: 1 << 20, usesBLAS: true) { range in
+                            Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                                 for m in range {
                                     sgemm1(true, false, r, inF, rm, 1, dhp! + hOff[ui] + m * rm * r, r, xp + m * rm * inF, inF,
                                            fresh ? 0 : 1, g + m * r * inF, inF)
@@ -135,7 +135,7 @@ extension Tensor {
                         }
                         // dB_m = scale * dy_m^T H_m  [out, r]
                         u.b.accumulateGrad { g, fresh in
-                            Engine.parallelFor(mem, work: work, minWork: 1 << 20, usesBLAS: true) { range in
+                            Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                                 for m in range {
                                     sgemm1(true, false, o, r, rm, u.scale, d + m * rm * outF + u.offset, outF,
                                            hp + hOff[ui] + m * rm * r, r, fresh ? 0 : 1, g + m * o * r, r)

@@ -69,7 +69,7 @@ func linearRows(_ rows: Int, _ outF: Int, _ inF: Int, _ x: UnsafePointer<Float>,
     let block = linearBlockRows > 0 ? linearBlockRows
         : (parallel ? Swift.max(256, (rows + 4 * t - 1) / (4 * t)) : Swift.max(rows, 1))
     let blocks = (rows + block - 1) / block
-    Engine.parallelFor(blocks, work: rows * outF * inF, minWork: gemmParallelMin, usesBLAS: true) { r in
+    Engine.parallelFor(blocks, work: rows * outF * inF, minWork: gemmParallelMin) { r in
         for bi in r {
             let lo = bi * block, hi = Swift.min(rows, lo + block)
             if let b = bias { for i in lo..<hi { (c + i * ldc).update(from: b, count: outF) } }
@@ -127,7 +127,7 @@ extension Tensor {
                     sgemm(false, tb, batch * m, n, k, 1, ap, lda, bp, ldb, 0, c, n)
                 } else {
                     let gemm = sliceGemm(batch: batch)
-                    Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20, usesBLAS: true) { r in
+                    Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20) { r in
                         for i in r { gemm(ta, tb, m, n, k, 1, ap + i * sA, lda, bp + i * sB, ldb, 0, c + i * sC, n) }
                     }
                 }
@@ -145,7 +145,7 @@ extension Tensor {
                         sgemm(false, !tb, batch * m, k, n, 1, d, n, bp, ldb, beta, g, k)
                     } else {
                         let gemm = sliceGemm(batch: batch)
-                        Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20, usesBLAS: true) { r in
+                        Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20) { r in
                             for i in r {
                                 if !ta { gemm(false, !tb, m, k, n, 1, d + i * sC, n, bp + i * sB, ldb, beta, g + i * sA, k) }
                                 else { gemm(tb, true, k, m, n, 1, bp + i * sB, ldb, d + i * sC, n, beta, g + i * sA, m) }
@@ -169,7 +169,7 @@ extension Tensor {
                         }
                     } else {
                         let gemm = sliceGemm(batch: batch)
-                        Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20, usesBLAS: true) { r in
+                        Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20) { r in
                             for i in r {
                                 if !tb { gemm(!ta, false, k, n, m, 1, ap + i * sA, lda, d + i * sC, n, beta, g + i * sB, n) }
                                 else { gemm(true, ta, n, k, m, 1, d + i * sC, n, ap + i * sA, lda, beta, g + i * sB, k) }

@@ -56,7 +56,7 @@ final class ToyModel: DomainObject {
     }
     var count: Int? { 3 }
     func binary(_ op: BinaryOperator, _ other: Value, selfOnLeft: Bool) throws -> Value? {
-        if op == .add, case .int(let k) = other { return .object(ToyModel(width: width + k)) }
+        if op == .arithmetic(.add), case .int(let k) = other { return .object(ToyModel(width: width + k)) }
         return nil
     }
 }

@@ -7,12 +7,12 @@ final class LexerTests: XCTestCase {
     func testLiterals() throws {
         XCTAssertEqual(try kinds("42 1e-3 2.5 1_000 \"a\\n\\u{41}\" 'q' true nil"),
                        [.int(42), .float(0.001), .float(2.5), .int(1000), .string("a\nA"), .string("q"),
-                        .keyword("true"), .keyword("nil"), .newline, .eof])
+                        .keyword(.true), .keyword(.nil), .newline, .eof])
     }
 
     func testRangesAreNotFloats() throws {
         XCTAssertEqual(try kinds("0..<5 1...3"),
-                       [.int(0), .op("..<"), .int(5), .int(1), .op("..."), .int(3), .newline, .eof])
+                       [.int(0), .op(.halfOpenRange), .int(5), .int(1), .op(.closedRange), .int(3), .newline, .eof])
     }
 
     func testPositionsCarryLineAndColumn() throws {

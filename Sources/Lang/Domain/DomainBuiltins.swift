@@ -12,17 +12,6 @@ public enum DomainBuiltins {
         TextBuiltins.install(table)
         EngineBuiltins.install(table)
         for type in types { table.registerType(type) }
-        // print shows domain values as the REPL echoes them (tables, figures),
-        // so scripts can print a report or a comparison.
-        table.register(Help("print", [.variadic("values", "values to write, separated by spaces; data sets, reports and figures are drawn as the REPL shows them")],
-                            summary: "Writes values to the output, followed by a newline.",
-                            example: "print(\"accuracy\", r.accuracy)\nprint(compare([base, ens], on: test))", returns: "nil")) { args, ctx in
-            ctx.print(args.rest.map { v -> String in
-                if case .object(let o) = v { return o.echo(ctx) }
-                return v.printed
-            }.joined(separator: " "))
-            return .null
-        }
     }
 
     static var types: [TypeHelp] {

@@ -110,46 +110,107 @@ public final class ModelValue: DomainObject {
         FieldHelp("temperature", "the temperature T its predictions divide the logits by: 1 unless calibrate(model, on: data) fitted one"),
     ]
 
+    /// One row per method: its help (signature, defaults, docs and example, which
+    /// drive argument checking, completion and `:help`) and its body.
+    struct Method {
+        let help: Help
+        let run: (ModelValue, Arguments, Context) throws -> Value
+    }
+
     /// Computed: `Help` holds default `Value`s, which are not Sendable.
-    static var methodList: [Help] { [
-        Help("fit", [.positional("data", "a Dataset to train on"),
-                     .named("epochs", default: .int(1), "passes over the data"),
-                     .named("lr", default: .double(1e-3), "peak learning rate (AdamW); the paper's 1e-4 suits fine-tuning a large pre-trained ViT, small models from scratch want 1e-3 or more"),
-                     .named("batch", default: .int(32), "mini-batch size"),
-                     .named("seed", "shuffling seed (default: the global seed)"),
-                     .named("warmup", "linear warm-up steps (default: min(500, a tenth of the steps))"),
-                     .named("weight_decay", default: .double(0), "AdamW weight decay"),
-                     .named("clip", default: .double(1.0), "global gradient-norm clip (0 = off)"),
-                     .named("augment", default: .bool(false), "random shifts (up to an eighth of the side) and rotations (up to 10 degrees) of the training images; no flips"),
-                     .named("validation", "labelled held-out data: after every epoch its loss (NLL), accuracy and ECE are recorded in .history and drawn by curves (explicit ensembles: each member on its own; snapshot ensembles: the current network)")],
-             summary: "Trains the model: warm-up then cosine decay, members' mean cross-entropy. Ctrl-C stops after the current step and keeps the model.",
-             example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)\nens.fit(train, epochs: 5, validation: val)\nens.history.val_ece", returns: "nil"),
-        Help("evaluate", [.positional("data", "a labelled Dataset"),
-                          .named("bins", default: .int(15), "equal-width ECE bins (the paper's code uses 10)")],
-             summary: "Accuracy, NLL, ECE, Brier, uncertainty and member diversity of the mean prediction.",
-             example: "let r = ens.evaluate(test)\nr.ece", returns: "a Report"),
-        Help("predict", [.positional("x", "a Sample (data[i]) or a Dataset")],
-             summary: "Predicted class: for a Sample a Prediction (class, confidence, votes), for a Dataset a list of classes.",
-             example: "ens.predict(test[0])", returns: "a Prediction or a list"),
-        Help("uncertainty", [.positional("data", "a Dataset or a Sample"),
-                             .named("sort", default: .string("total"), "order: total, epistemic, aleatoric, confidence or sample")],
-             summary: "Per-sample prediction, confidence, total = aleatoric + epistemic uncertainty and member votes, most uncertain first.",
-             example: "ens.uncertainty(test[0..<20])", returns: "an UncertaintyTable"),
-        Help("attention", [.positional("x", "a Sample (data[i])"),
-                           .named("member", "member index (default: all members side by side)"),
-                           .named("layer", "encoder layer, 0-based, negative from the end (default: the last)"),
-                           .named("head", "attention head (default: the mean over heads)"),
-                           .named("rollout", default: .bool(false), "attention rollout across layers (Abnar & Zuidema 2020) instead of one layer")],
-             summary: "Class-token attention over the image patches, drawn over the image; .spread shows where members disagree.",
-             example: "ens.attention(test[3], member: 2)\nens.attention(test[3]).spread", returns: "an Attention"),
-        Help("save", [.positional("path", "file name, e.g. \"ens.safetensors\"")],
-             summary: "Writes the model (kind, sizes, options, training history, class names, every parameter) as a safetensors file, atomically (an existing file keeps its permissions; a device, FIFO or directory is refused); load_model reads it.",
-             example: "ens.save(\"ens.safetensors\")", returns: "the path written"),
-        Help("save_adapters", [.positional("path", "file name, e.g. \"ens.adapters.safetensors\""),
-                               .named("backbone", "the backbone's file (default: PATH's name with .backbone.safetensors); written when missing, else it must hold this backbone")],
-             summary: "LoRA-Ensembles: writes the adapters and heads only (PEFT-style names), naming the backbone file and its SHA-256; load_model(path) finds the backbone beside it (or backbone:) and refuses one whose hash differs.",
-             example: "ens.save_adapters(\"ens.adapters.safetensors\", backbone: \"base.safetensors\")", returns: "the path written"),
+    static var methodTable: [Method] { [
+        Method(help:
+            Help("fit", [.positional("data", "a Dataset to train on"),
+                         .named("epochs", default: .int(1), "passes over the data"),
+                         .named("lr", default: .double(1e-3), "peak learning rate (AdamW); the paper's 1e-4 suits fine-tuning a large pre-trained ViT, small models from scratch want 1e-3 or more"),
+                         .named("batch", default: .int(32), "mini-batch size"),
+                         .named("seed", "shuffling seed (default: the global seed)"),
+                         .named("warmup", "linear warm-up steps (default: min(500, a tenth of the steps))"),
+                         .named("weight_decay", default: .double(0), "AdamW weight decay"),
+                         .named("clip", default: .double(1.0), "global gradient-norm clip (0 = off)"),
+                         .named("augment", default: .bool(false), "random shifts (up to an eighth of the side) and rotations (up to 10 degrees) of the training images; no flips"),
+                         .named("validation", "labelled held-out data: after every epoch its loss (NLL), accuracy and ECE are recorded in .history and drawn by curves (explicit ensembles: each member on its own; snapshot ensembles: the current network)")],
+                 summary: "Trains the model: warm-up then cosine decay, members' mean cross-entropy. Ctrl-C stops after the current step and keeps the model.",
+                 example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)\nens.fit(train, epochs: 5, validation: val)\nens.history.val_ece", returns: "nil"),
+        run: { m, args, context in try Training.fit(m, args, context) }),
+        Method(help:
+            Help("evaluate", [.positional("data", "a labelled Dataset"),
+                              .named("bins", default: .int(15), "equal-width ECE bins (the paper's code uses 10)")],
+                 summary: "Accuracy, NLL, ECE, Brier, uncertainty and member diversity of the mean prediction.",
+                 example: "let r = ens.evaluate(test)\nr.ece", returns: "a Report"),
+        run: { m, args, context in
+                let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
+                let bins = try args.int("bins")
+                guard bins >= 1, bins <= 1000 else { throw args.error("bins", "bins must be between 1 and 1000, got \(bins)") }
+                return .object(try m.evaluate(data, bins: bins, context: context))
+        }),
+        Method(help:
+            Help("predict", [.positional("x", "a Sample (data[i]) or a Dataset")],
+                 summary: "Predicted class: for a Sample a Prediction (class, confidence, votes), for a Dataset a list of classes.",
+                 example: "ens.predict(test[0])", returns: "a Prediction or a list"),
+        run: { m, args, context in
+                let x = try args.value("x")
+                if case .object(let o) = x, let s = o as? SampleValue {
+                    let p = try m.probabilities(s.single)
+                    return .object(PredictionValue(probabilities: p, classNames: s.dataset.classNames, label: s.label))
+                }
+                let data = try args.object("x", as: DatasetValue.self, typeName: "Sample or Dataset").dataset
+                let p = try m.probabilities(data, context: context)
+                return .list(p.ensembleMean().predictedClasses().map { .int($0) })
+        }),
+        Method(help:
+            Help("uncertainty", [.positional("data", "a Dataset or a Sample"),
+                                 .named("sort", default: .string("total"), "order: total, epistemic, aleatoric, confidence or sample")],
+                 summary: "Per-sample prediction, confidence, total = aleatoric + epistemic uncertainty and member votes, most uncertain first.",
+                 example: "ens.uncertainty(test[0..<20])", returns: "an UncertaintyTable"),
+        run: { m, args, context in
+                let x = try args.value("data")
+                let data: Dataset
+                if case .object(let o) = x, let s = o as? SampleValue { data = s.single } else {
+                    data = try args.object("data", as: DatasetValue.self, typeName: "Dataset or Sample").dataset
+                }
+                let key = try args.string("sort")
+                guard UncertaintyTableValue.sortKeys.contains(key) else {
+                    throw args.error("sort", "cannot sort by \(Value.quote(key))",
+                                     remedy: Suggest.didYouMean(key, in: UncertaintyTableValue.sortKeys) ?? "sort by one of: " + UncertaintyTableValue.sortKeys.joined(separator: ", "))
+                }
+                let reports = try m.probabilities(data, context: context).sampleReports(labels: data.labels)
+                var ids: [Int]? = nil
+                if case .object(let o) = x, let s = o as? SampleValue { ids = [s.index] }
+                return .object(UncertaintyTableValue(rows: UncertaintyTableValue.sorted(reports, by: key), classNames: data.classNames,
+                                                     sortedBy: key == "entropy" ? "total" : key, title: "\(m.label) on \(data.name)", ids: ids))
+        }),
+        Method(help:
+            Help("attention", [.positional("x", "a Sample (data[i])"),
+                               .named("member", "member index (default: all members side by side)"),
+                               .named("layer", "encoder layer, 0-based, negative from the end (default: the last)"),
+                               .named("head", "attention head (default: the mean over heads)"),
+                               .named("rollout", default: .bool(false), "attention rollout across layers (Abnar & Zuidema 2020) instead of one layer")],
+                 summary: "Class-token attention over the image patches, drawn over the image; .spread shows where members disagree.",
+                 example: "ens.attention(test[3], member: 2)\nens.attention(test[3]).spread", returns: "an Attention"),
+        run: { m, args, context in .object(try AttentionValue.make(m, args)) }),
+        Method(help:
+            Help("save", [.positional("path", "file name, e.g. \"ens.safetensors\"")],
+                 summary: "Writes the model (kind, sizes, options, training history, class names, every parameter) as a safetensors file, atomically (an existing file keeps its permissions; a device, FIFO or directory is refused); load_model reads it.",
+                 example: "ens.save(\"ens.safetensors\")", returns: "the path written"),
+        run: { m, args, context in
+                let path = try Domain.path(args, "path")
+                try ModelFiles.save(m, to: path)
+                return .string(path)
+        }),
+        Method(help:
+            Help("save_adapters", [.positional("path", "file name, e.g. \"ens.adapters.safetensors\""),
+                                   .named("backbone", "the backbone's file (default: PATH's name with .backbone.safetensors); written when missing, else it must hold this backbone")],
+                 summary: "LoRA-Ensembles: writes the adapters and heads only (PEFT-style names), naming the backbone file and its SHA-256; load_model(path) finds the backbone beside it (or backbone:) and refuses one whose hash differs.",
+                 example: "ens.save_adapters(\"ens.adapters.safetensors\", backbone: \"base.safetensors\")", returns: "the path written"),
+        run: { m, args, context in
+                let path = try Domain.path(args, "path")
+                try ModelFiles.saveAdapters(m, to: path, backbone: args.has("backbone") ? try Domain.path(args, "backbone") : nil)
+                return .string(path)
+        }),
     ] }
+
+    static var methodList: [Help] { methodTable.map(\.help) }
 
     public var fields: [FieldHelp] { ModelValue.fieldList }
     public var methods: [Help] { ModelValue.methodList }
@@ -185,51 +246,10 @@ public final class ModelValue: DomainObject {
     }
 
     public func call(_ name: String, _ args: Arguments, _ context: Context) throws -> Value {
-        switch name {
-        case "fit": return try Training.fit(self, args, context)
-        case "evaluate":
-            let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
-            let bins = try args.int("bins")
-            guard bins >= 1, bins <= 1000 else { throw args.error("bins", "bins must be between 1 and 1000, got \(bins)") }
-            return .object(try evaluate(data, bins: bins, context: context))
-        case "predict":
-            let x = try args.value("x")
-            if case .object(let o) = x, let s = o as? SampleValue {
-                let p = try probabilities(s.single)
-                return .object(PredictionValue(probabilities: p, classNames: s.dataset.classNames, label: s.label))
-            }
-            let data = try args.object("x", as: DatasetValue.self, typeName: "Sample or Dataset").dataset
-            let p = try probabilities(data, context: context)
-            return .list(p.ensembleMean().predictedClasses().map { .int($0) })
-        case "uncertainty":
-            let x = try args.value("data")
-            let data: Dataset
-            if case .object(let o) = x, let s = o as? SampleValue { data = s.single } else {
-                data = try args.object("data", as: DatasetValue.self, typeName: "Dataset or Sample").dataset
-            }
-            let key = try args.string("sort")
-            guard UncertaintyTableValue.sortKeys.contains(key) else {
-                throw args.error("sort", "cannot sort by \(Value.quote(key))",
-                                 remedy: Suggest.didYouMean(key, in: UncertaintyTableValue.sortKeys) ?? "sort by one of: " + UncertaintyTableValue.sortKeys.joined(separator: ", "))
-            }
-            let reports = try probabilities(data, context: context).sampleReports(labels: data.labels)
-            var ids: [Int]? = nil
-            if case .object(let o) = x, let s = o as? SampleValue { ids = [s.index] }
-            return .object(UncertaintyTableValue(rows: UncertaintyTableValue.sorted(reports, by: key), classNames: data.classNames,
-                                                 sortedBy: key == "entropy" ? "total" : key, title: "\(label) on \(data.name)", ids: ids))
-        case "attention":
-            return .object(try AttentionValue.make(self, args))
-        case "save":
-            let path = try Domain.path(args, "path")
-            try ModelFiles.save(self, to: path)
-            return .string(path)
-        case "save_adapters":
-            let path = try Domain.path(args, "path")
-            try ModelFiles.saveAdapters(self, to: path, backbone: args.has("backbone") ? try Domain.path(args, "backbone") : nil)
-            return .string(path)
-        default:
+        guard let method = ModelValue.methodTable.first(where: { $0.help.name == name }) else {
             throw LangError(.name, "\(typeName) has no method '\(name)'")
         }
+        return try method.run(self, args, context)
     }
 
     /// Member-images predicted between two looks at Ctrl-C: a chunk of the

@@ -1,6 +1,5 @@
 import Data
 import NN
-import Tensor
 
 /// `model.fit(...)`: argument checking, progress through the context, Ctrl-C.
 enum Training {
