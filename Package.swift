@@ -59,13 +59,13 @@ let package = Package(
 
         // Benchmarks against the peer (PyTorch) live in scripts/bench; this is the
         // Swift side they time.
-        .executableTarget(name: "lora-bench", dependencies: ["Tensor", "NN", "Data"],
+        .executableTarget(name: "lora-bench", dependencies: ["Tensor", "NN", "Data", "Uncertainty"],
                           path: "Sources/Bench", swiftSettings: fast),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TextTests", dependencies: ["Text"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data", "Files"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data", "Files", "Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FilesTests", dependencies: ["Files"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),

@@ -14,6 +14,7 @@ import Dispatch
 import Foundation
 import NN
 import Tensor
+import Uncertainty
 
 /// Wall-clock seconds, or with --cpu this process's CPU seconds (robust when
 /// other jobs share the machine; only meaningful with --threads 1).
@@ -164,21 +165,9 @@ do {
         let epochsEns = Int(option("--epochs") ?? "") ?? 5
         let lr = Float(option("--lr") ?? "") ?? 1e-3
         let members = Int(option("--members") ?? "") ?? 8
-        func ece(_ p: MemberPredictions, _ labels: [Int], bins: Int = 15) -> Double {
-            let mean = p.mean, c = p.classes
-            var conf = [Double](repeating: 0, count: bins), acc = conf, cnt = conf
-            for i in 0..<p.samples {
-                var best = 0
-                for j in 1..<c where mean[i * c + j] > mean[i * c + best] { best = j }
-                let pc = Double(mean[i * c + best])
-                let b = min(bins - 1, max(0, Int((pc * Double(bins)).rounded(.up)) - 1))
-                conf[b] += pc; acc[b] += best == labels[i] ? 1 : 0; cnt[b] += 1
-            }
-            return (0..<bins).reduce(0) { $0 + abs(acc[$1] - conf[$1]) } / Double(p.samples)
-        }
         func report(_ name: String, _ m: EnsembleModel, _ secs: Double) throws {
-            let p = try m.predict(test)
-            print(String(format: "%-18@ acc %.3f  ece %.3f  (%.1f s)", name as NSString, p.accuracy(labels: test.labels), ece(p, test.labels), secs))
+            let s = try m.predict(test).memberProbabilities().summary(labels: test.labels)
+            print(String(format: "%-18@ acc %.3f  ece %.3f  (%.1f s)", name as NSString, s.accuracy, s.expectedCalibrationError, secs))
         }
         var t0 = now()
         let base = try ViT(cfg, seed: 1)

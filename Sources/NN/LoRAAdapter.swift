@@ -13,6 +13,9 @@ public enum LoRAInit: Equatable, Codable, Sendable, CustomStringConvertible {
     /// The paper's default: Xavier-uniform with gain 10.
     public static let paper = LoRAInit.xavierUniform(gain: 10)
 
+    /// The names `named` accepts, one per kind (aliases aside).
+    public static let names = ["xavier", "gaussian", "kaiming"]
+
     /// Parses a user's choice: "xavier" / "xavier_uniform" (gain, default 10),
     /// "gaussian" / "normal" (std, default 0.02), "kaiming" / "kaiming_uniform".
     public static func named(_ name: String, gain: Float? = nil, std: Float? = nil) throws -> LoRAInit {

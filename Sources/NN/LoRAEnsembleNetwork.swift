@@ -29,6 +29,11 @@ public struct LoRAOptions: Equatable {
 
     public var scale: Float { alpha.map { $0 / Float(rank) } ?? 1 }
 
+    /// A rank the adapters of a model of this width can have: 1...width.
+    public static func checkRank(_ rank: Int, width: Int) throws {
+        guard rank <= width else { throw NNError.invalidConfiguration("rank \(rank) exceeds the model width \(width); choose a rank between 1 and \(width) (the paper uses 4 to 16)") }
+    }
+
     func validate(dim: Int, depth: Int) throws {
         if let l = layers {
             guard !l.isEmpty, l.lowerBound >= 0, l.upperBound <= depth else {
@@ -37,7 +42,7 @@ public struct LoRAOptions: Equatable {
         }
         guard members >= 1 else { throw NNError.invalidConfiguration("members must be at least 1, got \(members)") }
         guard rank >= 1 else { throw NNError.invalidConfiguration("rank must be at least 1, got \(rank)") }
-        guard rank <= dim else { throw NNError.invalidConfiguration("rank \(rank) exceeds the model width \(dim); choose a rank between 1 and \(dim) (the paper uses 4 to 16)") }
+        try LoRAOptions.checkRank(rank, width: dim)
         guard !targets.isEmpty else { throw NNError.invalidConfiguration("targets is empty; choose a subset of q, k, v, o (default all four)") }
     }
 }

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Tensor
+import Uncertainty
 
 /// Per-member class probabilities [members, samples, classes], row-major
 /// (index (m * samples + n) * classes + c). Hand `values` to Uncertainty's
@@ -30,30 +31,10 @@ public struct MemberPredictions: Equatable {
         return out
     }
 
-    /// Accuracy of the ensemble mean against `labels`.
-    public func accuracy(labels: [Int]) -> Double {
-        let p = mean
-        var correct = 0
-        for n in 0..<samples {
-            var best = 0
-            for c in 1..<classes where p[n * classes + c] > p[n * classes + best] { best = c }
-            if best == labels[n] { correct += 1 }
-        }
-        return Double(correct) / Double(max(samples, 1))
-    }
-
-    /// Accuracy of each member on its own.
-    public func memberAccuracies(labels: [Int]) -> [Double] {
-        (0..<members).map { m in
-            var correct = 0
-            for n in 0..<samples {
-                let row = probabilities(member: m, sample: n)
-                var best = row.startIndex
-                for i in row.indices where row[i] > row[best] { best = i }
-                if best - row.startIndex == labels[n] { correct += 1 }
-            }
-            return Double(correct) / Double(max(samples, 1))
-        }
+    /// The same numbers as Uncertainty's checked `MemberProbabilities`, the one
+    /// home of accuracy, NLL, ECE and the other metrics.
+    public func memberProbabilities() throws -> MemberProbabilities {
+        try MemberProbabilities(members: members, samples: samples, classes: classes, values: values)
     }
 }
 

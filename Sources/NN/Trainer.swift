@@ -9,6 +9,11 @@ import Uncertainty
 /// learning-rate schedule, progress after every step, cancellation between
 /// steps, and a stop with restored parameters on a NaN or infinite loss.
 enum Trainer {
+    /// Distance of the augmentation stream's seed from the run's seed. 0x5EED_A0A0 ("seed A0A0",
+    /// augmentation) is an arbitrary constant fixed when augmentation came in: changing it
+    /// changes every augmented run's numbers, so it stays.
+    static let augmentationSeedOffset: UInt64 = 0x5EED_A0A0
+
     /// lr for (step, totalSteps) when the default warm-up + cosine does not apply.
     typealias Schedule = (Int, Int) -> Float
 
@@ -42,7 +47,7 @@ enum Trainer {
     static func validate(_ data: Dataset, predict: (Dataset) throws -> MemberPredictions) throws -> ValidationMetrics {
         let start = now()
         let p = try predict(data)
-        let probs = try MemberProbabilities(members: p.members, samples: p.samples, classes: p.classes, values: p.values)
+        let probs = try p.memberProbabilities()
         let mean = probs.ensembleMean()
         return ValidationMetrics(loss: try mean.negativeLogLikelihood(labels: data.labels),
                                  accuracy: try mean.accuracy(labels: data.labels),
@@ -102,7 +107,10 @@ enum Trainer {
         // A child stream once reserved for per-batch augmentation hooks (now gone):
         // still split off, so the dropout stream below and the order stay as they were.
         _ = orderRNG.fork()
-        var dataRNG = DataRNG(seed: config.seed &+ 0x5EED_A0A0)
+        // Data augmentation draws from its own SplitMix64 stream (Data's DataRNG),
+        // seeded a fixed distance from the run's seed so it never coincides with the
+        // order stream above: seed + Trainer.augmentationSeedOffset.
+        var dataRNG = DataRNG(seed: config.seed &+ Trainer.augmentationSeedOffset)
         let ctx = ForwardContext(training: true, dropKey: dropKey, rng: orderRNG.fork())
         let m = network.members
         var history: [EpochRecord] = []

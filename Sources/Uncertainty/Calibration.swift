@@ -23,6 +23,15 @@ public struct Calibration: Equatable {
 
     /// Default number of bins for ECE in this project.
     public static let defaultBinCount = 15
+    /// The most bins a front end may ask for (more is surely a typo: bins would be near empty).
+    public static let maxBinCount = 1000
+
+    /// Refuses a bin count outside 1...maxBinCount, saying what to use instead.
+    public static func checkBinCount(_ n: Int) throws {
+        guard n >= 1, n <= maxBinCount else {
+            throw UncertaintyError.argument("bins must be between 1 and \(maxBinCount), got \(n); the default is \(defaultBinCount)")
+        }
+    }
 
     /// Bins the confidences (max p) into `binCount` equal-width bins (lower, upper]
     /// with edges i / binCount (the edges of numpy.linspace(0, 1, binCount + 1)),

@@ -5,9 +5,11 @@ public struct MetricSummary: Equatable {
     public let samples: Int
     public let accuracy: Double
     public let negativeLogLikelihood: Double
-    public let expectedCalibrationError: Double
+    /// The reliability bins of the mean prediction, from which the ECE comes.
+    public let calibration: Calibration
+    public var expectedCalibrationError: Double { calibration.expectedCalibrationError }
     /// Bin count used for the ECE (report it next to the ECE).
-    public let binCount: Int
+    public var binCount: Int { calibration.binCount }
     public let brierScore: Double
     /// Means over samples of total, aleatoric and epistemic uncertainty (nats).
     public let meanEntropy: Double
@@ -30,8 +32,7 @@ extension MemberProbabilities {
             members: members, samples: samples,
             accuracy: try mean.accuracy(labels: labels),
             negativeLogLikelihood: try mean.negativeLogLikelihood(labels: labels),
-            expectedCalibrationError: try mean.expectedCalibrationError(labels: labels, binCount: binCount),
-            binCount: binCount,
+            calibration: try mean.calibration(labels: labels, binCount: binCount),
             brierScore: try mean.brierScore(labels: labels),
             meanEntropy: parts.meanTotal, meanAleatoric: parts.meanAleatoric, meanEpistemic: parts.meanEpistemic,
             disagreement: disagreement(), meanPairwiseKL: meanPairwiseKL(),

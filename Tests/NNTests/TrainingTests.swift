@@ -2,6 +2,7 @@ import Data
 import Foundation
 @testable import NN
 import Tensor
+import Uncertainty
 import XCTest
 
 final class TrainingTests: XCTestCase {
@@ -32,9 +33,9 @@ final class TrainingTests: XCTestCase {
     func testSingleNetworkLearnsSyntheticTask() throws {
         let data = try syntheticData(count: 60)
         let model = SingleNetwork(training: try ViT(tinyConfig, seed: 2))
-        let before = try model.predict(data).accuracy(labels: data.labels)
+        let before = try model.predict(data).memberProbabilities().ensembleMean().accuracy(labels: data.labels)
         try model.fit(data, config: TrainConfig(epochs: 8, batchSize: 12, learningRate: 3e-3, warmupSteps: 2, seed: 3))
-        let after = try model.predict(data).accuracy(labels: data.labels)
+        let after = try model.predict(data).memberProbabilities().ensembleMean().accuracy(labels: data.labels)
         XCTAssertGreaterThan(after, 0.9, "accuracy \(before) -> \(after)")
         XCTAssertLessThan(model.history.last!.loss, model.history.first!.loss)
     }

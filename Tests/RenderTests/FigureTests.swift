@@ -199,8 +199,6 @@ final class GalleryTests: XCTestCase {
                               rows: [["single", 0.9123, 0.3012, 0.0712, 0.1423, 85812, 85812],
                                      ["LoRA-Ensemble (16)", 0.9452, 0.1921, 0.0234, 0.0871, 104000, 18188]])
         text += table.render() + "\n\n"
-        text += ProgressRenderer.bar(TrainingProgress(epoch: 2, epochs: 5, step: 96, steps: 192, loss: 0.4312, accuracy: 0.872, samplesPerSecond: 1234, eta: 42), mode: .truecolor) + "\n"
-        text += ProgressRenderer.epochLine(EpochSummary(epoch: 2, epochs: 5, loss: 0.43, accuracy: 0.87, validationLoss: 0.5, validationAccuracy: 0.85, seconds: 12.3)) + "\n"
         for mode in [ColorMode.truecolor, .plain] {
             text += "\n" + SampleFigures.reliability().terminal(mode: mode).text + "\n\n"
             text += try SampleFigures.histogram().terminal(mode: mode).text + "\n\n"

@@ -72,18 +72,4 @@ final class TextTableTests: XCTestCase {
         XCTAssertEqual(formatDuration(3723), "1h 02m 03s")
         XCTAssertEqual(formatDuration(.nan), "?")
     }
-
-    func testProgressLines() {
-        let p = TrainingProgress(epoch: 2, epochs: 5, step: 96, steps: 192, loss: 0.43121, accuracy: 0.8716,
-                                 samplesPerSecond: 12345.4, eta: 42)
-        XCTAssertEqual(ProgressRenderer.bar(p, width: 10, mode: .plain),
-                       "epoch 2/5 [#####-----]  50% 96/192  loss 0.4312  acc 0.872  12,345 samples/s  ETA 42s")
-        XCTAssertEqual(ProgressRenderer.bar(p, width: 4, mode: .truecolor).prefix(17), "epoch 2/5 [██░░] ")
-        XCTAssertEqual(ProgressRenderer.update(p, width: 4, mode: .ansi256).first, "\r")
-        XCTAssertTrue(ProgressRenderer.update(p, width: 4, mode: .ansi256).hasSuffix("\u{1B}[K"))
-        XCTAssertTrue(ProgressRenderer.update(p, width: 4, mode: .plain).hasSuffix("\n"))
-        let e = EpochSummary(epoch: 3, epochs: 10, loss: 0.5, accuracy: 0.9, validationLoss: 0.61, validationAccuracy: 0.85, seconds: 12.34)
-        XCTAssertEqual(ProgressRenderer.epochLine(e),
-                       "epoch  3/10  loss 0.5000  acc 0.9000  val_loss 0.6100  val_acc 0.8500  12s")
-    }
 }

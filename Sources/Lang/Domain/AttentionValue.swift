@@ -119,17 +119,6 @@ public final class AttentionValue: DomainObject {
                               tokens: a.pieces.map { Array($0.dropFirst()) })
     }
 
-    /// Per-patch standard deviation (population) across the maps.
-    static func spread(_ maps: [[Double]]) -> [Double] {
-        guard let first = maps.first else { return [] }
-        let n = Double(maps.count)
-        return first.indices.map { i in
-            let mean = maps.reduce(0) { $0 + $1[i] } / n
-            let v = maps.reduce(0) { $0 + ($1[i] - mean) * ($1[i] - mean) } / n
-            return v.squareRoot()
-        }
-    }
-
     public var typeName: String { "Attention" }
     public var summary: String {
         let over = tokens.map { "\($0.count) tokens" } ?? "\(gridHeight)x\(gridWidth) patches"
@@ -216,7 +205,7 @@ public final class AttentionValue: DomainObject {
     public func field(_ name: String) throws -> Value? {
         switch name {
         case "spread":
-            let s = AttentionValue.spread(spreadSource ?? [maps.first ?? []])
+            let s = AttentionRollout.spread(spreadSource ?? [maps.first ?? []])
             let t = title.replacingOccurrences(of: "Class-token attention", with: "Spread across \(spreadSource?.count ?? 1) members of the class-token attention")
             let t2 = t.replacingOccurrences(of: "[CLS] attention", with: "Spread across \(spreadSource?.count ?? 1) members of the [CLS] attention")
             return .object(AttentionValue(maps: [s], selfWeights: [.nan], captions: ["spread (std)"], gridHeight: gridHeight, gridWidth: gridWidth,

@@ -1,5 +1,6 @@
 import Foundation
 import Render
+import Uncertainty
 
 /// Installs the domain builtins (data sets, models, ensembles, reports,
 /// inspection) into a builtin table; called by `BuiltinTable.standard()`.
@@ -48,6 +49,13 @@ enum Domain {
         guard v >= 1 else { throw args.error(name, "\(name) must be at least 1, got \(v)") }
         guard v <= max else { throw args.error(name, "\(name) \(v) is too large (at most \(max))") }
         return v
+    }
+
+    /// The `bins` argument: a bin count that `Calibration` accepts, as its error says when not.
+    static func binCount(_ args: Arguments) throws -> Int {
+        let bins = try args.int("bins")
+        do { try Calibration.checkBinCount(bins) } catch UncertaintyError.argument(let message) { throw args.error("bins", message) }
+        return bins
     }
 
     /// An optional positive integer argument.

@@ -8,12 +8,12 @@ enum InspectionBuiltins {
     static func install(_ t: BuiltinTable) {
         t.register(Help("reliability", [.positional("model", "a Model or Ensemble"),
                                         .positional("data", "a labelled Dataset"),
-                                        .named("bins", default: .int(15), "equal-width confidence bins")],
+                                        .named("bins", default: .int(Calibration.defaultBinCount), "equal-width confidence bins")],
                         summary: "The reliability diagram: accuracy against confidence per bin, with the ECE.",
                         example: "reliability(ens, test).save(\"reliability.svg\")", returns: "a Figure")) { args, ctx in
             let m = try model(args, "model")
             let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
-            let bins = try Domain.positive(args, "bins", max: 1000)
+            let bins = try Domain.binCount(args)
             let r = try m.evaluate(data, bins: bins, context: ctx)
             return .object(FigureValue.reliability(r.calibration, title: "\(m.label) on \(data.name)"))
         }
@@ -33,7 +33,7 @@ enum InspectionBuiltins {
                 throw args.error("score", "unknown score \(Value.quote(name))",
                                  remedy: Suggest.didYouMean(name, in: Array(scores.keys)) ?? "use entropy, mutual_info or max_prob")
             }
-            let bins = try Domain.positive(args, "bins", max: 1000)
+            let bins = try Domain.binCount(args)
             guard a.isText == b.isText else {
                 let kind = { (d: Dataset) in d.isText ? "texts" : "images" }
                 throw args.error("out", "out-of-distribution data '\(b.name)' holds \(kind(b)) but in-distribution data '\(a.name)' holds \(kind(a))",
@@ -90,7 +90,7 @@ enum InspectionBuiltins {
         }
         t.register(Help("compare", [.positional("models", "a list of Models and Ensembles"),
                                     .named("on", "a labelled Dataset", .required),
-                                    .named("bins", default: .int(15), "equal-width ECE bins")],
+                                    .named("bins", default: .int(Calibration.defaultBinCount), "equal-width ECE bins")],
                         summary: "Methods side by side: accuracy, NLL, ECE, Brier, parameters total and trainable, train time; echo adds a chart.",
                         example: "compare([base, ens], on: test)", returns: "a Comparison")) { args, ctx in
             let items = try args.list("models")
@@ -102,7 +102,7 @@ enum InspectionBuiltins {
                 return m
             }
             let data = try args.object("on", as: DatasetValue.self, typeName: "Dataset").dataset
-            let bins = try Domain.positive(args, "bins", max: 1000)
+            let bins = try Domain.binCount(args)
             return .object(ComparisonValue(models: models, reports: try models.map { try $0.evaluate(data, bins: bins, context: ctx) }, data: data.name))
         }
         t.register(Help("curves", [.positional("model", "a trained Model or Ensemble")],

@@ -87,22 +87,17 @@ enum ModelBuiltins {
             let members = try Domain.positive(args, "members", max: 4096)
             let rank = try Domain.positive(args, "rank", max: 65536)
             let width = base.architecture.width
-            guard rank <= width else {
-                throw args.error("rank", "rank \(rank) exceeds the model width \(width)", remedy: "choose a rank between 1 and \(width) (the paper uses 4 to 16)")
-            }
+            do { try LoRAOptions.checkRank(rank, width: width) } catch NNError.invalidConfiguration(let m) { throw args.error("rank", m) }
             let targets = try projections(args)
             let initName = try args.string("init")
-            let initA: LoRAInit
-            switch initName {
-            case "xavier", "xavier_uniform":
+            var initA: LoRAInit
+            do { initA = try LoRAInit.named(initName) } catch NNError.invalidConfiguration(let m) {
+                throw args.error("init", m, remedy: Suggest.didYouMean(initName, in: LoRAInit.names) ?? "use " + LoRAInit.names.joined(separator: ", "))
+            }
+            if case .xavierUniform = initA {
                 let gain = try args.double("gain")
                 guard gain > 0, gain.isFinite else { throw args.error("gain", "gain must be positive, got \(Value.format(gain))") }
-                initA = .xavierUniform(gain: Float(gain))
-            case "gaussian", "normal": initA = .gaussian(std: 0.02)
-            case "kaiming", "kaiming_uniform": initA = .kaimingUniform
-            default:
-                throw args.error("init", "unknown init \(Value.quote(initName))",
-                                 remedy: Suggest.didYouMean(initName, in: ["xavier", "gaussian", "kaiming"]) ?? "use xavier, gaussian or kaiming")
+                initA = try LoRAInit.named(initName, gain: Float(gain))
             }
             var alpha: Float? = nil
             if let a = try args.optionalDouble("alpha") {

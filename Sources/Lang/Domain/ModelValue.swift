@@ -135,13 +135,12 @@ public final class ModelValue: DomainObject {
         run: { m, args, context in try Training.fit(m, args, context) }),
         Method(help:
             Help("evaluate", [.positional("data", "a labelled Dataset"),
-                              .named("bins", default: .int(15), "equal-width ECE bins (the paper's code uses 10)")],
+                              .named("bins", default: .int(Calibration.defaultBinCount), "equal-width ECE bins (the paper's code uses 10)")],
                  summary: "Accuracy, NLL, ECE, Brier, uncertainty and member diversity of the mean prediction.",
                  example: "let r = ens.evaluate(test)\nr.ece", returns: "a Report"),
         run: { m, args, context in
                 let data = try args.object("data", as: DatasetValue.self, typeName: "Dataset").dataset
-                let bins = try args.int("bins")
-                guard bins >= 1, bins <= 1000 else { throw args.error("bins", "bins must be between 1 and 1000, got \(bins)") }
+                let bins = try Domain.binCount(args)
                 return .object(try m.evaluate(data, bins: bins, context: context))
         }),
         Method(help:
@@ -265,7 +264,7 @@ public final class ModelValue: DomainObject {
         guard n > chunk else {
             try context?.checkCancelled()
             let p = try model.predict(data, batchSize: 256)
-            return try MemberProbabilities(members: p.members, samples: p.samples, classes: p.classes, values: p.values)
+            return try p.memberProbabilities()
         }
         let reporter = context.flatMap { $0.quiet ? nil : $0.progress }
         defer { reporter?.finish() }
@@ -291,7 +290,7 @@ public final class ModelValue: DomainObject {
         return try MemberProbabilities(members: members, samples: n, classes: classes, values: values)
     }
 
-    public func evaluate(_ data: Dataset, bins: Int = 15, context: Context? = nil) throws -> ReportValue {
+    public func evaluate(_ data: Dataset, bins: Int = Calibration.defaultBinCount, context: Context? = nil) throws -> ReportValue {
         try ReportValue(model: label, data: data.name, probabilities: probabilities(data, context: context, what: "evaluating"),
                         labels: data.labels, bins: bins)
     }

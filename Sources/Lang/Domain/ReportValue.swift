@@ -9,7 +9,8 @@ public final class ReportValue: DomainObject {
     public let probabilities: MemberProbabilities
     public let labels: [Int]
     public let metrics: MetricSummary
-    public let calibration: Calibration
+    /// The reliability bins behind the ECE (computed once, with the metrics).
+    public var calibration: Calibration { metrics.calibration }
 
     public init(model: String, data: String, probabilities: MemberProbabilities, labels: [Int], bins: Int) throws {
         self.model = model
@@ -17,7 +18,6 @@ public final class ReportValue: DomainObject {
         self.probabilities = probabilities
         self.labels = labels
         metrics = try probabilities.summary(labels: labels, binCount: bins)
-        calibration = try probabilities.ensembleMean().calibration(labels: labels, binCount: bins)
     }
 
     public var typeName: String { "Report" }
@@ -73,7 +73,7 @@ public final class ReportValue: DomainObject {
     public var fields: [FieldHelp] { ReportValue.fieldList }
 
     static var typeHelp: TypeHelp {
-        TypeHelp(name: "Report", summary: "Metrics of a model on labelled data, from model.evaluate(data, bins: 15).", fields: fieldList)
+        TypeHelp(name: "Report", summary: "Metrics of a model on labelled data, from model.evaluate(data, bins: \(Calibration.defaultBinCount)).", fields: fieldList)
     }
 
     public func field(_ name: String) throws -> Value? {

@@ -39,4 +39,16 @@ public enum AttentionRollout {
         }
         return c
     }
+
+    /// Per-patch standard deviation (population) across the members' maps:
+    /// where the members disagree.
+    public static func spread(_ maps: [[Double]]) -> [Double] {
+        guard let first = maps.first else { return [] }
+        let n = Double(maps.count)
+        return first.indices.map { i in
+            let mean = maps.reduce(0) { $0 + $1[i] } / n
+            let v = maps.reduce(0) { $0 + ($1[i] - mean) * ($1[i] - mean) } / n
+            return v.squareRoot()
+        }
+    }
 }
