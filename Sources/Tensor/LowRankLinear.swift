@@ -24,14 +24,7 @@ extension Tensor {
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, lowRank updates: [LowRankUpdate]) throws -> Tensor {
         let op = "linear(lowRank:)"
         if updates.isEmpty { return try linear(x, weight: weight, bias: bias) }
-        guard x.rank >= 1, weight.rank == 2, x.shape[x.rank - 1] == weight.shape[1] else {
-            throw TensorError.shapeMismatch(op: op, shapes: [x.shape, weight.shape],
-                detail: "x must be [..., in] and weight [out, in] with the same `in`")
-        }
-        let inF = weight.shape[1], outF = weight.shape[0]
-        if let b = bias, b.shape != [outF] {
-            throw TensorError.shapeMismatch(op: op, shapes: [weight.shape, b.shape], detail: "bias must be [\(outF)] for weight [out, in]")
-        }
+        let (inF, outF) = try linearFeatures(x, weight: weight, bias: bias, op: op)
         let mem = updates[0].a.rank == 3 ? updates[0].a.shape[0] : 0
         let rows = inF > 0 ? x.count / inF : 0
         for u in updates {

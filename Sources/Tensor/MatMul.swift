@@ -181,9 +181,8 @@ extension Tensor {
         }
     }
 
-    /// x W^T + b for x [..., in], weight [out, in], bias [out]: one gemm over all leading rows.
-    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
-        let op = "linear"
+    /// The shapes of a linear layer: x [..., in], weight [out, in], bias [out] or none; (in, out).
+    static func linearFeatures(_ x: Tensor, weight: Tensor, bias: Tensor?, op: String) throws -> (inF: Int, outF: Int) {
         guard x.rank >= 1, weight.rank == 2, x.shape[x.rank - 1] == weight.shape[1] else {
             throw TensorError.shapeMismatch(op: op, shapes: [x.shape, weight.shape],
                 detail: "x must be [..., in] and weight [out, in] with the same `in`")
@@ -192,6 +191,13 @@ extension Tensor {
         if let b = bias, b.shape != [outF] {
             throw TensorError.shapeMismatch(op: op, shapes: [weight.shape, b.shape], detail: "bias must be [\(outF)] for weight [out, in]")
         }
+        return (inF, outF)
+    }
+
+    /// x W^T + b for x [..., in], weight [out, in], bias [out]: one gemm over all leading rows.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let op = "linear"
+        let (inF, outF) = try linearFeatures(x, weight: weight, bias: bias, op: op)
         let rows = x.count / Swift.max(inF, 1)
         var outShape = x.shape
         outShape[outShape.count - 1] = outF
