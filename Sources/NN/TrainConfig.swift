@@ -27,6 +27,8 @@ public struct TrainConfig {
     /// Labelled data evaluated after every epoch (loss, accuracy, ECE of the
     /// mean prediction, in evaluation mode), recorded in the history.
     public var validation: Dataset?
+    /// How the ranks of an MPI run share the training (ignored in one process).
+    public var parallel: Parallelism = .automatic
 
     public init(epochs: Int = 1, batchSize: Int = 32, learningRate: Float = 1e-4, warmupSteps: Int? = nil,
                 weightDecay: Float = 0, seed: UInt64 = 0, shuffle: Bool = true, clipNorm: Float? = 1.0,

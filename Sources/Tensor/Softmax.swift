@@ -86,7 +86,11 @@ extension Tensor {
 
     /// Mean cross-entropy of `logits` [N, C] against integer `labels` (N of them,
     /// each in 0..<C), with a fused log-softmax. Returns a scalar.
-    public static func crossEntropy(logits: Tensor, labels: [Int]) throws -> Tensor {
+    ///
+    /// `meanOver` divides the summed loss by another count than the rows here
+    /// (a rank's share of a batch spread over processes divides by the whole
+    /// batch's rows, so the ranks' gradients add up to the batch's).
+    public static func crossEntropy(logits: Tensor, labels: [Int], meanOver: Int? = nil) throws -> Tensor {
         let op = "crossEntropy"
         guard logits.rank == 2 else {
             throw TensorError.shapeMismatch(op: op, shapes: [logits.shape], detail: "logits must be [N, C]")
@@ -121,9 +125,11 @@ extension Tensor {
                 }
             }
         }
-        let loss = Float(total / Double(rows))
+        let divisor = meanOver ?? rows
+        guard divisor > 0 else { throw TensorError.invalidArgument(op: op, detail: "meanOver must be positive, got \(divisor)") }
+        let loss = Float(total / Double(divisor))
         return result([], [loss], [logits]) { t in
-            let scale = t.grad!.data[0] / Float(rows)
+            let scale = t.grad!.data[0] / Float(divisor)
             logits.accumulateGrad { g, fresh in
                 probs.withUnsafeBufferPointer { pb in
                     let p = pb.baseAddress!
