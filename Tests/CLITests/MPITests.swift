@@ -90,9 +90,13 @@ final class MPITests: XCTestCase {
         let (one, two, dir) = try compare(script)
         XCTAssertEqual(one.stdout.replacingOccurrences(of: "\n1\n", with: "\n2\n"), two.stdout, "printed results differ")
         XCTAssertTrue(two.stdout.hasSuffix("\n2\n"), two.stdout)
-        for name in ["lora", "deep"] {
+        // Three ranks: 2 + 2 + 1 LoRA members, one explicit member each.
+        let three = try run(ranks: 3, ["t.lora", "three"], in: dir.path)
+        XCTAssertEqual(three.status, 0, three.stderr)
+        XCTAssertEqual(one.stdout.replacingOccurrences(of: "\n1\n", with: "\n3\n"), three.stdout, "printed results differ on 3 ranks")
+        for (name, other) in [("lora", "two"), ("deep", "two"), ("lora", "three"), ("deep", "three")] {
             let a = try SafeTensorsFile(dir.path + "/\(name)-one.safetensors")
-            let b = try SafeTensorsFile(dir.path + "/\(name)-two.safetensors")
+            let b = try SafeTensorsFile(dir.path + "/\(name)-\(other).safetensors")
             XCTAssertEqual(a.tensors.keys.sorted(), b.tensors.keys.sorted())
             for (k, v) in a.tensors { XCTAssertEqual(v, b.tensors[k], "\(name): tensor \(k) differs") }
             // The metadata differ only in how long training took.
