@@ -24,8 +24,12 @@ while [ $# -gt 0 ]; do
         *) echo "usage: scripts/bench scale [--rounds R]" >&2; exit 2 ;;
     esac
 done
-swift build -c release --product lora 2>&1 | tail -1
-lora="$ROOT/.build/release/lora"
+# LORA_BIN: a built lora to time (skips the build).
+lora="${LORA_BIN:-}"
+if [ -z "$lora" ]; then
+    swift build -c release --product lora 2>&1 | tail -1
+    lora="$ROOT/.build/release/lora"
+fi
 script="$ROOT/scripts/bench.d/scale.lora"
 members=8; samples=512; epochs=2
 mpirun=(mpirun --allow-run-as-root --oversubscribe --bind-to none)
