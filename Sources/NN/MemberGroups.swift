@@ -98,13 +98,15 @@ public enum MemberGroupStep {
     }
 
     /// Accumulates the gradients of every trainable parameter (zero them before).
+    /// `meanOver`: what the summed cross-entropy is divided by (nil: every
+    /// member's rows here; under MPI the whole ensemble's rows over all ranks).
     public static func run(_ network: MemberNetwork, input: ModelInput, labels: [Int], plan: MemberGroupPlan?,
-                           context: ForwardContext) throws -> Outcome {
+                           context: ForwardContext, meanOver: Int? = nil) throws -> Outcome {
         let m = network.members, b = labels.count, c = network.architecture.classes
         func repeated(_ k: Int) -> [Int] { [[Int]](repeating: labels, count: k).flatMap { $0 } }
         guard let plan = plan, let grouped = network as? MemberGroupNetwork else {
             let logits = try network.memberLogits(input, context: context)
-            let loss = try Tensor.crossEntropy(logits: logits.reshape([m * b, c]), labels: repeated(m))
+            let loss = try Tensor.crossEntropy(logits: logits.reshape([m * b, c]), labels: repeated(m), meanOver: meanOver)
             let lv = try loss.item()
             if lv.isFinite { try loss.backward() }
             return Outcome(loss: lv, logits: logits.detached())
@@ -118,7 +120,7 @@ public enum MemberGroupStep {
             // The group's graph lives only inside this iteration.
             let logits = try grouped.memberLogits(shared: shared, members: range, context: context)
             let loss = try Tensor.crossEntropy(logits: logits.reshape([range.count * b, c]), labels: repeated(range.count),
-                                               meanOver: m * b)
+                                               meanOver: meanOver ?? m * b)
             let lv = try loss.item()
             total += lv
             if !lv.isFinite { return Outcome(loss: lv, logits: Tensor.zeros([m, b, c])) }

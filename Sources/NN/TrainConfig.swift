@@ -31,6 +31,8 @@ public struct TrainConfig {
     /// group, gradients accumulated, one optimizer step; the same gradients as
     /// all at once). nil = as many as fit in memory (see `MemberGroupPlan`).
     public var membersAtOnce: Int?
+    /// How the ranks of an MPI run share the training (ignored in one process).
+    public var parallel: Parallelism = .automatic
 
     public init(epochs: Int = 1, batchSize: Int = 32, learningRate: Float = 1e-4, warmupSteps: Int? = nil,
                 weightDecay: Float = 0, seed: UInt64 = 0, shuffle: Bool = true, clipNorm: Float? = 1.0,

@@ -87,9 +87,10 @@ extension Tensor {
     /// Mean cross-entropy of `logits` [N, C] against integer `labels` (N of them,
     /// each in 0..<C), with a fused log-softmax. Returns a scalar.
     ///
-    /// `meanOver` divides the sum by another count than the rows (one group of
-    /// a larger batch whose loss is the mean over all of it): the loss of the
-    /// whole batch is then the sum of its groups' losses, and every row's
+    /// `meanOver` divides the sum by another count than the rows here: one
+    /// group of a larger batch whose loss is the mean over all of it (member
+    /// groups), or a rank's share of a batch spread over processes (MPI). The
+    /// whole batch's loss is then the sum of the parts' losses, and every row's
     /// gradient is exactly that of the whole batch's mean.
     public static func crossEntropy(logits: Tensor, labels: [Int], meanOver: Int? = nil) throws -> Tensor {
         let op = "crossEntropy"

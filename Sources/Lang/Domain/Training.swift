@@ -44,6 +44,13 @@ enum Training {
             }
             config.membersAtOnce = k
         }
+        if let p = try args.optionalString("parallel") {
+            guard let mode = Parallelism(rawValue: p) else {
+                throw args.error("parallel", "parallel must be \"members\", \"data\" or \"automatic\", got \"\(p)\"",
+                                 remedy: "members: each rank trains M/N members; data: each rank a share of every batch")
+            }
+            config.parallel = mode
+        }
         if try args.bool("augment") {
             config.augmentation = Augmentation(horizontalFlip: 0, verticalFlip: 0, maxRotation: 10, maxShift: max(1, min(data.height, data.width) / 8))
         }
