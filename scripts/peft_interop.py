@@ -3,7 +3,7 @@ with the real `peft` and `transformers` packages (PyPI, in the venv that
 scripts/peft-env creates and reuses).
 
     PY=$(scripts/peft-env)
-    $PY scripts/peft_interop.py check-export DIR REF.json
+    $PY scripts/peft_interop.py check-export DIR REF.json [DIR2 REF2.json ...]
         DIR is what lora's export_peft(ens, DIR) wrote (DIR/base_model, DIR/member{m}).
         Each member folder is loaded with peft.PeftModel.from_pretrained on
         transformers' BertModel from DIR/base_model; the texts of REF.json
@@ -72,10 +72,10 @@ def check_export(folder, ref_path):
         d_m = (z - expected[m]).abs().max().item()
         per.append(d_m)
         worst = max(worst, d_m)
-    print(f"peft {__import__('peft').__version__} / transformers {__import__('transformers').__version__}: "
+    print(f"{folder}: peft {__import__('peft').__version__} / transformers {transformers.__version__}: "
           f"{len(members)} members, {n} texts: max |lora - peft| = {worst:.3g} "
           f"(per member {', '.join(f'{d:.2g}' for d in per)}), tolerance {TOLERANCE}")
-    sys.exit(0 if worst <= TOLERANCE else 1)
+    return worst <= TOLERANCE
 
 
 def safetensors_metadata(path):
@@ -124,8 +124,9 @@ def make_adapters(base_dir, out, members=3, classes=3):
 
 def main():
     a = sys.argv[1:]
-    if len(a) == 3 and a[0] == "check-export":
-        check_export(a[1], a[2])
+    if len(a) >= 3 and len(a) % 2 == 1 and a[0] == "check-export":
+        results = [check_export(d, r) for d, r in zip(a[1::2], a[2::2])]
+        sys.exit(0 if all(results) else 1)
     elif len(a) >= 3 and a[0] == "make-adapters":
         opts = dict(zip(a[3::2], a[4::2]))
         make_adapters(a[1], a[2], members=int(opts.get("--members", 3)), classes=int(opts.get("--classes", 3)))

@@ -78,14 +78,19 @@ final class TorchCheckpointTests: XCTestCase {
         let folder = Bundle.module.bundleURL.appendingPathComponent("Fixtures/tiny-bert").path
         let texts = ["wheat and corn prices rose", "the committee met on tuesday", "a short one",
                      "Grain exports fell sharply last week, the ministry said."]
-        let cases: [(String, LoRAOptions)] = [
-            ("paper", LoRAOptions(members: 3, rank: 2, seed: 1)),
-            ("alpha-layers-targets", LoRAOptions(members: 2, rank: 3, targets: [.k, .o], alpha: 6, copyHead: true, seed: 2, layers: 1..<2)),
+        var cases: [(String, String, LoRAOptions)] = [
+            ("paper", folder, LoRAOptions(members: 3, rank: 2, seed: 1)),
+            ("alpha-layers-targets", folder, LoRAOptions(members: 2, rank: 3, targets: [.k, .o], alpha: 6, copyHead: true, seed: 2, layers: 1..<2)),
         ]
-        for (name, options) in cases {
-            let bert = try BertFiles.load(folder, classes: 3, maxTokens: 32, seed: 4)
+        if let m = PeftInteropTests.miniLMFolder {
+            cases.append(("minilm", m, LoRAOptions(members: 4, rank: 4, seed: 3, layers: 4..<6)))
+        } else {
+            print("torch check: all-MiniLM-L6-v2 is not installed (scripts/get-model minilm); checked on the tiny BERT only")
+        }
+        for (name, model, options) in cases {
+            let bert = try BertFiles.load(model, classes: 3, maxTokens: 32, seed: 4)
             let ens = try LoRAEnsemble(backbone: bert, options: options)
-            randomizeB(ens.network, seed: 3)
+            randomizeB(ens.network, seed: 3, std: name == "minilm" ? 0.05 : 0.3)
             let logits = try ens.network.memberLogits(.texts(texts), context: ForwardContext())
             let file = dir.appendingPathComponent("\(name).safetensors").path
             try Checkpoint.save(ens, to: file)
