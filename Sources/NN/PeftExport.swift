@@ -38,6 +38,10 @@ public enum PeftAdapters {
             throw NNError.invalidConfiguration("export_peft writes Hugging Face PEFT adapters of LoRA-Ensembles on BERT-family models (PEFT loads them on transformers' BertModel). This ensemble is on a \(ens.architecture.family): lora's ViT keeps q, k and v as separate projections, which neither transformers nor timm (one fused qkv layer) has, so PEFT has no model to load its adapters onto. Save it with save or save_adapters (timm names, PEFT-style adapter names), and rebuild it in PyTorch with scripts/torch_lora_ensemble.py")
         }
         let o = ens.options, net = ens.network
+        // A folder of an earlier export with more members would mix into this one.
+        if FileManager.default.fileExists(atPath: dir + "/member\(o.members)") {
+            throw NNError.checkpoint(path: dir, detail: "holds member\(o.members) from an earlier export with more members than this ensemble's \(o.members); export into a new folder, or remove the old one")
+        }
         try BertFiles.makeDirectory(dir)
         let base = dir + "/" + baseFolder
         try BertFiles.save(bert, to: base)

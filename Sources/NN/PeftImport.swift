@@ -142,7 +142,7 @@ extension PeftAdapters {
         guard size <= largest else {
             throw fail(weightsPath, "has \(size) bytes, more than rank-\(rank) adapters of every attention projection of this \(depth)-layer base can take (\(largest)); these are not LoRA adapters of this base model")
         }
-        let contents = try SafeTensors.contents(weightsPath)
+        let contents = try readTensors(weightsPath, size: size)
         if let (name, dtype) = contents.skipped.first {
             throw fail(weightsPath, "tensor '\(name.prefix(120))' has dtype \(dtype.prefix(10)); lora reads F32, F16 and BF16 adapters")
         }
@@ -179,6 +179,17 @@ extension PeftAdapters {
             factors[key] = (fa, fb)
         }
         return Member(folder: folder, rank: rank, scale: scale, factors: factors, head: try readHead(folder + "/" + headFile, hidden: d))
+    }
+
+    /// A safetensors file whose size was checked against what it may hold,
+    /// once the machine has room for its bytes and its tensors.
+    static func readTensors(_ path: String, size: Int) throws -> SafeTensors.Contents {
+        do {
+            try AvailableMemory.check(2 * Double(size), for: "reading \(path)", remedy: "free memory, or check that the file is what you meant")
+        } catch {
+            throw fail(path, "\(error)")
+        }
+        return try SafeTensors.contents(path)
     }
 
     /// r and the scale of the update (lora_alpha / r, or / sqrt(r) with use_rslora).
@@ -236,7 +247,7 @@ extension PeftAdapters {
         guard size <= 4 * (1_000_000 * (d + 1)) + (1 << 20) else {
             throw fail(path, "has \(size) bytes, more than a head of at most 1,000,000 classes on hidden size \(d)")
         }
-        let contents = try SafeTensors.contents(path)
+        let contents = try readTensors(path, size: size)
         guard let w = contents.tensors["weight"], let b = contents.tensors["bias"], contents.tensors.count == 2 else {
             throw fail(path, "must hold exactly two tensors, 'weight' [classes, \(d)] and 'bias' [classes], but holds \(contents.order.prefix(4).map { "'\($0.prefix(40))'" }.joined(separator: ", "))")
         }

@@ -88,6 +88,18 @@ final class PeftAdapterTests: XCTestCase {
         XCTAssertEqual(try logits(PeftAdapters.load(out.members, base: reread)), try logits(ens))
     }
 
+    func testAnExportNeverMixesWithAnEarlierLargerOne() throws {
+        try PeftAdapters.export(try ensemble(LoRAOptions(members: 3, rank: 2, seed: 1)), to: dir + "/e")
+        let two = try ensemble(LoRAOptions(members: 2, rank: 2, seed: 2))
+        XCTAssertThrowsError(try PeftAdapters.export(two, to: dir + "/e")) { e in
+            XCTAssertTrue("\(e)".contains("member2 from an earlier export"), "\(e)")
+        }
+        // Exporting the same ensemble again replaces its files.
+        let four = try ensemble(LoRAOptions(members: 4, rank: 2, seed: 3))
+        let out = try PeftAdapters.export(four, to: dir + "/e")
+        XCTAssertEqual(try logits(PeftAdapters.load(out.members, base: base())), try logits(four))
+    }
+
     func testWithoutHeadFilesEveryMemberStartsWithTheBasesHead() throws {
         let ens = try ensemble(LoRAOptions(members: 2, rank: 2, seed: 3))
         let out = try PeftAdapters.export(ens, to: dir + "/e")
