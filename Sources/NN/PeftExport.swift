@@ -33,7 +33,8 @@ public enum PeftAdapters {
     /// Writes one PEFT adapter folder per member (and the backbone) into `dir`,
     /// created when missing; files already there are replaced atomically.
     @discardableResult
-    public static func export(_ ens: LoRAEnsemble, to dir: String) throws -> Exported {
+    /// `classNames` (when given) travel in each head's metadata (`class_names`, JSON).
+    public static func export(_ ens: LoRAEnsemble, to dir: String, classNames: [String] = []) throws -> Exported {
         guard let bert = ens.baseBackbone as? Bert else {
             throw NNError.invalidConfiguration("export_peft writes Hugging Face PEFT adapters of LoRA-Ensembles on BERT-family models (PEFT loads them on transformers' BertModel). This ensemble is on a \(ens.architecture.family): lora's ViT keeps q, k and v as separate projections, which neither transformers nor timm (one fused qkv layer) has, so PEFT has no model to load its adapters onto. Save it with save or save_adapters (timm names, PEFT-style adapter names), and rebuild it in PyTorch with scripts/torch_lora_ensemble.py")
         }
@@ -77,13 +78,15 @@ public enum PeftAdapters {
             try BertFiles.writeJSON(config, to: folder + "/adapter_config.json")
             let w = try Tensor(shape: [c, d], data: Array(net.heads.weight.data[(m * c * d)..<((m + 1) * c * d)]))
             let b = try Tensor(shape: [c], data: Array(net.heads.bias.data[(m * c)..<((m + 1) * c)]))
-            try SafeTensors.write([("weight", w), ("bias", b)],
-                                  metadata: ["format": "pt", "pooling": bert.config.pooling.rawValue, "member": "\(m)",
-                                             "members": "\(o.members)", "max_tokens": "\(bert.config.maxTokens)",
-                                             "applies_to": bert.config.pooling == .mean
-                                                ? "mean of BertModel's last_hidden_state over the attention mask"
-                                                : "BertModel's last_hidden_state[:, 0] (the [CLS] token)"],
-                                  to: folder + "/" + headFile)
+            var headMetadata = ["format": "pt", "pooling": bert.config.pooling.rawValue, "member": "\(m)",
+                                "members": "\(o.members)", "max_tokens": "\(bert.config.maxTokens)",
+                                "applies_to": bert.config.pooling == .mean
+                                    ? "mean of BertModel's last_hidden_state over the attention mask"
+                                    : "BertModel's last_hidden_state[:, 0] (the [CLS] token)"]
+            if classNames.count == c, let names = try? JSONEncoder().encode(classNames) {
+                headMetadata["class_names"] = String(decoding: names, as: UTF8.self)
+            }
+            try SafeTensors.write([("weight", w), ("bias", b)], metadata: headMetadata, to: folder + "/" + headFile)
             members.append(folder)
         }
         return Exported(baseModel: base, members: members)

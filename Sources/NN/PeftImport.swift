@@ -115,6 +115,16 @@ extension PeftAdapters {
         return ens
     }
 
+    /// The class names export_peft wrote into the first member's head
+    /// (metadata `class_names`), when they fit `classes`; else none.
+    public static func classNames(_ folders: [String], classes: Int) -> [String] {
+        let path = (folders.first ?? "") + "/" + headFile
+        guard let size = regularFileSize(path), let contents = try? readTensors(path, size: size),
+              let text = contents.metadata["class_names"], text.utf8.count <= 1 << 20,
+              let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)), names.count == classes else { return [] }
+        return names.map { String($0.prefix(200)) }
+    }
+
     /// A regular file's size, or nil when `path` is missing or not a regular file.
     static func regularFileSize(_ path: String) -> Int? {
         guard let a = try? FileManager.default.attributesOfItem(atPath: path),

@@ -77,9 +77,10 @@ final class PeftLanguageTests: XCTestCase {
         let back = import_peft(folders, base: bert)
         let again = import_peft("\(dir)/peft", base: load_model("\(dir)/peft/base_model", classes: 2, max_tokens: 16))
         print(back.evaluate(data).nll == ens.evaluate(data).nll, again.evaluate(data).nll == ens.evaluate(data).nll, back.members)
+        print(back.class_names == data.class_names, len(back.class_names))
         """)
         XCTAssertTrue(out.contains("wrote 3 PEFT adapter folders"), out)
-        XCTAssertTrue(out.hasSuffix("3\ntrue true 3\n"), out)
+        XCTAssertTrue(out.hasSuffix("3\ntrue true 3\ntrue 2\n"), out)
         for f in ["member2/adapter_config.json", "member2/adapter_model.safetensors", "member2/head.safetensors", "base_model/config.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/peft/\(f)"), f)
         }

@@ -20,7 +20,7 @@ enum PeftBuiltins {
             let dir = ModelFiles.absolute(try Domain.path(args, "dir"))
             let out: PeftAdapters.Exported
             do {
-                out = try PeftAdapters.export(ens, to: dir)
+                out = try PeftAdapters.export(ens, to: dir, classNames: m.classNames)
             } catch NNError.invalidConfiguration(let why) {
                 throw args.error("ens", why)
             }
@@ -38,7 +38,10 @@ enum PeftBuiltins {
             let base = try ModelBuiltins.backbone(args)
             let folders = try adapterFolders(args)
             do {
-                return try ModelBuiltins.named(args, ModelValue(try PeftAdapters.load(folders, base: base)))
+                let ens = try PeftAdapters.load(folders, base: base)
+                let value = ModelValue(ens)
+                value.classNames = PeftAdapters.classNames(folders, classes: ens.architecture.classes)
+                return try ModelBuiltins.named(args, value)
             } catch NNError.invalidConfiguration(let why) {
                 throw args.error("dirs", why)
             }
