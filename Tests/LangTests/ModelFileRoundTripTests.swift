@@ -91,6 +91,8 @@ final class PeftLanguageTests: XCTestCase {
         XCTAssertTrue(e?.message.contains("needs a LoRA-Ensemble") ?? false, e?.message ?? "")
         e = scriptError("import_peft([\"\(dir)/nowhere\"], base: load_model(\"\(tiny)\"))")
         XCTAssertTrue(e?.message.contains("is not a folder") ?? false, e?.message ?? "")
+        e = scriptError("import_peft(\"\(dir)\", base: load_model(\"\(tiny)\"))")
+        XCTAssertTrue(e?.message.contains("holds neither a PEFT adapter") ?? false, e?.message ?? "")
         e = scriptError("import_peft([], base: load_model(\"\(tiny)\"))")
         XCTAssertTrue(e?.message.contains("empty") ?? false, e?.message ?? "")
         e = scriptError("import_peft([\"\(dir)/peft/member0\"])")

@@ -54,7 +54,11 @@ enum PeftBuiltins {
         if case .string = v {
             let dir = ModelFiles.absolute(try Domain.path(args, "dirs"))
             let fm = FileManager.default
-            if fm.fileExists(atPath: dir + "/adapter_config.json") || !fm.fileExists(atPath: dir + "/member0") { return [dir] }
+            if fm.fileExists(atPath: dir + "/adapter_config.json") { return [dir] }
+            guard fm.fileExists(atPath: dir + "/member0") else {
+                throw args.error("dirs", "\(dir) holds neither a PEFT adapter (adapter_config.json) nor an export_peft folder (member0, member1, ...)",
+                                 remedy: "give the adapter folders as a list, one per member: import_peft([\"a/member0\", \"a/member1\"], base: bert)")
+            }
             var out: [String] = []
             while out.count < 4097, fm.fileExists(atPath: dir + "/member\(out.count)") { out.append(dir + "/member\(out.count)") }
             return out
