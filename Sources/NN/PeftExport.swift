@@ -20,7 +20,7 @@ import Tensor
 /// `BertModel`'s pooled output gives lora's.
 public enum PeftAdapters {
     /// What `export` wrote.
-    public struct Exported {
+    public struct Exported: Sendable {
         public var baseModel: String
         public var members: [String]
     }

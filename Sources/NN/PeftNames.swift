@@ -8,9 +8,9 @@ enum PeftNames {
     static let prefix = "base_model.model."
 
     /// Module path below "encoder.layer.{i}." of each projection.
-    static let bertParts: [(projection: Projection, part: String)] = [
-        (.q, "attention.self.query"), (.k, "attention.self.key"), (.v, "attention.self.value"), (.o, "attention.output.dense"),
-    ]
+    static var bertParts: [(projection: Projection, part: String)] {
+        [(.q, "attention.self.query"), (.k, "attention.self.key"), (.v, "attention.self.value"), (.o, "attention.output.dense")]
+    }
 
     /// `encoder.layer.{i}.attention.self.query` and friends: the module PEFT adapts.
     static func modulePath(layer: Int, _ p: Projection) -> String {
