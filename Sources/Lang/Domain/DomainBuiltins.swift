@@ -12,6 +12,7 @@ public enum DomainBuiltins {
         PeftBuiltins.install(table)
         TextBuiltins.install(table)
         EngineBuiltins.install(table)
+        FileBuiltins.install(table)
         for type in types { table.registerType(type) }
         // print shows domain values as the REPL echoes them (tables, figures),
         // so scripts can print a report or a comparison.
