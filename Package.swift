@@ -23,12 +23,21 @@ let package = Package(
         // System layers. CBLAS loads OpenBLAS at first use (dlopen), after
         // choosing OPENBLAS_CORETYPE for this CPU; see Sources/CBLAS.
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
+        // Open MPI, loaded at run time (dlopen) only when mpirun started the
+        // process: building and testing need no MPI. See Sources/CMPI.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // Atomic file writes (temp + fsync + rename), used by every layer that writes files.
-        .target(name: "Files"),
+        // The ranks of a run and their collectives (sum, gather, barrier, failures):
+        // one process by default; the MPI implementation is ClusterMPI's.
+        .target(name: "Cluster"),
+        // Open MPI's communicator over CMPI, linked by the executable only.
+        .target(name: "ClusterMPI", dependencies: ["Cluster", "CMPI"]),
+        // Atomic file writes (temp + fsync + rename), used by every layer that writes files
+        // (under MPI only rank 0 writes).
+        .target(name: "Files", dependencies: ["Cluster"]),
         // What the machine can give (available memory), so big work is refused up front.
         .target(name: "Machine"),
 
@@ -41,11 +50,11 @@ let package = Package(
         // Metrics on probabilities and logits (temperature scaling): pure functions, no imports.
         .target(name: "Uncertainty", swiftSettings: fast),
         // Models, LoRA adapters, ensembles, training (validation metrics per epoch), checkpoints.
-        .target(name: "NN", dependencies: ["Tensor", "Data", "Text", "Files", "Machine", "Uncertainty"], swiftSettings: fast),
+        .target(name: "NN", dependencies: ["Tensor", "Data", "Text", "Files", "Machine", "Uncertainty", "Cluster"], swiftSettings: fast),
         // Terminal tables, heatmaps, progress bars; SVG figures.
         .target(name: "Render", dependencies: ["Files"]),
         // The lora language: lexer, parser, interpreter, builtins.
-        .target(name: "Lang", dependencies: ["Tensor", "Data", "Text", "NN", "Uncertainty", "Render", "Files", "Machine"]),
+        .target(name: "Lang", dependencies: ["Tensor", "Data", "Text", "NN", "Uncertainty", "Render", "Files", "Machine", "Cluster"]),
         // Markdown notebooks: run ```lora cells, check outputs, export .ipynb.
         .target(name: "Notebook", dependencies: ["Lang", "Files"]),
         // The Jupyter kernel: a session answering Jupyter's requests (`lora kernel serve`),
@@ -53,7 +62,7 @@ let package = Package(
         .target(name: "Kernel", dependencies: ["Lang", "Files"], resources: [.embedInCode("lora_kernel.py")]),
         // The executable: REPL on libedit, script runner, subcommands.
         .executableTarget(name: "lora", dependencies: [
-            "Lang", "Notebook", "Kernel", "CEditLine", "Files", "Tensor",
+            "Lang", "Notebook", "Kernel", "CEditLine", "Files", "Tensor", "Cluster", "ClusterMPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -68,6 +77,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data", "Files", "Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FilesTests", dependencies: ["Files"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Files"]),
         .testTarget(name: "LangTests", dependencies: ["Lang"]),

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -61,7 +62,17 @@ public enum AtomicFile {
     /// gets an open descriptor and the temporary's path (for libraries that
     /// write by name, such as libedit's history; they may reopen and truncate
     /// it). The temporary is removed if `produce` throws.
+    ///
+    /// Under MPI only rank 0 writes; every rank returns once the file is in
+    /// place (a barrier), so a rank may read it right after.
     public static func write(to path: String, produce: (_ fd: Int32, _ temporaryPath: String) throws -> Void) throws {
+        let world = Cluster.world
+        guard world.size > 1 else { return try writeHere(path, produce: produce) }
+        if world.rank == 0 { try writeHere(path, produce: produce) }
+        try world.barrier()
+    }
+
+    private static func writeHere(_ path: String, produce: (_ fd: Int32, _ temporaryPath: String) throws -> Void) throws {
         let target = try resolve(path)
         let existing = try inspect(target, given: path)
         let dir = directory(of: target)

@@ -29,6 +29,7 @@ public final class ExplicitEnsemble: EnsembleModel {
     /// Trains the members one after another; member i uses seed config.seed + i.
     @discardableResult
     public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
+        if let out = try MemberParallel.fitExplicit(self, data: data, config: config, progress: progress, cancel: cancel) { return out }
         var steps = 0, total = 0, secs = 0.0
         var hist: [EpochRecord] = []
         for (i, net) in networks.enumerated() {

@@ -12,7 +12,7 @@ public protocol OneNetworkModel: EnsembleModel {
 extension OneNetworkModel {
     @discardableResult
     public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
-        let out = try Trainer.fit(network: memberNetwork, data: data, config: config, progress: progress, cancel: cancel)
+        let out = try MemberParallel.fit(memberNetwork, kind: kind, data: data, config: config, progress: progress, cancel: cancel)
         history += out.history
         return out
     }

@@ -1,3 +1,4 @@
+import Cluster
 import Data
 import Foundation
 import Tensor
@@ -101,28 +102,52 @@ enum Evaluation {
     }
 
     /// Probabilities [members, N, C] of `network` on the whole data set
-    /// (the raw logits when `logits` is true).
-    static func predict(_ network: MemberNetwork, data: Dataset, batchSize: Int, logits: Bool = false,
+    /// (the raw logits when `logits` is true). Under MPI every rank predicts
+    /// its contiguous share of the samples and the shares are gathered
+    /// (`shard: false`: this rank predicts every sample itself).
+    static func predict(_ network: MemberNetwork, data: Dataset, batchSize: Int, logits: Bool = false, shard: Bool = true,
                         makeContext: () -> ForwardContext = { ForwardContext() }) throws -> MemberPredictions {
         try Trainer.checkData(data, network.architecture)
         let n = data.count, c = network.architecture.classes, m = network.members
+        let world = Cluster.world
+        guard shard, world.size > 1 else {
+            return MemberPredictions(members: m, samples: n, classes: c,
+                                     values: try predict(network, data: data, samples: 0..<n, batchSize: batchSize, logits: logits, makeContext: makeContext))
+        }
+        let mine = try predict(network, data: data, samples: world.share(of: n), batchSize: batchSize, logits: logits, makeContext: makeContext)
+        let parts = try world.gather(mine)
+        var out = [Float](repeating: 0, count: m * n * c)
+        for (r, part) in parts.enumerated() {
+            let rows = world.share(of: n, rank: r)
+            for mi in 0..<m {
+                for k in 0..<(rows.count * c) { out[(mi * n + rows.lowerBound) * c + k] = part[mi * rows.count * c + k] }
+            }
+        }
+        return MemberPredictions(members: m, samples: n, classes: c, values: out)
+    }
+
+    /// Probabilities (or logits) [members, samples.count, C] of `samples` of `data`.
+    static func predict(_ network: MemberNetwork, data: Dataset, samples: Range<Int>, batchSize: Int, logits: Bool,
+                        makeContext: () -> ForwardContext) throws -> [Float] {
+        let n = samples.count, c = network.architecture.classes, m = network.members
         let bs = max(1, batchSize)
         var out = [Float](repeating: 0, count: m * n * c)
         try Tensor.noGrad {
-            var start = 0
-            while start < n {
-                let idx = Array(start..<min(n, start + bs))
+            var start = samples.lowerBound
+            while start < samples.upperBound {
+                let idx = Array(start..<min(samples.upperBound, start + bs))
                 let z = try network.memberLogits(data.modelInputs(idx).input, context: makeContext())
                 let p = logits ? z.data : softmaxRows(z.data, rows: m * idx.count, classes: c)
                 for mi in 0..<m {
                     for (k, i) in idx.enumerated() {
-                        for j in 0..<c { out[(mi * n + i) * c + j] = p[(mi * idx.count + k) * c + j] }
+                        for j in 0..<c { out[(mi * n + i - samples.lowerBound) * c + j] = p[(mi * idx.count + k) * c + j] }
                     }
                 }
                 start += bs
+                try EvaluationWatch.batchDone(m * idx.count)
             }
         }
-        return MemberPredictions(members: m, samples: n, classes: c, values: out)
+        return out
     }
 
     /// Attention maps of one sample: [members][layers] -> [heads, T, T].
@@ -143,6 +168,7 @@ enum Evaluation {
         let rec = AttentionRecorder()
         context.recorder = rec
         _ = try Tensor.noGrad { try network.memberLogits(input, context: context) }
+        try EvaluationWatch.batchDone(network.members)
         guard let first = rec.layers.first else { throw NNError.notTrained("the model recorded no attention") }
         let m = network.members, t = first.shape[2], h = first.shape[1], per = h * t * t
         var w: [[[Float]]] = Array(repeating: [], count: m)

@@ -86,7 +86,8 @@ enum Trainer {
                     progress: ProgressHandler?, cancel: CancellationFlag?,
                     validationPredict: ((Dataset) throws -> MemberPredictions)? = nil,
                     onEpochEnd: ((Int) throws -> Void)? = nil,
-                    onStepEnd: ((Int, Int) throws -> Void)? = nil) throws -> FitOutcome {
+                    onStepEnd: ((Int, Int) throws -> Void)? = nil,
+                    parallel: ParallelStep? = nil) throws -> FitOutcome {
         try config.validate()
         Tensor.keepFreedMemory()
         let vc = network.architecture
@@ -113,6 +114,8 @@ enum Trainer {
         var dataRNG = DataRNG(seed: config.seed &+ Trainer.augmentationSeedOffset)
         let ctx = ForwardContext(training: true, dropKey: dropKey, rng: orderRNG.fork())
         let m = network.members
+        let parallel = try parallel ?? ParallelStep.whole(network, config: config, kind: "model of this kind")
+        let groups = try MemberGroupPlan.make(for: network, batch: bs, requested: config.membersAtOnce)
         var history: [EpochRecord] = []
         var lastGood: [[Float]] = params.map { $0.data }
         var step = 0
@@ -120,34 +123,52 @@ enum Trainer {
         var samplesSeen = 0
         for epoch in 0..<config.epochs {
             let order = config.shuffle ? orderRNG.permutation(n) : Array(0..<n)
-            var lossSum: Double = 0, correct = 0, seen = 0
+            var lossSum: Double = 0, correctSum = 0, seen = 0
             let epochStart = now()
             for bi in 0..<stepsPerEpoch {
-                if cancel?.isCancelled == true {
+                if parallel.shouldStop(cancel) {
                     return FitOutcome(stepsDone: step, totalSteps: total, cancelled: true, seconds: now() - start, history: history,
                                       stop: FitStop(epoch: epoch, epochs: config.epochs, stepInEpoch: bi, stepsPerEpoch: stepsPerEpoch,
-                                                    member: member, memberCount: memberCount))
+                                                    member: member, memberCount: memberCount), memberGroups: groups)
                 }
                 let idx = Array(order[(bi * bs)..<min(n, (bi + 1) * bs)])
-                let input: ModelInput, labels: [Int]
+                var input: ModelInput, labels: [Int]
                 if let a = config.augmentation, !data.isText {
                     let (images, l) = data.augmentedBatch(idx, a, rng: &dataRNG)
                     (input, labels) = (.images(images, count: idx.count), l)
                 } else {
                     (input, labels) = data.modelInputs(idx)
                 }
-                let logits = try network.memberLogits(input, context: ctx)   // [M, B, C]
-                let all = [[Int]](repeating: labels, count: m).flatMap { $0 }
-                let loss = try Tensor.crossEntropy(logits: logits.reshape([m * idx.count, vc.classes]), labels: all)
-                let lv = try loss.item()
-                if !lv.isFinite {
+                // Under MPI: this rank's rows (data-parallel) or members (member-parallel).
+                let rows = parallel.localRows(idx.count)
+                let local = rows.count == idx.count ? labels : Array(labels[rows])
+                if rows.count < idx.count { input = input.samples(rows) }
+                var lv: Float = 0, correct = 0
+                for p in params { p.zeroGrad() }
+                if !rows.isEmpty {
+                    // Forward + backward, all members at once or group by group
+                    // (a finite loss only: a non-finite one stops before backward).
+                    let pass = try MemberGroupStep.run(network, input: input, labels: local, plan: groups, context: ctx,
+                                                       meanOver: parallel.lossDivisor(localMembers: m, batch: idx.count))
+                    lv = pass.loss                                           // logits [M, B, C]
+                    correct = ensembleAccuracy(pass.logits, labels: local).correct
+                    if parallel.gathersLogits {
+                        (lv, correct) = try parallel.gatheredLoss(pass.logits, labels: labels, classes: vc.classes, stop: cancel?.isCancelled == true)
+                    }
+                }
+                if !parallel.sumsGradients && !lv.isFinite {
                     for (p, d) in zip(params, lastGood) { p.data = d; p.grad = nil }
                     throw NNError.nonFiniteLoss(epoch: epoch, step: step, value: lv)
                 }
-                for p in params { p.zeroGrad() }
-                try loss.backward()
+                if parallel.sumsGradients {
+                    (lv, correct) = try parallel.sumGradients(params, loss: lv, correct: correct, stop: cancel?.isCancelled == true)
+                    if !lv.isFinite {
+                        for (p, d) in zip(params, lastGood) { p.data = d; p.grad = nil }
+                        throw NNError.nonFiniteLoss(epoch: epoch, step: step, value: lv)
+                    }
+                }
                 if let c = config.clipNorm {
-                    let norm = clipGradNorm(params, maxNorm: c)
+                    let norm = try parallel.clip(params, maxNorm: c)
                     if !norm.isFinite {
                         for p in params { p.grad = nil }
                         throw NNError.nonFiniteGradient(epoch: epoch, step: step)
@@ -161,8 +182,8 @@ enum Trainer {
                 step += 1
                 try onStepEnd?(step, total)
                 samplesSeen += idx.count
-                let acc = ensembleAccuracy(logits, labels: labels)
-                correct += acc.correct; seen += acc.total
+                let acc = (correct: correct, total: idx.count)
+                correctSum += acc.correct; seen += acc.total
                 lossSum += Double(lv) * Double(idx.count)
                 let elapsed = now() - start
                 let sps = Double(samplesSeen) / max(elapsed, 1e-9)
@@ -174,7 +195,7 @@ enum Trainer {
                         validation = try validate(v, predict: validationPredict ?? { try Evaluation.predict(network, data: $0, batchSize: 256) })
                     }
                     history.append(EpochRecord(epoch: epoch, member: member, loss: Float(lossSum / Double(seen)),
-                                               accuracy: Float(correct) / Float(seen), seconds: trainSeconds, validation: validation))
+                                               accuracy: Float(correctSum) / Float(seen), seconds: trainSeconds, validation: validation))
                 }
                 progress?(TrainProgress(step: step, totalSteps: total, epoch: epoch, epochs: config.epochs,
                                         member: member, memberCount: memberCount, loss: lv,
@@ -182,10 +203,11 @@ enum Trainer {
                                         samplesPerSecond: sps,
                                         eta: Double(total - step) * elapsed / Double(step),
                                         endOfEpoch: last, epochLoss: Float(lossSum / Double(seen)),
-                                        epochAccuracy: Float(correct) / Float(seen), validation: validation))
+                                        epochAccuracy: Float(correctSum) / Float(seen), validation: validation))
             }
             try onEpochEnd?(epoch)
         }
-        return FitOutcome(stepsDone: step, totalSteps: total, cancelled: false, seconds: now() - start, history: history)
+        return FitOutcome(stepsDone: step, totalSteps: total, cancelled: false, seconds: now() - start, history: history,
+                          memberGroups: groups)
     }
 }

@@ -1,5 +1,14 @@
 import Lang
 
+/// One piece of what a cell showed, in the order it came: text it printed,
+/// or a value a richer front end draws (a figure as SVG, a table as HTML).
+public enum CellOutput {
+    /// Printed text: echoes of plain values, `print`, progress lines.
+    case text(String)
+    /// An echoed figure or table; its `text` is what the REPL prints for it.
+    case display(RichDisplay)
+}
+
 /// What running one cell produced.
 public struct CellResult {
     /// The cell that ran.
@@ -15,6 +24,10 @@ public struct CellResult {
     public var reportedError: String?
     /// Wall-clock time of the cell.
     public var seconds: Double
+    /// What the cell printed, split where it echoed a figure or a table (the
+    /// text of each display is also in `printed`); empty when only the text
+    /// is known (outputs read back from Jupyter).
+    public var outputs: [CellOutput] = []
 
     /// Everything, in order: what was printed, then the diagnostic.
     public var output: String {

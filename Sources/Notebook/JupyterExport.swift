@@ -1,6 +1,12 @@
+import Lang
+
 /// Exports a run notebook as Jupyter nbformat 4.5 JSON: each stretch of prose
-/// becomes a markdown cell, each ```lora cell a code cell with its output as a
-/// `stream` (stdout; an error's diagnostic on stderr). Cells marked `error`
+/// becomes a markdown cell, each ```lora cell a code cell with its output as
+/// `stream`s (stdout; an error's diagnostic on stderr) and, for every figure or
+/// table it echoed, a `display_data` carrying the drawing itself
+/// (`image/svg+xml`, `text/html` for tables, and the `text/plain` the REPL
+/// prints), as the lora kernel sends them: Jupyter and GitHub show the
+/// figures inline, and the file needs nothing beside it. Cells marked `error`
 /// carry Jupyter's `raises-exception` tag, `skip-check` ones a `skip-check` tag.
 /// Keys are sorted and cell ids numbered, so the same run gives the same bytes.
 public enum JupyterExport {
@@ -33,8 +39,19 @@ public enum JupyterExport {
                 var executionCount = JSONText.null
                 if let r = results[cell.index] {
                     executionCount = .int(cell.index + 1)
-                    let printed = OutputText.lines(r.printed)
-                    if !printed.isEmpty { outputs.append(stream("stdout", printed)) }
+                    if r.outputs.isEmpty {
+                        let printed = OutputText.lines(r.printed)
+                        if !printed.isEmpty { outputs.append(stream("stdout", printed)) }
+                    }
+                    for piece in r.outputs {
+                        switch piece {
+                        case .text(let text):
+                            let lines = OutputText.lines(text)
+                            if !lines.isEmpty { outputs.append(stream("stdout", lines)) }
+                        case .display(let d):
+                            outputs.append(display(d))
+                        }
+                    }
                     if let d = r.diagnostic { outputs.append(stream("stderr", OutputText.lines(d))) }
                 } else if let old = cell.expected, !old.lines.isEmpty {
                     outputs.append(stream("stdout", old.lines))
@@ -69,6 +86,27 @@ public enum JupyterExport {
     /// Jupyter's multi-line strings: a list of lines, each but the last ending in "\n".
     static func sourceLines(_ lines: [String]) -> JSONText {
         .array(lines.enumerated().map { .string($0.offset == lines.count - 1 ? $0.element : $0.element + "\n") })
+    }
+
+    /// A figure or table as Jupyter display data: its SVG and HTML (when it
+    /// has them) and its text, each a list of lines.
+    static func display(_ d: RichDisplay) -> JSONText {
+        var data: [String: JSONText] = ["text/plain": sourceLines(OutputText.lines(d.text))]
+        if let svg = d.svg { data["image/svg+xml"] = multiline(svg) }
+        if let html = d.html { data["text/html"] = multiline(html) }
+        return .object(["output_type": .string("display_data"), "data": .object(data), "metadata": .object([:])])
+    }
+
+    /// Text as nbformat's list of lines, every line keeping its newline.
+    static func multiline(_ text: String) -> JSONText {
+        var lines: [JSONText] = []
+        var line = ""
+        for c in text {
+            line.append(c)
+            if c == "\n" || c == "\r\n" { lines.append(.string(line)); line = "" }
+        }
+        if !line.isEmpty { lines.append(.string(line)) }
+        return .array(lines)
     }
 
     static func stream(_ name: String, _ lines: [String]) -> JSONText {

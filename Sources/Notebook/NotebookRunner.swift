@@ -19,6 +19,9 @@ public final class NotebookRunner {
     /// The notebook's path as given, for errors reported on stderr.
     public let path: String
     private var buffer = ""
+    /// The cell's outputs so far, and the text printed since the last display.
+    private var outputs: [CellOutput] = []
+    private var pending = ""
     private let workingDirectory: String?
     /// Ctrl-C stopped the last `runAll`.
     public private(set) var interrupted = false
@@ -44,8 +47,27 @@ public final class NotebookRunner {
                               threads: threads, quiet: false, terminalWidth: NotebookRunner.width,
                               scriptArguments: [])
         session = Session(context: context, replName: name)
-        context.output = { [unowned self] text in self.buffer += text }
-        context.progress = ProgressPrinter(inPlace: false, write: { [unowned self] text in self.buffer += text })
+        context.output = { [unowned self] text in self.write(text) }
+        context.progress = ProgressPrinter(inPlace: false, write: { [unowned self] text in self.write(text) })
+        // Figures and tables echo as the REPL prints them; the export also
+        // keeps their SVG and HTML, so Jupyter shows the figure inline.
+        context.show = { [unowned self, unowned context] value in
+            let d = value.display(context)
+            guard d.isRich else { return context.print(d.text) }
+            self.flushPending()
+            self.outputs.append(.display(d))
+            self.buffer += d.text + "\n"
+        }
+    }
+
+    private func write(_ text: String) {
+        buffer += text
+        pending += text
+    }
+
+    private func flushPending() {
+        if !pending.isEmpty { outputs.append(.text(pending)) }
+        pending = ""
     }
 
     /// Which lines positions in diagnostics refer to.
@@ -104,6 +126,8 @@ public final class NotebookRunner {
     /// code line is line `firstLine` of `sourceFile`.
     func run(_ cell: CodeCell, firstLine: Int) -> CellResult {
         buffer = ""
+        pending = ""
+        outputs = []
         let start = DispatchTime.now().uptimeNanoseconds
         var failure: Error? = nil
         do {
@@ -113,8 +137,9 @@ public final class NotebookRunner {
             failure = error
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        flushPending()
         return CellResult(cell: cell, printed: buffer, diagnostic: failure.map { format($0) }, error: failure,
-                          reportedError: failure.map { format($0, path: path) }, seconds: seconds)
+                          reportedError: failure.map { format($0, path: path) }, seconds: seconds, outputs: outputs)
     }
 
     /// The diagnostic, as the REPL prints it; with `path`, positions in the

@@ -60,6 +60,7 @@ struct Lora: ParsableCommand {
             Interrupt.install(interactive: false)
             throw exit(runScript { try session.runFile(path: file) })
         }
+        if Ranks.isParallel { throw exit(Ranks.refuse("the REPL")) }
         if interactiveTerminal {
             let repl = InteractiveREPL(session: session, quiet: quiet)
             throw exit(repl.run())
@@ -73,9 +74,13 @@ struct Lora: ParsableCommand {
     private func runScript(_ body: () throws -> Void) -> Int32 {
         do {
             try body()
-            return 0
+            return Ranks.isParallel ? Ranks.finished() : 0
         } catch {
+            // Under MPI: another rank's failure stopped this one (rank 0 shows
+            // that rank's error), or this rank's own error is shared with the others.
+            if Ranks.stoppedByOtherRank() { return 1 }
             Output.report(error)
+            if Ranks.isParallel { Ranks.share(Output.format(error)) }
             // Ctrl-C stops a script as it stops any command: status 130 (128 + SIGINT).
             if let e = error as? LangError, e.kind == .interrupted { return Interrupt.exitStatus }
             return 1

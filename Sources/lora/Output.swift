@@ -12,11 +12,13 @@ enum Output {
 
     /// Prints an error as `FILE:LINE:COL: error: message`, the line and a caret.
     static func report(_ error: Error) {
-        if let e = error as? LangError {
-            self.error(Diagnostic.format(e))
-        } else {
-            self.error("error: \(error)\n")
-        }
+        self.error(format(error))
+    }
+
+    /// An error as `report` prints it.
+    static func format(_ error: Error) -> String {
+        if let e = error as? LangError { return Diagnostic.format(e) }
+        return "error: \(error)\n"
     }
 
     /// Columns of the terminal on `fd` (stdout by default), or 80.

@@ -9,8 +9,11 @@ import Foundation
 /// A script whose name equals a subcommand runs as `lora ./name`.
 let subcommands: [String: ParsableCommand.Type] = ["notebook": NotebookCommand.self, "kernel": KernelCommand.self]
 
+// Under mpirun: MPI first (see Ranks).
+Ranks.start()
 let arguments = Array(CommandLine.arguments.dropFirst())
 if let first = arguments.first, let command = subcommands[first] {
+    if Ranks.isParallel { exit(Ranks.refuse("lora \(first)")) }
     command.main(Array(arguments.dropFirst()))
 } else {
     Lora.main()

@@ -64,6 +64,50 @@ final class NotebookCLITests: XCTestCase {
         XCTAssertTrue(text.contains("valid"), text)
     }
 
+    /// The .ipynb that `run` writes carries its figures inline, as Jupyter
+    /// display data (SVG), and nbformat's schema accepts it; the markdown's
+    /// output block is still the figure drawn with characters.
+    func testRunEmbedsFiguresInTheIpynb() throws {
+        let dir = try ScratchDirectory()
+        try dir.write("figures.md", """
+        \(fence)lora
+        let d = dataset("digits")[0..<40]
+        let m = vit(image: 8, patch: 2, dim: 8, depth: 1, heads: 2, classes: 10, seed: 1)
+        reliability(m, d)
+        compare([m], on: d)
+        \(fence)
+        """)
+        let run = try lora(["notebook", "run", "figures.md"], directory: dir.path)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let md = try String(contentsOfFile: dir.path + "/figures.md", encoding: .utf8)
+        XCTAssertTrue(md.contains("\(fence)output\nViT on digits — ECE"), md)
+        XCTAssertFalse(md.contains("<svg"))
+        let ipynb = try String(contentsOfFile: dir.path + "/figures.ipynb", encoding: .utf8)
+        XCTAssertTrue(ipynb.contains("\"image/svg+xml\": ["), String(ipynb.prefix(3000)))
+        XCTAssertFalse(ipynb.contains(".svg\""), "no links to figure files")
+        let validator = LoraBinary.packageRoot.appendingPathComponent("scripts/validate_ipynb.py").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = [validator, "--figures", dir.path + "/figures.ipynb"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("valid (nbformat ") && text.contains(", 2 figures embedded"), text)
+        // A notebook without figures fails --figures: the check can fail.
+        try dir.write("plain.md", "\(fence)lora\n1 + 1\n\(fence)\n")
+        XCTAssertEqual(try lora(["notebook", "run", "plain.md"], directory: dir.path).status, 0)
+        let q = Process()
+        q.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        q.arguments = [validator, "--figures", dir.path + "/plain.ipynb"]
+        q.standardOutput = FileHandle.nullDevice
+        try q.run()
+        q.waitUntilExit()
+        XCTAssertEqual(q.terminationStatus, 1)
+    }
+
     func testAFailingCellIsReportedWithNotebookLines() throws {
         let dir = try ScratchDirectory()
         try dir.write("nb.md", "intro\n\n\(fence)lora\nlet a = 1\nprint(a + nope)\n\(fence)\n")

@@ -62,4 +62,48 @@ final class TorchCheckpointTests: XCTestCase {
             print("torch check (\(name)): \(r.output)")
         }
     }
+
+    /// The same for a LoRA-Ensemble on a BERT (the tiny fixture model, whose
+    /// layout is MiniLM's): Hugging Face names, padded texts, mean pooling.
+    func testPyTorchReproducesABertEnsemblesLogitsFromTheFileAlone() throws {
+        guard FileManager.default.isExecutableFile(atPath: TorchCheckpointTests.python),
+              (try? run(["-c", "import torch"]))?.status == 0 else {
+            throw XCTSkip("Debian's python3 with torch (python3-torch) is not installed")
+        }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/torch_lora_ensemble.py").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nn-torch-bert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = Bundle.module.bundleURL.appendingPathComponent("Fixtures/tiny-bert").path
+        let texts = ["wheat and corn prices rose", "the committee met on tuesday", "a short one",
+                     "Grain exports fell sharply last week, the ministry said."]
+        var cases: [(String, String, LoRAOptions)] = [
+            ("paper", folder, LoRAOptions(members: 3, rank: 2, seed: 1)),
+            ("alpha-layers-targets", folder, LoRAOptions(members: 2, rank: 3, targets: [.k, .o], alpha: 6, copyHead: true, seed: 2, layers: 1..<2)),
+        ]
+        if let m = PeftInteropTests.miniLMFolder {
+            cases.append(("minilm", m, LoRAOptions(members: 4, rank: 4, seed: 3, layers: 4..<6)))
+        } else {
+            print("torch check: all-MiniLM-L6-v2 is not installed (scripts/get-model minilm); checked on the tiny BERT only")
+        }
+        for (name, model, options) in cases {
+            let bert = try BertFiles.load(model, classes: 3, maxTokens: 32, seed: 4)
+            let ens = try LoRAEnsemble(backbone: bert, options: options)
+            randomizeB(ens.network, seed: 3, std: name == "minilm" ? 0.05 : 0.3)
+            let logits = try ens.network.memberLogits(.texts(texts), context: ForwardContext())
+            let file = dir.appendingPathComponent("\(name).safetensors").path
+            try Checkpoint.save(ens, to: file)
+            let batch = bert.tokenizer.encode(batch: texts, maxLength: bert.config.maxTokens)
+            let ids: [[Int]] = (0..<texts.count).map { i in (0..<batch.lengths[i]).map { Int(batch.ids[i * batch.length + $0]) } }
+            let logitValues: [Double] = logits.data.map { Double($0) }
+            let json: [String: Any] = ["ids": ids, "logits": logitValues]
+            let reference = dir.appendingPathComponent("\(name).json").path
+            try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: reference))
+            let r = try run([script, file, "--check", reference])
+            XCTAssertEqual(r.status, 0, "\(name): \(r.output)")
+            XCTAssertTrue(r.output.contains("bert: \(options.members) members"), r.output)
+            print("torch check, BERT (\(name)): \(r.output)")
+        }
+    }
 }

@@ -120,4 +120,51 @@ final class ExportTests: XCTestCase {
         let r = NotebookRunner(document: doc, threads: 1).runAll()
         XCTAssertEqual(MarkdownWriter.markdown(doc, results: [0: r[0]]), "\(fence)lora\nlet a = 1\n\(fence)\nafter\n")
     }
+
+    /// Figures go into the .ipynb as display data (the SVG itself), tables as
+    /// HTML, each beside the text the REPL prints; text around them stays a
+    /// stream, in order. The markdown output is the same text as before.
+    func testFiguresAndTablesAreEmbeddedAsDisplayData() throws {
+        let text = """
+        \(fence)lora
+        let d = dataset("digits")[0..<30]
+        let m = vit(image: 8, patch: 2, dim: 8, depth: 1, heads: 2, classes: 10, seed: 1)
+        print("before")
+        reliability(m, d)
+        m.evaluate(d)
+        1 + 1
+        \(fence)
+        """
+        let doc = try document(text)
+        let results = NotebookRunner(document: doc, threads: 1).runAll()
+        XCTAssertNil(results[0].error)
+        let json = JupyterExport.json(doc, results: [0: results[0]])
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        let outputs = (object["cells"] as! [[String: Any]])[0]["outputs"] as! [[String: Any]]
+        XCTAssertEqual(outputs.map { $0["output_type"] as! String }, ["stream", "display_data", "display_data", "stream"])
+        XCTAssertEqual(outputs[0]["text"] as! [String], ["before\n"])
+        XCTAssertEqual(outputs[3]["text"] as! [String], ["2\n"])
+        let figure = outputs[1]["data"] as! [String: Any]
+        let svg = (figure["image/svg+xml"] as! [String]).joined()
+        XCTAssertTrue(svg.hasPrefix("<?xml") && svg.contains("\n<svg xmlns="), String(svg.prefix(200)))
+        XCTAssertTrue(svg.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</svg>"), String(svg.suffix(200)))
+        XCTAssertTrue(svg.contains("ECE"), "the reliability diagram's own drawing, not a link")
+        let plain = (figure["text/plain"] as! [String]).joined()
+        XCTAssertTrue(plain.hasPrefix("ViT on digits — ECE"), plain)
+        XCTAssertTrue((outputs[1]["metadata"] as? [String: Any]) != nil)
+        let table = outputs[2]["data"] as! [String: Any]
+        XCTAssertTrue((table["text/html"] as! [String]).joined().contains("<table"))
+        XCTAssertNil(table["image/svg+xml"])
+        // The text is what the markdown output block holds, whole.
+        XCTAssertEqual(OutputText.lines(results[0].printed),
+                       ["before"] + OutputText.lines(plain) + OutputText.lines((table["text/plain"] as! [String]).joined()) + ["2"])
+        XCTAssertEqual(results[0].outputLines.first, "before")
+        // A cell without figures keeps one stream.
+        let plainDoc = try document("\(fence)lora\nprint(1)\n2\n\(fence)\n")
+        let r = NotebookRunner(document: plainDoc, threads: 1).runAll()
+        let o = try JSONSerialization.jsonObject(with: Data(JupyterExport.json(plainDoc, results: [0: r[0]]).utf8)) as! [String: Any]
+        let outs = (o["cells"] as! [[String: Any]])[0]["outputs"] as! [[String: Any]]
+        XCTAssertEqual(outs.count, 1)
+        XCTAssertEqual(outs[0]["text"] as! [String], ["1\n", "2\n"])
+    }
 }

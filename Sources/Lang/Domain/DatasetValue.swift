@@ -34,6 +34,7 @@ public final class DatasetValue: DomainObject {
         FieldHelp("height", "image height in pixels (0 for texts)"),
         FieldHelp("width", "image width in pixels (0 for texts)"),
         FieldHelp("normalized", "whether normalize() was applied"),
+        FieldHelp("normalization", "the per-channel statistics normalize() applied, as (mean list, std list); nil when not normalized"),
     ]
 
     /// Computed: `Help` holds default `Value`s, which are not Sendable.
@@ -45,8 +46,9 @@ public final class DatasetValue: DomainObject {
         Help("classes", [.positional("keep", "class indices (or names) to keep, e.g. [0, 1, 2]")],
              summary: "Keeps only the given classes and relabels them 0, 1, ... in the order given.",
              example: "let small = digits.classes([0, 1, 2])", returns: "a Dataset"),
-        Help("normalize", [], summary: "Standardises each channel to mean 0 and standard deviation 1 (statistics of this set). Images only.",
-             example: "let n = train.normalize()", returns: "a Dataset"),
+        Help("normalize", [.named("like", "a normalized Dataset whose statistics to apply (the training set's, for the validation and test sets); default: this set's own")],
+             summary: "Standardises each channel to mean 0 and standard deviation 1, with this set's statistics or, with like:, another set's (compute them on the training data, apply them to the rest). Images only.",
+             example: "let tr = train.normalize()\nlet te = test.normalize(like: tr)\ntr.normalization", returns: "a Dataset"),
         Help("resize", [.named("to", "new side length in pixels (square images)", .required)],
              summary: "Resizes every image to to x to pixels (bilinear, as torch's interpolate with antialias off). Images only.",
              example: "let big = digits.resize(to: 16)", returns: "a Dataset"),
@@ -80,6 +82,9 @@ public final class DatasetValue: DomainObject {
         case "height": return .int(d.height)
         case "width": return .int(d.width)
         case "normalized": return .bool(d.normalization != nil)
+        case "normalization":
+            guard let n = d.normalization else { return .null }
+            return .tuple([.list(n.mean.map { .double(Double($0)) }), .list(n.std.map { .double(Double($0)) })])
         default: return nil
         }
     }
@@ -102,7 +107,22 @@ public final class DatasetValue: DomainObject {
             }
             return .object(DatasetValue(try dataset.classes(try Domain.ints(args, "keep"))))
         case "normalize":
-            return .object(DatasetValue(try dataset.normalized()))
+            guard args.has("like") else { return .object(DatasetValue(try dataset.normalized())) }
+            let other = try args.object("like", as: DatasetValue.self, typeName: "Dataset").dataset
+            guard let stats = other.normalization else {
+                throw args.error("like", "'\(other.name)' is not normalized, so it has no statistics to apply",
+                                 remedy: "normalize the training set first: let tr = train.normalize(), then normalize(like: tr)")
+            }
+            if let mine = dataset.normalization {
+                if mine == stats { return .object(self) }
+                throw args.error("like", "'\(dataset.name)' is already normalized with other statistics",
+                                 remedy: "normalize the data set as loaded, not a normalized one")
+            }
+            guard other.channels == dataset.channels else {
+                throw args.error("like", "'\(other.name)' has \(other.channels) channel\(other.channels == 1 ? "" : "s") but '\(dataset.name)' has \(dataset.channels)",
+                                 remedy: "use statistics of a data set with the same channels")
+            }
+            return .object(DatasetValue(try dataset.normalized(using: stats)))
         case "resize":
             let side = try args.int("to")
             guard side >= 1, side <= 1024 else {

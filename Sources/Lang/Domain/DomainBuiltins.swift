@@ -10,8 +10,10 @@ public enum DomainBuiltins {
         ModelBuiltins.install(table)
         InspectionBuiltins.install(table)
         CalibrationBuiltins.install(table)
+        PeftBuiltins.install(table)
         TextBuiltins.install(table)
         EngineBuiltins.install(table)
+        FileBuiltins.install(table)
         for type in types { table.registerType(type) }
     }
 

@@ -1,6 +1,7 @@
+import Cluster
 import Tensor
 
-/// Settings of the tensor engine: `threads()`.
+/// Settings of the tensor engine: `threads()`; the ranks of an MPI run: `mpi_rank()`, `mpi_size()`.
 enum EngineBuiltins {
     static func install(_ t: BuiltinTable) {
         t.register(Help("threads", [.positional("count", "worker threads for the tensor engine, 1...1024", .optional)],
@@ -15,6 +16,21 @@ enum EngineBuiltins {
                 ctx.threads = n
             }
             return .int(Engine.threads)
+        }
+        t.register(Help("mpi_rank", [],
+                        summary: "This process's rank in an MPI run (mpirun -np N lora FILE.lora): 0 ..< mpi_size(); 0 in one process. Every rank runs the whole script; only rank 0 prints and writes files.",
+                        example: "mpi_rank()", returns: "an Int")) { _, _ in
+            .int(Cluster.world.rank)
+        }
+        t.register(Help("mpi_size", [],
+                        summary: "How many ranks run this script (mpirun -np N): 1 in one process. fit(..., parallel:) chooses how they share training.",
+                        example: "mpi_size()", returns: "an Int")) { _, _ in
+            .int(Cluster.world.size)
+        }
+        t.register(Help("mpi_bytes", [],
+                        summary: "Bytes this rank has handed to MPI collectives so far (payload and headers; 0 in one process): the difference over a fit divided by its steps is the traffic per step.",
+                        example: "let b = mpi_bytes()\nens.fit(train, epochs: 1)\n(mpi_bytes() - b) / 45", returns: "an Int")) { _, _ in
+            .int(Cluster.world.traffic.bytes)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Data
 import NN
 import Render
@@ -90,9 +91,12 @@ enum InspectionBuiltins {
         }
         t.register(Help("compare", [.positional("models", "a list of Models and Ensembles"),
                                     .named("on", "a labelled Dataset", .required),
-                                    .named("bins", default: .int(Calibration.defaultBinCount), "equal-width ECE bins")],
-                        summary: "Methods side by side: accuracy, NLL, ECE, Brier, parameters total and trainable, train time; echo adds a chart.",
-                        example: "compare([base, ens], on: test)", returns: "a Comparison")) { args, ctx in
+                                    .named("bins", default: .int(Calibration.defaultBinCount), "equal-width ECE bins"),
+                                    .named("ood", "out-of-distribution data: adds the OOD AUROC of score: (in-distribution = on:, OOD = positive)"),
+                                    .named("score", default: .string("entropy"), "with ood: the uncertainty score, entropy (total), mutual_info (epistemic) or max_prob"),
+                                    .named("costs", default: .bool(false), "adds what each model costs: memory to train it (parameters + AdamW state) and the time it took to predict on:")],
+                        summary: "Methods side by side: accuracy, NLL, ECE, Brier, parameters total and trainable, train time; with ood: the OOD AUROC, with costs: true the training memory and prediction time; echo adds a chart.",
+                        example: "compare([base, ens], on: test)\ncompare([base, ens], on: test, ood: clothes, costs: true)", returns: "a Comparison")) { args, ctx in
             let items = try args.list("models")
             guard !items.isEmpty else { throw args.error("models", "compare needs at least one model", remedy: "compare([base, ens], on: test)") }
             let models = try items.map { v -> ModelValue in
@@ -103,7 +107,36 @@ enum InspectionBuiltins {
             }
             let data = try args.object("on", as: DatasetValue.self, typeName: "Dataset").dataset
             let bins = try Domain.binCount(args)
-            return .object(ComparisonValue(models: models, reports: try models.map { try $0.evaluate(data, bins: bins, context: ctx) }, data: data.name))
+            var outData: Dataset? = nil
+            let name = try args.string("score")
+            if args.has("ood") {
+                let b = try args.object("ood", as: DatasetValue.self, typeName: "Dataset").dataset
+                guard b.isText == data.isText, b.channels == data.channels, b.height == data.height, b.width == data.width else {
+                    throw args.error("ood", "the out-of-distribution data '\(b.name)' is not of the kind of '\(data.name)' (\(b.isText ? "texts" : "\(b.channels)x\(b.height)x\(b.width) images") against \(data.isText ? "texts" : "\(data.channels)x\(data.height)x\(data.width) images"))",
+                                     remedy: data.isText ? "give texts" : "resize them first, e.g. other.resize(to: \(data.height))")
+                }
+                outData = b
+            } else if name != "entropy" {
+                throw args.error("score", "score: chooses the OOD score, but no ood: data was given", remedy: "add ood: other_data, or leave out score:")
+            }
+            guard let score = scores[name] else {
+                throw args.error("score", "unknown score \(Value.quote(name))",
+                                 remedy: Suggest.didYouMean(name, in: Array(scores.keys)) ?? "use entropy, mutual_info or max_prob")
+            }
+            var reports: [ReportValue] = [], seconds: [Double] = [], aurocs: [Double] = []
+            for m in models {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let p = try m.probabilities(data, context: ctx, what: "evaluating")
+                seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                reports.append(try ReportValue(model: m.label, data: data.name, probabilities: p, labels: data.labels, bins: bins))
+                if let b = outData {
+                    let pOut = try m.probabilities(b, context: ctx, what: "evaluating")
+                    aurocs.append(try OODDetection(inDistribution: p, outOfDistribution: pOut, score: score).auroc)
+                }
+            }
+            let ood = outData.map { b in ComparisonValue.OOD(data: b.name, score: scoreNames[score] ?? name, auroc: aurocs) }
+            return .object(ComparisonValue(models: models, reports: reports, data: data.name, ood: ood,
+                                           predictSeconds: seconds, costs: try args.bool("costs")))
         }
         t.register(Help("curves", [.positional("model", "a trained Model or Ensemble")],
                         summary: "Training curves (loss and accuracy per epoch) from the model's history, with validation loss, accuracy and ECE when fit had validation: data.",
@@ -111,6 +144,9 @@ enum InspectionBuiltins {
             .object(curves(try model(args, "model")))
         }
     }
+
+    /// The short name of each score, as tables show it.
+    static let scoreNames: [UncertaintyScore: String] = [.entropy: "entropy", .mutualInformation: "mutual_info", .maxProbability: "max_prob"]
 
     /// Names of the uncertainty scores.
     static let scores: [String: UncertaintyScore] = ["entropy": .entropy, "total": .entropy, "mutual_info": .mutualInformation,
@@ -156,11 +192,25 @@ public final class ComparisonValue: DomainObject {
     public let models: [ModelValue]
     public let reports: [ReportValue]
     public let data: String
+    /// Out-of-distribution detection of every model (`ood:`), if asked for.
+    public struct OOD {
+        public let data: String
+        public let score: String
+        public let auroc: [Double]
+    }
+    public let ood: OOD?
+    /// Seconds each model took to predict the compared data.
+    public let predictSeconds: [Double]
+    /// Whether the table shows the costs (training memory, prediction time).
+    public let costs: Bool
 
-    init(models: [ModelValue], reports: [ReportValue], data: String) {
+    init(models: [ModelValue], reports: [ReportValue], data: String, ood: OOD? = nil, predictSeconds: [Double] = [], costs: Bool = false) {
         self.models = models
         self.reports = reports
         self.data = data
+        self.ood = ood
+        self.predictSeconds = predictSeconds
+        self.costs = costs
     }
 
     public var typeName: String { "Comparison" }
@@ -170,16 +220,28 @@ public final class ComparisonValue: DomainObject {
     public func table() -> String { textTable().render() }
 
     func textTable() -> TextTable {
-        let bins = reports.first?.metrics.binCount ?? 15
-        var t = TextTable(title: "Comparison on \(data) (\(reports.first?.metrics.samples ?? 0) samples; ECE with \(bins) bins; metrics of the members' mean probabilities)",
-                          columns: [TableColumn("model"), TableColumn("members"), TableColumn("accuracy", decimals: 4), TableColumn("NLL", decimals: 4),
-                                    TableColumn("ECE", decimals: 4), TableColumn("Brier", decimals: 4), TableColumn("params"),
-                                    TableColumn("trainable"), TableColumn("train time", alignment: .right)])
-        for (m, r) in zip(models, reports) {
+        let bins = reports.first?.metrics.binCount ?? Calibration.defaultBinCount
+        var title = "Comparison on \(data) (\(reports.first?.metrics.samples ?? 0) samples; ECE with \(bins) bins; metrics of the members' mean probabilities"
+        if let o = ood { title += "; OOD AUROC of \(o.score) against \(o.data)" }
+        if costs { title += "; memory = parameters + AdamW state" }
+        var columns = [TableColumn("model"), TableColumn("members"), TableColumn("accuracy", decimals: 4), TableColumn("NLL", decimals: 4),
+                       TableColumn("ECE", decimals: 4), TableColumn("Brier", decimals: 4)]
+        if ood != nil { columns.append(TableColumn("OOD AUROC", decimals: 4)) }
+        columns += [TableColumn("params"), TableColumn("trainable")]
+        if costs { columns.append(TableColumn("memory", alignment: .right)) }
+        columns.append(TableColumn("train time", alignment: .right))
+        if costs { columns.append(TableColumn("predict time", alignment: .right)) }
+        var t = TextTable(title: title + ")", columns: columns)
+        for (i, (m, r)) in zip(models, reports).enumerated() {
             let s = m.model.summary()
-            t.append([.text(m.displayName), .integer(m.model.memberCount), .number(r.metrics.accuracy), .number(r.metrics.negativeLogLikelihood),
-                      .number(r.metrics.expectedCalibrationError), .number(r.metrics.brierScore), .integer(s.total), .integer(s.trainable),
-                      .text(m.trainSeconds > 0 ? formatDuration(m.trainSeconds) : "-")])
+            var row: [TableCell] = [.text(m.displayName), .integer(m.model.memberCount), .number(r.metrics.accuracy), .number(r.metrics.negativeLogLikelihood),
+                                    .number(r.metrics.expectedCalibrationError), .number(r.metrics.brierScore)]
+            if let o = ood { row.append(.number(o.auroc[i])) }
+            row += [.integer(s.total), .integer(s.trainable)]
+            if costs { row.append(.text(m.formatBytes(s.trainingBytes))) }
+            row.append(.text(m.trainSeconds > 0 ? formatDuration(m.trainSeconds) : "-"))
+            if costs { row.append(.text(i < predictSeconds.count ? ComparisonValue.shortDuration(predictSeconds[i]) : "-")) }
+            t.append(row)
         }
         return t
     }
@@ -189,7 +251,13 @@ public final class ComparisonValue: DomainObject {
                       BarSeries(name: "ECE", values: reports.map { $0.metrics.expectedCalibrationError }),
                       BarSeries(name: "NLL", values: reports.map { $0.metrics.negativeLogLikelihood }),
                       BarSeries(name: "Brier", values: reports.map { $0.metrics.brierScore })]
+            + (ood.map { [BarSeries(name: "OOD AUROC", values: $0.auroc)] } ?? [])
         return try GroupedBarChart(categories: models.map { $0.displayName }, series: series, yLabel: "value", title: "Comparison on \(data)")
+    }
+
+    /// A duration to a millisecond below a second ("46 ms"), else as fit prints it.
+    static func shortDuration(_ seconds: Double) -> String {
+        seconds < 1 ? "\(max(1, Int((seconds * 1000).rounded()))) ms" : formatDuration(seconds)
     }
 
     public func echo(_ context: Context) -> String {
@@ -212,6 +280,8 @@ public final class ComparisonValue: DomainObject {
         FieldHelp("reports", "one Report per model"),
         FieldHelp("chart", "the grouped bar chart (a Figure)"),
         FieldHelp("table", "the table as text"),
+        FieldHelp("ood_auroc", "each model's OOD AUROC (compare(..., ood: data)); nil without ood:"),
+        FieldHelp("predict_time", "seconds each model took to predict the compared data"),
     ]
     /// Computed: `Help` holds default `Value`s, which are not Sendable.
     static var methodList: [Help] { [
@@ -227,6 +297,8 @@ public final class ComparisonValue: DomainObject {
         case "reports": return .list(reports.map { .object($0) })
         case "chart": return .object(FigureValue(.bars(try chart())))
         case "table": return .string(table())
+        case "ood_auroc": return ood.map { .list($0.auroc.map { .double($0) }) } ?? .null
+        case "predict_time": return .list(predictSeconds.map { .double($0) })
         default: return nil
         }
     }

@@ -4,11 +4,14 @@ import NN
 /// `model.save(path)` and `load_model(path)`: the NN layer's safetensors
 /// checkpoints (kind, sizes, options, training history and every parameter,
 /// plus the front end's notes: label, training time, class names), pre-trained BERT-family model folders, and installed models by
-/// short name. Paths are checked first so mistakes get a plain message.
+/// short name. Paths are checked first so mistakes get a plain message. Paths
+/// stay as the user wrote them (a relative one means the current directory),
+/// so messages name the file as given: a notebook's errors read the same in
+/// every checkout and in Jupyter.
 enum ModelFiles {
     static func fail(_ path: String, _ detail: String) -> NNError { .checkpoint(path: path, detail: detail) }
 
-    /// `path` made absolute against the current directory.
+    /// `path` made absolute against the current directory (PEFT folders: peft_export, peft_import).
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
@@ -37,15 +40,15 @@ enum ModelFiles {
     /// `ens.save_adapters(path, backbone:)`: adapters and heads only, naming the backbone file and its SHA-256.
     static func saveAdapters(_ v: ModelValue, to given: String, backbone: String?) throws {
         guard let ens = v.model as? LoRAEnsemble else {
-            throw fail(absolute(given), "save_adapters needs a LoRA-Ensemble, but this is a \(v.label); save the whole model with save")
+            throw fail(given, "save_adapters needs a LoRA-Ensemble, but this is a \(v.label); save the whole model with save")
         }
-        let path = absolute(given)
+        let path = given
         let stem = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
-        try NN.Checkpoint.saveAdapters(ens, to: path, backbone: backbone.map(absolute) ?? stem + ".backbone.safetensors", notes: notes(v))
+        try NN.Checkpoint.saveAdapters(ens, to: path, backbone: backbone ?? stem + ".backbone.safetensors", notes: notes(v))
     }
 
     static func save(_ v: ModelValue, to given: String) throws {
-        let path = absolute(given)
+        let path = given
         let dir = (path as NSString).deletingLastPathComponent
         var isDir: ObjCBool = false
         if !dir.isEmpty, !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
@@ -84,7 +87,7 @@ enum ModelFiles {
     /// and inputs (a checkpoint has its own).
     static func load(_ given: String, classes: Int, maxTokens: Int, seed: UInt64, backbone: String? = nil) throws -> ModelValue {
         let fm = FileManager.default
-        var path = absolute(given)
+        var path = given
         var isDir: ObjCBool = false
         if !fm.fileExists(atPath: path, isDirectory: &isDir) {
             let isShortName = !given.contains("/") && !given.contains(".")
@@ -105,6 +108,6 @@ enum ModelFiles {
             }
             return ModelValue(backbone: try BertFiles.load(path, classes: classes, maxTokens: maxTokens, seed: seed))
         }
-        return value(try NN.Checkpoint.open(path, backbone: backbone.map(absolute)))
+        return value(try NN.Checkpoint.open(path, backbone: backbone))
     }
 }

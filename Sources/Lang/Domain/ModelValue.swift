@@ -64,6 +64,7 @@ public final class ModelValue: DomainObject {
         for p in s.parts { t.append([.text(p.name), .integer(p.total), .integer(p.trainable), .integer(p.frozen)]) }
         if s.parts.count > 1 { t.append(["all", .integer(s.total), .integer(s.trainable), .integer(s.frozen)]) }
         var after = s.details
+        if let n = s.trainablePerMember { after.append("trainable per member: \(NumberFormatting.grouped(n))") }
         after.append("memory: parameters \(formatBytes(s.parameterBytes)) + optimizer state \(formatBytes(s.optimizerStateBytes)) = \(formatBytes(s.trainingBytes))")
         if !model.history.isEmpty {
             let last = model.history.last!
@@ -129,9 +130,11 @@ public final class ModelValue: DomainObject {
                          .named("weight_decay", default: .double(0), "AdamW weight decay"),
                          .named("clip", default: .double(1.0), "global gradient-norm clip (0 = off)"),
                          .named("augment", default: .bool(false), "random shifts (up to an eighth of the side) and rotations (up to 10 degrees) of the training images; no flips"),
-                         .named("validation", "labelled held-out data: after every epoch its loss (NLL), accuracy and ECE are recorded in .history and drawn by curves (explicit ensembles: each member on its own; snapshot ensembles: the current network)")],
+                         .named("validation", "labelled held-out data: after every epoch its loss (NLL), accuracy and ECE are recorded in .history and drawn by curves (explicit ensembles: each member on its own; snapshot ensembles: the current network)"),
+                         .named("members_at_once", "LoRA-Ensembles: how many members each step runs forward and backward together (the rest wait; gradients accumulate, one optimizer step, the same result); fewer need less memory, all at once is fastest. Default: as many as fit in half the available memory ($LORA_MEMORY_LIMIT caps it); the summary after fit shows the grouping"),
+                         .named("parallel", default: .string("automatic"), "under mpirun -np N: \"members\" (each rank trains M/N members of a LoRA-Ensemble or explicit ensemble, no gradient exchange, results equal one process bit for bit), \"data\" (each rank a share of every batch, gradients summed in one buffer per step; equal to one process within float rounding), \"automatic\" (members when the members train independently and M >= N, else data); no effect in one process")],
                  summary: "Trains the model: warm-up then cosine decay, members' mean cross-entropy. Ctrl-C stops after the current step and keeps the model.",
-                 example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)\nens.fit(train, epochs: 5, validation: val)\nens.history.val_ece", returns: "nil"),
+                 example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)\nens.fit(train, epochs: 5, validation: val)\nens.history.val_ece\nens.fit(train, members_at_once: 4)     # 16 members in 4 groups: less memory", returns: "nil"),
         run: { m, args, context in try Training.fit(m, args, context) }),
         Method(help:
             Help("evaluate", [.positional("data", "a labelled Dataset"),
@@ -150,7 +153,7 @@ public final class ModelValue: DomainObject {
         run: { m, args, context in
                 let x = try args.value("x")
                 if case .object(let o) = x, let s = o as? SampleValue {
-                    let p = try m.probabilities(s.single)
+                    let p = try m.probabilities(s.single, context: context)
                     return .object(PredictionValue(probabilities: p, classNames: s.dataset.classNames, label: s.label))
                 }
                 let data = try args.object("x", as: DatasetValue.self, typeName: "Sample or Dataset").dataset
@@ -187,7 +190,7 @@ public final class ModelValue: DomainObject {
                                .named("rollout", default: .bool(false), "attention rollout across layers (Abnar & Zuidema 2020) instead of one layer")],
                  summary: "Class-token attention over the image patches, drawn over the image; .spread shows where members disagree.",
                  example: "ens.attention(test[3], member: 2)\nens.attention(test[3]).spread", returns: "an Attention"),
-        run: { m, args, context in .object(try AttentionValue.make(m, args)) }),
+        run: { m, args, context in .object(try AttentionValue.make(m, args, context: context)) }),
         Method(help:
             Help("save", [.positional("path", "file name, e.g. \"ens.safetensors\"")],
                  summary: "Writes the model (kind, sizes, options, training history, class names, every parameter) as a safetensors file, atomically (an existing file keeps its permissions; a device, FIFO or directory is refused); load_model reads it.",
@@ -259,6 +262,14 @@ public final class ModelValue: DomainObject {
     /// stops between chunks with an "interrupted" error (variables keep their
     /// values), and a terminal shows progress when it takes more than a moment.
     public func probabilities(_ data: Dataset, context: Context? = nil, what: String = "predicting") throws -> MemberProbabilities {
+        try WatchedEvaluation.run(self, context, what: what, memberSamples: model.memberCount * data.count) {
+            try chunkedProbabilities(data, context: context)
+        }
+    }
+
+    /// Ctrl-C is looked at after every forward batch (see WatchedEvaluation),
+    /// and between chunks of the data.
+    private func chunkedProbabilities(_ data: Dataset, context: Context?) throws -> MemberProbabilities {
         let n = data.count
         let chunk = max(1, ModelValue.memberImagesPerChunk / max(1, model.memberCount))
         guard n > chunk else {
@@ -266,14 +277,10 @@ public final class ModelValue: DomainObject {
             let p = try model.predict(data, batchSize: 256)
             return try p.memberProbabilities()
         }
-        let reporter = context.flatMap { $0.quiet ? nil : $0.progress }
-        defer { reporter?.finish() }
-        let steps = (n + chunk - 1) / chunk
         var parts: [MemberPredictions] = []
-        for (k, start) in stride(from: 0, to: n, by: chunk).enumerated() {
+        for start in stride(from: 0, to: n, by: chunk) {
             try context?.checkCancelled()
             parts.append(try model.predict(try data.slice(start..<min(n, start + chunk)), batchSize: 256))
-            reporter?.update(ProgressUpdate(label: "\(what) \(displayName)", epoch: 1, epochs: 1, step: k + 1, steps: steps, transient: true))
         }
         // Chunks are [members, chunk, classes]; the whole is [members, n, classes].
         let members = parts[0].members, classes = parts[0].classes
