@@ -96,7 +96,7 @@ class Task:
             peak = statistics.mean(self.mem.get(m, [0.0]))
             state_mib = self.agg(m, "before", "bytes")[0] / 2 ** 20
             out.append(f"| {NAMES[m]} | {int(params):,} | {int(train):,} | {100 * train / params:.1f} % | {state_mib:.2f} | "
-                       f"{self.pm(m, 'before', 'train_time', 1)} | {peak:.0f} | {peak - self.baseline:+.0f} |")
+                       f"{self.pm(m, 'before', 'train_time', 1)} | {peak:.0f} | {round(peak - self.baseline) + 0:+d} |")
         return "\n".join(out)
 
     def findings(self):
@@ -243,6 +243,11 @@ else:
     status = (f"**Partial run, written while it was going or after it was stopped**: it completed {image.seeds} of {planned} seeds of the image task, "
               f"{text.seeds} of {planned_text} of the text task, and {'the' if sweeps else 'none of the'} sweeps"
               f"{' (' + str(len(sweeps)) + ' settings)' if sweeps else ''}. Tables show what completed (the seeds column counts them).")
+if "resumed" in meta:
+    r = meta["resumed"].split()
+    when = datetime.datetime.fromtimestamp(int(r[0]), datetime.timezone.utc).strftime("%H:%M")
+    status += (f" The run was stopped and resumed with `--resume` at {when} UTC (at commit `{' '.join(r[1:])}`); "
+               "the processes that had completed before were kept, the one that was running was run again.")
 discussion = open(o.discussion).read().strip() if os.path.exists(o.discussion) else "(not written yet for this run)"
 if o.mode == "quick":
     discussion = "(a quick run: the numbers mean nothing, so there is nothing to discuss)"
