@@ -55,7 +55,8 @@ class Task:
                 method = p[1].split("-", 1)[1].rsplit("-", 1)[0]
                 self.mem.setdefault(method, []).append(int(p[2]) / 1024.0)
         self.methods = [m for m in NAMES if (m, "before") in self.rows]
-        self.seeds = max((len(self.rows[(m, "after")]) for m in self.methods if (m, "after") in self.rows), default=0)
+        # Seeds that every method completed (a stopped run may have done some methods of the next seed).
+        self.seeds = min((len(self.rows.get((m, "after"), [])) for m in self.methods), default=0)
         self.baseline = statistics.mean(self.mem.get("none", [0.0]))
         d = lines(name + ".txt.data")
         self.data = d[0] if d else []
