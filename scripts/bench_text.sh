@@ -6,8 +6,9 @@
 # same token ids, same work), rounds alternating, best median of each kept.
 # Peer thread configurations: torch 1.13 runs with OPENBLAS_NUM_THREADS = N and
 # = 1 (its OpenMP and OpenBLAS pools otherwise oversubscribe), the fastest
-# kept; torch 2 and JAX run at N threads. Then lora's peak RSS of one
-# 16-member LoRA-Ensemble step vs one full fine-tuning step (own processes).
+# kept; torch 2 and JAX run at N threads. Then lora's peak RSS of a
+# 16-member LoRA-Ensemble step (all members at once, and in the automatic
+# member groups under a memory budget) vs a full fine-tuning step (own processes).
 source "$(dirname "$0")/lib/setup.sh"
 cd "$ROOT"
 threads="$1"; rounds="$2"; peers="$3"; py_torch2="$4"; py_jax="$5"
@@ -37,10 +38,16 @@ for r in $(seq 1 "$rounds"); do
     engine=torch; [ -n "$py_torch2" ] && peer "$py_torch2" > "$tmp/torch2.$r"
     engine=jax; [ -n "$py_jax" ] && peer "$py_jax" > "$tmp/jax.$r"
 done
-echo "==> peak memory (lora)" >&2
-for k in lora16 full; do
-    "$bench" textmem $k --model "$model" --threads "$threads" > "$tmp/mem.$k" || echo "warning: lora-bench textmem $k failed" >&2
-done
+# Peak memory, each configuration in its own process: one full fine-tuning
+# step; a 16-member LoRA-Ensemble step with all members at once; and the
+# configuration the target is for: the trainer's automatic member grouping
+# under a memory budget of LORA_MEMORY_LIMIT=$mem_limit (half of it for
+# activations), which runs the members in groups (see MemberGroupPlan).
+mem_limit="${LORA_BENCH_MEMORY_LIMIT:-1G}"
+echo "==> peak memory and step time (lora; a few minutes: the all-at-once step needs about 7 GB)" >&2
+"$bench" textmem full --model "$model" --threads "$threads" --steps 3 > "$tmp/mem.full" || echo "warning: lora-bench textmem full failed" >&2
+"$bench" textmem lora16 --model "$model" --threads "$threads" --steps 3 --members-at-once 16 > "$tmp/mem.all" || echo "warning: lora-bench textmem lora16 (all at once) failed" >&2
+LORA_MEMORY_LIMIT="$mem_limit" "$bench" textmem lora16 --model "$model" --threads "$threads" --steps 3 > "$tmp/mem.grouped" || echo "warning: lora-bench textmem lora16 (grouped) failed" >&2
 
 # best ENGINE KEY: the fastest value of KEY over the rounds (and configurations)
 best() { cat "$tmp"/$1.* 2>/dev/null | awk -v k="$2" '{v=$NF; $NF=""; sub(/ $/, ""); if ($0==k && (b=="" || v+0<b+0)) b=v} END {print b}'; }
@@ -67,11 +74,15 @@ for w in "forward|text_forward_ms" "forward + backward (frozen backbone, head gr
     done
     echo "$out"
 done
-mem() { val "$tmp/mem.$1" "textmem_$1 $2"; }
-for k in lora16 full; do
-    echo "peak RSS, $( [ $k = lora16 ] && echo "16-member LoRA-Ensemble step" || echo "full fine-tuning step    " ): $(mem $k peak_rss_mib) MiB (before the step $(mem $k rss_before_step_mib) MiB; parameters $(mem $k parameters_mib) MiB, trainable $(mem $k trainable_mib) MiB, their gradients + AdamW state $(mem $k gradients_and_adamw_mib) MiB)"
+mem() { val "$tmp/mem.$1" "textmem_$2 $3"; }
+echo "peak memory: VmHWM (peak resident set of the process, reset after the model is loaded), over 3 steps (AdamW state included)"
+for c in "full|full|full fine-tuning step" "all|lora16|16-member LoRA-Ensemble, all at once" "grouped|lora16|16-member LoRA-Ensemble, automatic groups (LORA_MEMORY_LIMIT=$mem_limit)"; do
+    f="${c%%|*}"; rest="${c#*|}"; k="${rest%%|*}"; label="${rest#*|}"
+    echo "  $label: peak $(mem $f $k peak_rss_mib) MiB, step $(mem $f $k step_ms) ms; $(grep -h "^textmem_$k grouping " "$tmp/mem.$f" | cut -d' ' -f3-) (before the step $(mem $f $k rss_before_step_mib) MiB; parameters $(mem $f $k parameters_mib) MiB, trainable $(mem $f $k trainable_mib) MiB, their gradients + AdamW state $(mem $f $k gradients_and_adamw_mib) MiB)"
 done
-awk -v a="$(mem lora16 peak_rss_mib)" -v b="$(mem full peak_rss_mib)" 'BEGIN {printf "peak memory lora16/full: %.2f\n", a / b}'
+awk -v a="$(mem all lora16 peak_rss_mib)" -v b="$(mem full full peak_rss_mib)" 'BEGIN {if (b > 0) printf "peak memory lora16 all at once / full: %.2f\n", a / b}'
+awk -v a="$(mem all lora16 step_ms)" -v g="$(mem grouped lora16 step_ms)" 'BEGIN {if (a > 0) printf "step time of grouping: %.2fx the all-at-once step\n", g / a}'
+awk -v a="$(mem grouped lora16 peak_rss_mib)" -v b="$(mem full full peak_rss_mib)" 'BEGIN {if (b > 0) printf "peak memory lora16 (automatic groups, LORA_MEMORY_LIMIT=%s) / full: %.2f (target <= 1.3)\n", "'"$mem_limit"'", a / b}'
 key="text_lora4_step_ms threads=$threads"
 l="$(best lora "$key")"
 pt="$(for e in torch torch2; do best "$e" "$key"; done | awk 'NF && (b=="" || $1+0<b+0) {b=$1} END {print b}')"

@@ -5,7 +5,8 @@ into Tests/DataTests/TextFixtures.swift.
     /usr/bin/python3 scripts/gen_text_data_fixtures.py
 
 - CSV and TSV files written by Python's csv module (quotes, "" escapes,
-  fields spanning lines, CRLF, non-ASCII text, empty texts) and the texts and
+  fields spanning lines, CRLF, non-ASCII text, a one-character text; empty
+  texts are an error, tested in Swift) and the texts and
   labels Python's csv.reader reads back; plus hand-written lenient CSV whose
   reading by csv.reader is the reference.
 - A hand-made ARFF file and the values a small ARFF reader written here (not
@@ -126,7 +127,7 @@ CSV_ROWS = [
     ["A plain sentence.", "positive", "1"],
     ['She said "hello", then left.', "negative", "2"],
     ["Line one\nline two\r\nline three", "positive", "3"],
-    ["", "neutral", "4"],
+    [".", "neutral", "4"],
     ["Caf\u00e9 cr\u00e8me, na\u00efve \u4e2d\u6587 \U0001F600", "negative", "5"],
     ["  leading and trailing spaces  ", "neutral", "6"],
     ['""quoted"" twice', "positive", "7"],
@@ -165,7 +166,7 @@ ARFF = """% A hand-made ARFF file: comments, case, quoting, escapes, missing val
 1, 'It\\'s fine,\\n really.', "wire", pos, 0.5
 2,"Say \\"no\\"\\t\\\\ done", ?, neg, ?
 3, plain, 'x', 'so so', 1e3
- 4 , '', '?', neg, 2 % trailing comment
+ 4 , '.', '?', neg, 2 % trailing comment
 5,'caf\u00e9 \u4e2d', web, pos, 3
 """
 

@@ -68,17 +68,15 @@ enum TextBench {
     }
 
     /// One training step of a member network on the bench texts (forward,
-    /// mean cross-entropy over members, backward, clip 1.0, AdamW).
-    static func trainStep(_ net: MemberNetwork, texts: [String], params: [Tensor], opt: AdamW) throws {
-        let m = net.members
-        let ctx = ForwardContext(training: true)
-        let z = try net.memberLogits(.texts(texts), context: ctx)
-        let all = [[Int]](repeating: labels, count: m).flatMap { $0 }
-        let loss = try Tensor.crossEntropy(logits: z.reshape([m * sequences, classes]), labels: all)
+    /// mean cross-entropy over members, backward, clip 1.0, AdamW), through
+    /// the trainer's own step: all members at once (`plan` nil) or in groups.
+    static func trainStep(_ net: MemberNetwork, texts: [String], params: [Tensor], opt: AdamW,
+                          plan: MemberGroupPlan? = nil) throws {
         for p in params { p.zeroGrad() }
-        try loss.backward()
+        _ = try MemberGroupStep.run(net, input: .texts(texts), labels: labels, plan: plan, context: ForwardContext(training: true))
         clipGradNorm(params, maxNorm: 1)
         try opt.step(params)
+        for p in params { p.grad = nil }
     }
 
     static func run(model: String?, threads: Int, steps: Int) throws {
@@ -128,11 +126,15 @@ enum TextBench {
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// Peak resident memory (VmHWM) of one training step of `kind`: "lora16"
-    /// (a 16-member LoRA-Ensemble) or "full" (every MiniLM parameter trained),
-    /// on the bench's 16 x 128 batch, with an accounting of parameters,
-    /// gradients and AdamW state. Run each kind in its own process.
-    static func memory(model: String?, kind: String) throws {
+    /// Peak resident memory (VmHWM, reset after the model is loaded) of
+    /// training steps of `kind`: "lora16" (a 16-member LoRA-Ensemble, rank 4
+    /// on q, k, v, o of every layer; `membersAtOnce` members per group, nil =
+    /// the trainer's automatic choice) or "full" (every MiniLM parameter
+    /// trained), on the bench's 16 x 128 batch, with an accounting of
+    /// parameters, gradients and AdamW state, and the median step time.
+    /// Run each kind in its own process.
+    static func memory(model: String?, kind: String, membersAtOnce: Int?, steps: Int) throws {
+        MemoryTuning.keepFreedBuffers()                 // as the trainer does
         let bert = try load(modelDirectory(model))
         let texts = try texts(bert)
         let net: MemberNetwork
@@ -141,19 +143,38 @@ enum TextBench {
         case "full": net = bert
         default: throw NNError.invalidConfiguration("textmem kind '\(kind)' is unknown; use lora16 or full")
         }
+        let plan = try MemberGroupPlan.make(for: net, batch: sequences, requested: membersAtOnce)
         let params = net.trainableParameters()
         let all = net.parameters()
         let opt = AdamW(learningRate: 1e-4, weightDecay: 0)
         let before = residentKiB().current
-        try trainStep(net, texts: texts, params: params, opt: opt)   // AdamW's state is created in this step
+        let reset = resetPeakResident()
+        var times: [Double] = []
+        for _ in 0..<max(2, steps) {                                  // AdamW's state is created in the first step
+            let t0 = now()
+            try trainStep(net, texts: texts, params: params, opt: opt, plan: plan)
+            times.append(now() - t0)
+        }
         let (_, peak) = residentKiB()
         let mib = { (bytes: Int) in Double(bytes) / 1048576 }
         let p = all.reduce(0) { $0 + $1.count } * 4, t = params.reduce(0) { $0 + $1.count } * 4
+        print("textmem_\(kind) grouping \(plan.map { "\($0)" } ?? "one pass")")
+        print("textmem_\(kind) members_at_once \(plan?.size ?? 1)")
+        print("textmem_\(kind) peak_measure \(reset ? "VmHWM reset after loading" : "VmHWM since start (reset refused)")")
         print(String(format: "textmem_%@ parameters_mib %.1f", kind, mib(p)))
         print(String(format: "textmem_%@ trainable_mib %.1f", kind, mib(t)))
         print(String(format: "textmem_%@ gradients_and_adamw_mib %.1f", kind, mib(3 * t)))
+        if let g = plan, g.automatic { print(String(format: "textmem_%@ estimate_per_member_mib %.1f", kind, g.bytesPerMember / 1048576)) }
         print(String(format: "textmem_%@ rss_before_step_mib %.1f", kind, Double(before) / 1024))
         print(String(format: "textmem_%@ peak_rss_mib %.1f", kind, Double(peak) / 1024))
+        print(String(format: "textmem_%@ step_ms %.1f", kind, median(Array(times.dropFirst())) * 1000))
+    }
+
+    /// Resets VmHWM to the current RSS (Linux: "5" into /proc/self/clear_refs).
+    static func resetPeakResident() -> Bool {
+        guard let f = fopen("/proc/self/clear_refs", "w") else { return false }
+        defer { fclose(f) }
+        return fputs("5", f) >= 0
     }
 
     /// (VmRSS, VmHWM) of this process in KiB.

@@ -8,7 +8,8 @@
 //                                                   MiniLM forward, forward + backward (frozen
 //                                                   backbone), 4-member LoRA-Ensemble step
 //   lora-bench textids FILE [--model DIR]           the text bench's token ids, for the peers
-//   lora-bench textmem lora16|full [--model DIR]    peak RSS of a MiniLM training step
+//   lora-bench textmem lora16|full [--model DIR] [--members-at-once K] [--steps S]
+//                                                   peak RSS and time of MiniLM training steps
 import Data
 import Dispatch
 import Foundation
@@ -210,8 +211,9 @@ do {
         guard args.count > 1 else { throw NNError.invalidConfiguration("usage: lora-bench textids FILE [--model DIR]") }
         try TextBench.writeIDs(model: option("--model"), to: args[1])
     case "textmem":
-        guard args.count > 1 else { throw NNError.invalidConfiguration("usage: lora-bench textmem lora16|full [--model DIR]") }
-        try TextBench.memory(model: option("--model"), kind: args[1])
+        guard args.count > 1 else { throw NNError.invalidConfiguration("usage: lora-bench textmem lora16|full [--model DIR] [--members-at-once K|auto] [--steps S]") }
+        let k = option("--members-at-once").flatMap { Int($0) }
+        try TextBench.memory(model: option("--model"), kind: args[1], membersAtOnce: k, steps: Int(option("--steps") ?? "") ?? 3)
     default:
         FileHandle.standardError.write("usage: lora-bench engine|ensemble|text|textids|textmem [--threads N] [--steps S] [--members 1,4,16]\n".data(using: .utf8)!)
         exit(2)

@@ -144,7 +144,7 @@ struct ARFFTextTable {
             }
             guard let textBytes = fields[t] else {
                 throw DataError.malformed(file: file, problem: "the text ('\(textAttribute)') is missing (?)", at: .line(no, column: t + 1),
-                                          remedy: "give every instance a text (write '' for an empty one), or remove it")
+                                          remedy: "give every instance a text, or remove it")
             }
             guard let labelBytes = fields[l] else {
                 throw DataError.malformed(file: file, problem: "the label ('\(labelAttribute)') is missing (?)", at: .line(no, column: l + 1),

@@ -268,12 +268,20 @@ enum TextCheck {
         return s[a..<b]
     }
 
-    /// `utf8`, then the length limit of `Dataset.maxTextBytes`.
+    /// `utf8`, then the length limit of `Dataset.maxTextBytes`; a text that is
+    /// empty or only white space is an error too (a model would read nothing
+    /// but [CLS] and [SEP], and it is almost always a shifted or broken row).
     static func text(_ bytes: ArraySlice<UInt8>, file: String, line: Int, column: Int?) throws -> String {
         guard bytes.count <= Dataset.maxTextBytes else {
             throw DataError.malformed(file: file, problem: "the text is \(bytes.count) bytes long, over the limit of \(Dataset.maxTextBytes)",
                                       at: .line(line, column: column), remedy: "shorten or split the text")
         }
-        return try utf8(bytes, file: file, line: line, column: column, what: "text")
+        let text = try utf8(bytes, file: file, line: line, column: column, what: "text")
+        if text.allSatisfy({ $0.isWhitespace }) {
+            throw DataError.malformed(file: file, problem: text.isEmpty ? "the text is empty" : "the text is only white space",
+                                      at: .line(line, column: column),
+                                      remedy: "give every row a text, or remove the row (an empty text gives the model nothing to read)")
+        }
+        return text
     }
 }

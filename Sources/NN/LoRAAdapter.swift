@@ -70,6 +70,17 @@ public final class LoRAAdapter: Module, ProjectionAdapter {
         self.scale = scale
     }
 
+    /// The adapters of members `range` only, for a pass over those members:
+    /// A and B are slices whose gradients flow back into this adapter's.
+    private init(slicing a: Tensor, _ b: Tensor, scale: Float) {
+        self.a = a; self.b = b; self.scale = scale
+    }
+
+    func members(_ range: Range<Int>) throws -> LoRAAdapter {
+        if range == 0..<members { return self }
+        return LoRAAdapter(slicing: try a.slice(axis: 0, range: range), try b.slice(axis: 0, range: range), scale: scale)
+    }
+
     public var localParameters: [(name: String, tensor: Tensor)] { [("A", a), ("B", b)] }
 
     public func project(_ x: Tensor, through base: Linear) throws -> Tensor {

@@ -30,8 +30,8 @@ public final class LoRAEnsemble: OneNetworkModel {
         var t = Projection.allCases.filter { o.targets.contains($0) }.map { $0.rawValue }.joined(separator: ",")
         if let l = o.layers { t += " of layers \(l.lowerBound)..<\(l.upperBound)" }
         return ModelSummary(kind: kind.rawValue, members: o.members, architecture: architecture, parts: parts,
-                            details: ["rank \(o.rank) on \(t); A init \(o.initA); scale \(o.scale); heads \(o.copyHead ? "copied from the backbone" : "fresh")",
-                                      "trainable per member: \(network.trainableParametersPerMember)"])
+                            details: ["rank \(o.rank) on \(t); A init \(o.initA); scale \(o.scale); heads \(o.copyHead ? "copied from the backbone" : "fresh")"],
+                            trainablePerMember: network.trainableParametersPerMember)
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] { network.namedParameters() }

@@ -115,3 +115,39 @@ public final class LoRAEnsembleNetwork: MemberNetwork {
         return ad + heads.weight.count / members + heads.bias.count / members
     }
 }
+
+extension LoRAEnsembleNetwork: MemberGroupNetwork {
+    public func sharedPart(_ input: ModelInput, context: ForwardContext) throws -> EmbeddedBatch {
+        try pass.shared(input, context: context)
+    }
+
+    public func memberLogits(shared: EmbeddedBatch, members range: Range<Int>, context: ForwardContext) throws -> Tensor {
+        let ad = try adapters.map { layer in try layer.mapValues { try $0.members(range) as ProjectionAdapter } }
+        let group = MemberPass(backbone: backbone, members: range.count, adapters: ad, cache: nil)
+        return try heads(group.features(shared: shared, context: context), members: range)
+    }
+
+    /// What the graph of one member keeps per adapted layer and token: the
+    /// packed q, k, v (3d), attention output, o projection, residual sums and
+    /// LayerNorm outputs (about 8d), the MLP's hidden layer before and after
+    /// GELU (2 x intermediate), the attention probabilities (heads x T), plus
+    /// the rank-r terms; and the pooled features. Four bytes each, times 1.25
+    /// for backward's transients (one layer's activation gradients at a time).
+    public func activationBytesPerMember(batch: Int) -> Double {
+        let a = architecture
+        let t: Int
+        switch a.input {
+        case .text(let maxTokens): t = maxTokens
+        case .images(_, let h, let w, let patch): t = (h / patch) * (w / patch) + 1
+        }
+        let d = Double(a.width), tokens = Double(t)
+        var floats = 0.0
+        for layer in pass.firstAdapted..<backbone.blocks.count {
+            let hidden = Double(backbone.blocks[layer].mlp.fc1.outFeatures)
+            let ranks = adapters[layer].values.reduce(0) { $0 + $1.rank }
+            floats += tokens * (11 * d + 2 * hidden + Double(a.heads) * tokens + 2 * Double(ranks))
+        }
+        floats += tokens * d + d
+        return 4 * 1.25 * floats * Double(batch)
+    }
+}

@@ -1,4 +1,5 @@
 import Data
+import Machine
 import Tensor
 
 /// MC dropout: one fully fine-tuned ViT with DropKey (dropout on the attention
@@ -59,8 +60,16 @@ public final class MCDropout: EnsembleModel {
         return MemberPredictions(members: samples, samples: one!.samples, classes: one!.classes, values: values)
     }
 
+    /// The maps of every pass. After the first pass the memory all of them
+    /// need is known, and more than is available is refused before the rest run.
     public func attention(_ input: ModelInput) throws -> AttentionMaps {
-        try AttentionMaps(joining: (0..<samples).map { try Evaluation.attention(network, input: input, context: context(sample: $0)) })
+        let first = try Evaluation.attention(network, input: input, context: context(sample: 0))
+        let perPass = 4 * Double(first.layers) * Double(first.heads) * Double(first.tokens) * Double(first.tokens)
+        try AvailableMemory.check(2 * perPass * Double(samples), for: "the attention maps of \(samples) MC-dropout passes",
+                                  remedy: "use fewer passes: mc_dropout(base, samples: 16)")
+        var maps = [first]
+        for s in 1..<max(1, samples) { maps.append(try Evaluation.attention(network, input: input, context: context(sample: s))) }
+        return try AttentionMaps(joining: maps)
     }
 
     public func summary() -> ModelSummary {

@@ -33,7 +33,18 @@ public final class MemberHeads: Module {
 
     /// features [M*B, dim] (members folded into the batch) -> logits [M, B, classes].
     public func callAsFunction(_ features: Tensor) throws -> Tensor {
-        let m = members, d = weight.shape[2], c = weight.shape[1]
+        try Self.logits(features, weight: weight, bias: bias)
+    }
+
+    /// The heads of members `range` on their features [k*B, dim] -> logits [k, B, classes]
+    /// (the gradients flow back into every member's head tensors).
+    func callAsFunction(_ features: Tensor, members range: Range<Int>) throws -> Tensor {
+        if range == 0..<members { return try self(features) }
+        return try Self.logits(features, weight: weight.slice(axis: 0, range: range), bias: bias.slice(axis: 0, range: range))
+    }
+
+    private static func logits(_ features: Tensor, weight: Tensor, bias: Tensor) throws -> Tensor {
+        let m = weight.shape[0], d = weight.shape[2], c = weight.shape[1]
         let bsz = features.shape[0] / m
         let f = try features.reshape([m, bsz, d])
         let z = try Tensor.matmul(f, weight, transposeB: true)     // [M, B, C]

@@ -38,14 +38,24 @@ struct MemberPass {
 
     /// Pooled per-member features [M*B, d] (member-major): what each member's head sees.
     func features(_ input: ModelInput, context: ForwardContext) throws -> Tensor {
-        let m = members, split = firstAdapted
-        let shared: EmbeddedBatch
+        try features(shared: shared(input, context: context), context: context)
+    }
+
+    /// The embedding and the layers below the first adapted one, which every
+    /// member shares: computed once per batch (or taken from the cache).
+    func shared(_ input: ModelInput, context: ForwardContext) throws -> EmbeddedBatch {
+        let split = firstAdapted
         // Attention maps need every layer to run (and be recorded): no cache then.
         if let cache = cache, case .texts(let texts) = input, context.recorder == nil {
-            shared = try cache.output(of: texts) { missing in try sharedLayers(.texts(missing), upTo: split, context: context) }
-        } else {
-            shared = try sharedLayers(input, upTo: split, context: context)
+            return try cache.output(of: texts) { missing in try sharedLayers(.texts(missing), upTo: split, context: context) }
         }
+        return try sharedLayers(input, upTo: split, context: context)
+    }
+
+    /// Pooled features [M*B, d] of this pass's members from the shared
+    /// layers' output: the members folded into the batch, the adapted layers.
+    func features(shared: EmbeddedBatch, context: ForwardContext) throws -> Tensor {
+        let m = members, split = firstAdapted
         let x = shared.tokens
         let n = x.shape[0], t = x.shape[1], d = x.shape[2]
         let folded = m == 1 ? x : try x.reshape([1, n, t, d]).expand(to: [m, n, t, d]).reshape([m * n, t, d])

@@ -18,6 +18,9 @@ public struct ModelSummary: Equatable, CustomStringConvertible {
     public var parts: [PartSummary]
     /// Free-form settings worth showing (rank, targets, init, ...).
     public var details: [String]
+    /// Trainable parameters of one member (ensembles whose members own their
+    /// adapters and heads); front ends format the number.
+    public var trainablePerMember: Int? = nil
 
     public var total: Int { parts.reduce(0) { $0 + $1.total } }
     public var trainable: Int { parts.reduce(0) { $0 + $1.trainable } }
@@ -51,6 +54,7 @@ public struct ModelSummary: Equatable, CustomStringConvertible {
     public var description: String {
         var s = "\(kind) (\(members) member\(members == 1 ? "" : "s")) on \(architecture)\n"
         for d in details { s += "  \(d)\n" }
+        if let n = trainablePerMember { s += "  trainable per member: \(n)\n" }
         let w = max(10, parts.map { $0.name.count }.max() ?? 0)
         func pad(_ x: String, _ n: Int) -> String { x + String(repeating: " ", count: max(0, n - x.count)) }
         func lpad(_ x: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - x.count)) + x }

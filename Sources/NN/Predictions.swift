@@ -139,6 +139,7 @@ enum Evaluation {
                     }
                 }
                 start += bs
+                try EvaluationWatch.batchDone(m * idx.count)
             }
         }
         return MemberPredictions(members: m, samples: n, classes: c, values: out)
@@ -162,6 +163,7 @@ enum Evaluation {
         let rec = AttentionRecorder()
         context.recorder = rec
         _ = try Tensor.noGrad { try network.memberLogits(input, context: context) }
+        try EvaluationWatch.batchDone(network.members)
         guard let first = rec.layers.first else { throw NNError.notTrained("the model recorded no attention") }
         let m = network.members, t = first.shape[2], h = first.shape[1], per = h * t * t
         var w: [[[Float]]] = Array(repeating: [], count: m)

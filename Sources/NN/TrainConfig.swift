@@ -27,6 +27,10 @@ public struct TrainConfig {
     /// Labelled data evaluated after every epoch (loss, accuracy, ECE of the
     /// mean prediction, in evaluation mode), recorded in the history.
     public var validation: Dataset?
+    /// Members a LoRA-Ensemble's step runs at once (forward + backward per
+    /// group, gradients accumulated, one optimizer step; the same gradients as
+    /// all at once). nil = as many as fit in memory (see `MemberGroupPlan`).
+    public var membersAtOnce: Int?
 
     public init(epochs: Int = 1, batchSize: Int = 32, learningRate: Float = 1e-4, warmupSteps: Int? = nil,
                 weightDecay: Float = 0, seed: UInt64 = 0, shuffle: Bool = true, clipNorm: Float? = 1.0,
@@ -44,6 +48,7 @@ public struct TrainConfig {
         guard weightDecay >= 0 else { throw NNError.invalidConfiguration("weight decay must be >= 0, got \(weightDecay)") }
         if let w = warmupSteps, w < 0 { throw NNError.invalidConfiguration("warm-up steps must be >= 0, got \(w)") }
         if let c = clipNorm, !(c > 0) { throw NNError.invalidConfiguration("clip norm must be positive, got \(c)") }
+        if let k = membersAtOnce, k < 1 { throw NNError.invalidConfiguration("members_at_once must be at least 1, got \(k)") }
         try augmentation?.validate()
     }
 
@@ -124,6 +129,9 @@ public struct FitOutcome {
     public var history: [EpochRecord]
     /// Where a cancelled fit stopped (nil when it ran to the end).
     public var stop: FitStop? = nil
+    /// How the members of a LoRA-Ensemble were grouped in each step (nil for
+    /// models that run their members in one pass).
+    public var memberGroups: MemberGroupPlan? = nil
 }
 
 /// Where a cancelled fit stopped: `stepInEpoch` steps of epoch `epoch` (both

@@ -102,7 +102,7 @@ enum Trainer {
         var augRNG = orderRNG.fork()
         var dataRNG = DataRNG(seed: config.seed &+ 0x5EED_A0A0)
         let ctx = ForwardContext(training: true, dropKey: dropKey, rng: orderRNG.fork())
-        let m = network.members
+        let groups = try MemberGroupPlan.make(for: network, batch: bs, requested: config.membersAtOnce)
         var history: [EpochRecord] = []
         var lastGood: [[Float]] = params.map { $0.data }
         var step = 0
@@ -116,7 +116,7 @@ enum Trainer {
                 if cancel?.isCancelled == true {
                     return FitOutcome(stepsDone: step, totalSteps: total, cancelled: true, seconds: now() - start, history: history,
                                       stop: FitStop(epoch: epoch, epochs: config.epochs, stepInEpoch: bi, stepsPerEpoch: stepsPerEpoch,
-                                                    member: member, memberCount: memberCount))
+                                                    member: member, memberCount: memberCount), memberGroups: groups)
                 }
                 let idx = Array(order[(bi * bs)..<min(n, (bi + 1) * bs)])
                 var input: ModelInput, labels: [Int]
@@ -132,16 +132,14 @@ enum Trainer {
                     guard images.count == before else { throw NNError.dataMismatch("the augmentation changed the batch from \(before) to \(images.count) pixel values; it must keep the image size") }
                     input = .images(images, count: count)
                 }
-                let logits = try network.memberLogits(input, context: ctx)   // [M, B, C]
-                let all = [[Int]](repeating: labels, count: m).flatMap { $0 }
-                let loss = try Tensor.crossEntropy(logits: logits.reshape([m * idx.count, vc.classes]), labels: all)
-                let lv = try loss.item()
+                for p in params { p.zeroGrad() }
+                // Forward + backward, all members at once or group by group.
+                let pass = try MemberGroupStep.run(network, input: input, labels: labels, plan: groups, context: ctx)
+                let (lv, logits) = (pass.loss, pass.logits)                  // logits [M, B, C]
                 if !lv.isFinite {
                     for (p, d) in zip(params, lastGood) { p.data = d; p.grad = nil }
                     throw NNError.nonFiniteLoss(epoch: epoch, step: step, value: lv)
                 }
-                for p in params { p.zeroGrad() }
-                try loss.backward()
                 if let c = config.clipNorm {
                     let norm = clipGradNorm(params, maxNorm: c)
                     if !norm.isFinite {
@@ -182,6 +180,7 @@ enum Trainer {
             }
             try onEpochEnd?(epoch)
         }
-        return FitOutcome(stepsDone: step, totalSteps: total, cancelled: false, seconds: now() - start, history: history)
+        return FitOutcome(stepsDone: step, totalSteps: total, cancelled: false, seconds: now() - start, history: history,
+                          memberGroups: groups)
     }
 }

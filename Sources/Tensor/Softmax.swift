@@ -86,7 +86,12 @@ extension Tensor {
 
     /// Mean cross-entropy of `logits` [N, C] against integer `labels` (N of them,
     /// each in 0..<C), with a fused log-softmax. Returns a scalar.
-    public static func crossEntropy(logits: Tensor, labels: [Int]) throws -> Tensor {
+    ///
+    /// `meanOver` divides the sum by another count than the rows (one group of
+    /// a larger batch whose loss is the mean over all of it): the loss of the
+    /// whole batch is then the sum of its groups' losses, and every row's
+    /// gradient is exactly that of the whole batch's mean.
+    public static func crossEntropy(logits: Tensor, labels: [Int], meanOver: Int? = nil) throws -> Tensor {
         let op = "crossEntropy"
         guard logits.rank == 2 else {
             throw TensorError.shapeMismatch(op: op, shapes: [logits.shape], detail: "logits must be [N, C]")
@@ -98,6 +103,10 @@ extension Tensor {
         guard rows > 0, c > 0 else { throw TensorError.invalidArgument(op: op, detail: "empty logits of shape \(shapeString(logits.shape))") }
         for l in labels where l < 0 || l >= c {
             throw TensorError.invalidArgument(op: op, detail: "label \(l) outside 0..<\(c) classes")
+        }
+        let divisor = meanOver ?? rows
+        guard divisor >= rows else {
+            throw TensorError.invalidArgument(op: op, detail: "meanOver \(divisor) is smaller than the \(rows) rows")
         }
         let keep = needsGraph(logits)
         var probs = keep ? [Float](repeating: 0, count: rows * c) : []
@@ -121,9 +130,9 @@ extension Tensor {
                 }
             }
         }
-        let loss = Float(total / Double(rows))
+        let loss = Float(total / Double(divisor))
         return result([], [loss], [logits]) { t in
-            let scale = t.grad!.data[0] / Float(rows)
+            let scale = t.grad!.data[0] / Float(divisor)
             logits.accumulateGrad { g, fresh in
                 probs.withUnsafeBufferPointer { pb in
                     let p = pb.baseAddress!

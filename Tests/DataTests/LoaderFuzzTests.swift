@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import Data
 
-/// Mutated IDX, NPY and CSV files (raw and gzip) through the real loaders,
+/// Mutated IDX, NPY and CSV files (raw and gzip), ARFF and text CSV/TSV files through the real loaders,
 /// a few thousand seeded cases each in a few seconds: every outcome is a
 /// data set whose sizes agree and whose pixels are finite, or a DataError /
 /// MemoryShortage with a message. Nothing may crash or allocate without bound.
@@ -179,5 +179,76 @@ final class LoaderFuzzTests: XCTestCase {
         }
         XCTAssertGreaterThan(n, 200)
         print("NOTICE: \(n) mutated CSV cases")
+    }
+    /// A loaded text data set must be consistent: one label per text, labels
+    /// within the classes, every text non-empty and within the length limit.
+    func checkText(_ body: () throws -> Dataset, seed: UInt64, what: String, file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            let d = try body()
+            let texts = d.texts ?? []
+            XCTAssertEqual(texts.count, d.count, "\(what) seed \(seed)", file: file, line: line)
+            XCTAssertGreaterThan(d.count, 0, "\(what) seed \(seed): an empty data set loaded", file: file, line: line)
+            XCTAssertTrue(d.labels.allSatisfy { $0 >= 0 && $0 < d.classCount }, "\(what) seed \(seed)", file: file, line: line)
+            XCTAssertTrue(texts.allSatisfy { !$0.allSatisfy(\.isWhitespace) && $0.utf8.count <= Dataset.maxTextBytes },
+                          "\(what) seed \(seed): an empty or over-long text loaded", file: file, line: line)
+        } catch let e as DataError {
+            XCTAssertFalse(e.description.isEmpty, file: file, line: line)
+        } catch {
+            XCTAssertFalse("\(error)".isEmpty, "\(what) seed \(seed): unexpected error \(error)", file: file, line: line)
+        }
+    }
+
+    func testMutatedARFFFilesNeverCrash() {
+        let seeds = [
+            "% news\n@relation 'tiny texts'\n@attribute id numeric\n@attribute body string\n@attribute topic {grain, 'not grain'}\n@data\n1,'Wheat rose.\\n',grain\n2,\"Say \\\"no\\\"\",'not grain'\n",
+            "@RELATION r\n@ATTRIBUTE t STRING\n@ATTRIBUTE d DATE \"yyyy-MM-dd\"\n@ATTRIBUTE c {a,b,c}\n@DATA\n'caf\u{e9} \u{4e2d}','2020-01-01',a % comment\n plain , ?, b\n\r\n'x',?,c\n",
+            "@relation s\n@attribute text string\n@attribute label {0,1}\n@data\n{0 'sparse', 1 1}\n'ok',1\n",
+        ]
+        let fragments = ["'", "\"", "\\", "{", "}", "%", "?", ",", "\n", "\r", "\0", "@data\n", "@attribute x string\n",
+                         "@attribute y {}\n", "@attribute z relational\n", "\u{FEFF}", "\u{e9}", "''", "{a,", " string", "@end\n"]
+        let n = fuzz(seed: 0xA2FF) { g, seed in
+            var text = Array(g.pick(seeds).utf8)
+            if g.below(2) == 0 {
+                text = LoaderFuzzTests.mutate(text, &g)
+            } else {
+                for _ in 0..<(1 + g.below(3)) {
+                    let at = g.below(text.count + 1)
+                    text.insert(contentsOf: Array(g.pick(fragments).utf8), at: at)
+                }
+            }
+            if g.below(8) == 0 { text.insert(contentsOf: [0xC3, 0x28, 0xFF], at: g.below(text.count + 1)) }   // not UTF-8
+            let p = put("f.arff", text)
+            let (t, l): (String?, String?) = g.pick([(nil, nil), ("body", "topic"), ("t", "c"), ("text", "label"), ("id", nil), (nil, "id")])
+            checkText({ try Datasets.loadARFF(p, text: t, label: l) }, seed: seed, what: "ARFF")
+        }
+        XCTAssertGreaterThan(n, 200)
+        print("NOTICE: \(n) mutated ARFF cases")
+    }
+
+    func testMutatedTextCSVFilesNeverCrash() {
+        let seeds = [
+            "text,label\nWheat rose.,grain\n\"Say \"\"no\"\", then\nleft\",other\n",
+            "id\ttext\tlabel\n1\tcaf\u{e9} \u{4e2d}\ta\n2\tplain\tb\r\n",
+            "label;text\nx;\"a;b\"\ny;\"multi\rline\"\n",
+        ]
+        let fragments = ["\"", ",", ";", "\t", "\n", "\r\n", "\r", "\0", "\u{FEFF}", "\u{e9}", "\"\"", " ", "text", "label"]
+        let n = fuzz(seed: 0x7E47) { g, seed in
+            var text = Array(g.pick(seeds).utf8)
+            if g.below(2) == 0 {
+                text = LoaderFuzzTests.mutate(text, &g)
+            } else {
+                for _ in 0..<(1 + g.below(3)) {
+                    text.insert(contentsOf: Array(g.pick(fragments).utf8), at: g.below(text.count + 1))
+                }
+            }
+            if g.below(8) == 0 { text.insert(contentsOf: [0xC3, 0x28, 0xFF], at: g.below(text.count + 1)) }
+            let p = put(g.pick(["f.csv", "f.tsv"]), text)
+            let delimiter: Character? = g.pick([nil, ",", "\t", ";"])
+            let column: LabelColumn = g.pick([.auto, .index(0), .index(1), .index(-1), .name("text"), .name("label")])
+            checkText({ try Datasets.loadTextCSV(p, text: column, label: g.pick([.auto, .index(-1), .name("label")]), delimiter: delimiter) },
+                      seed: seed, what: "text CSV")
+        }
+        XCTAssertGreaterThan(n, 200)
+        print("NOTICE: \(n) mutated text CSV cases")
     }
 }

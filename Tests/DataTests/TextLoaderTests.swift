@@ -163,6 +163,26 @@ final class TextLoaderTests: XCTestCase {
         assertDataError(try Datasets.loadTextCSV(dir.write("l.csv", label)), ["l.csv at line 2, column 2", "the label is not valid UTF-8"])
     }
 
+    /// Empty texts (and texts of white space only) are refused with the file,
+    /// the line and the column: the model would read nothing but [CLS] and [SEP].
+    func testEmptyTextFieldsNameFileLineAndRemedy() {
+        assertDataError(try Datasets.loadTextCSV(dir.write("e.csv", text: "text,label\nfine,a\n,b\n")),
+                        ["e.csv at line 3, column 1", "the text is empty", "give every row a text, or remove the row"])
+        assertDataError(try Datasets.loadTextCSV(dir.write("q.csv", text: "label,text\na,fine\nb,\"\"\n")),
+                        ["q.csv at line 3, column 2", "the text is empty"])
+        assertDataError(try Datasets.loadTextCSV(dir.write("s.tsv", text: "text\tlabel\nfine\ta\n\"  \n\t \"\tb\n")),
+                        ["s.tsv at line 3, column 1", "the text is only white space"])
+        let header = "@relation r\n@attribute t string\n@attribute c {a,b}\n@data\n'ok',a\n"
+        assertDataError(try Datasets.loadARFF(dir.write("e.arff", text: header + "'',b\n")),
+                        ["e.arff at line 6, column 1", "the text is empty", "remove the row"])
+        assertDataError(try Datasets.loadARFF(dir.write("s.arff", text: header + "'\\n\\t ',b\n")),
+                        ["s.arff at line 6, column 1", "the text is only white space"])
+        assertDataError(try Datasets.loadARFF(dir.write("m.arff", text: header + "?,b\n")),
+                        ["m.arff at line 6, column 1", "the text ('t') is missing (?)", "give every instance a text, or remove it"])
+        // One visible character is a text.
+        XCTAssertEqual(try Datasets.loadTextCSV(dir.write("one.csv", text: "text,label\n.,a\n")).texts, ["."])
+    }
+
     func testTextOverTheLengthLimit() {
         let long = String(repeating: "a", count: Dataset.maxTextBytes + 1)
         assertDataError(try Datasets.loadTextCSV(dir.write("big.csv", text: "text,label\nshort,a\n\(long),b\n")),

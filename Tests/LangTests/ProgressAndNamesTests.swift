@@ -95,13 +95,54 @@ final class LongComputationTests: XCTestCase {
             XCTAssertEqual((e as? LangError)?.location?.line, 1)   // the REPL entry
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), 20)
-        XCTAssertEqual(recorder.updates.count, 1, "stopped after the first chunk")
-        XCTAssertEqual(recorder.updates[0].steps, 25, "100 images, 4 per chunk")
+        XCTAssertEqual(recorder.updates.count, 1, "stopped after the first forward batch")
+        XCTAssertEqual(recorder.updates[0].steps, 4096 * 100, "member-samples: 4096 passes over 100 images")
+        XCTAssertEqual(recorder.updates[0].step, 4, "the first pass over the first chunk of 4 images")
         XCTAssertTrue(recorder.updates[0].transient)
         XCTAssertEqual(recorder.updates[0].label, "evaluating mc (MC dropout)")
         XCTAssertEqual(recorder.finished, 1)
         s.context.cancellation.clear()
         XCTAssertEqual(try runREPL(["r"], session: s), "1\n")
+    }
+
+    /// The per-pass siblings: attention, predict of one sample and calibrate run
+    /// one forward pass per MC sample; each stops at the first Ctrl-C, after
+    /// the pass it is in, with progress counted in passes.
+    func testCtrlCStopsEveryPassByPassComputation() throws {
+        let recorder = Recorder()
+        let (s, _) = try tinySession("let mc = mc_dropout(base, samples: 4096)\nlet r = 1")
+        s.context.progress = recorder
+        recorder.onUpdate = { [unowned s] _ in s.context.cancellation.set() }
+        for (entry, label, steps) in [("r = mc.attention(test[3])", "attention of mc (MC dropout)", 4096),
+                                      ("r = mc.predict(test[0])", "predicting mc (MC dropout)", 4096),
+                                      ("r = mc.uncertainty(test[0])", "predicting mc (MC dropout)", 4096),
+                                      ("r = calibrate(mc, on: test)", "calibrating mc (MC dropout)", 4096 * 100)] {
+            recorder.updates = []
+            let start = Date()
+            XCTAssertThrowsError(try s.evaluateEntry(entry), entry) { e in
+                XCTAssertEqual((e as? LangError)?.kind, .interrupted, entry)
+            }
+            XCTAssertLessThan(Date().timeIntervalSince(start), 10, entry)
+            XCTAssertEqual(recorder.updates.count, 1, entry)
+            XCTAssertEqual(recorder.updates.first?.label, label, entry)
+            XCTAssertEqual(recorder.updates.first?.steps, steps, entry)
+            s.context.cancellation.clear()
+        }
+        XCTAssertEqual(try runREPL(["r"], session: s), "1\n")
+    }
+
+    /// Attention maps of every MC pass are kept: more than memory holds is
+    /// refused after the first pass, with the estimate and the remedy.
+    func testAttentionOfTooManyPassesIsRefusedWithTheEstimate() throws {
+        let (s, _) = try tinySession("let mc = mc_dropout(base, samples: 4096)")
+        setenv("LORA_MEMORY_LIMIT", "1M", 1)
+        defer { unsetenv("LORA_MEMORY_LIMIT") }
+        // One layer, 2 heads, 5 tokens: 200 bytes a pass, kept and joined: 4096 x 400 bytes = 1.6 MB.
+        XCTAssertThrowsError(try s.evaluateEntry("mc.attention(test[3])")) { e in
+            let m = (e as? LangError)?.message ?? "\(e)"
+            XCTAssertTrue(m.contains("the attention maps of 4096 MC-dropout passes would need about 1.6 MB of memory"), m)
+            XCTAssertTrue(m.contains("use fewer passes: mc_dropout(base, samples: 16)"), m)
+        }
     }
 
     /// Chunks are put back in order: predictions over chunks equal those of the halves.

@@ -41,13 +41,15 @@ public final class AttentionValue: DomainObject {
     }
 
     /// Builds the maps for `model.attention(x, member:, layer:, head:, rollout:)`.
-    static func make(_ model: ModelValue, _ args: Arguments) throws -> AttentionValue {
+    static func make(_ model: ModelValue, _ args: Arguments, context: Context? = nil) throws -> AttentionValue {
         let xv = try args.value("x")
         guard case .object(let o) = xv, let sample = o as? SampleValue else {
             throw args.error("x", "attention needs one sample such as test[3], but got \(xv.typeWithArticle)",
                              remedy: xv.typeName == "Dataset" ? "index the data set: data[i]" : nil)
         }
-        let a = try model.model.attention(sample.dataset.modelInputs([sample.index]).input)
+        let a = try WatchedEvaluation.run(model, context, what: "attention of", memberSamples: model.model.memberCount) {
+            try model.model.attention(sample.dataset.modelInputs([sample.index]).input)
+        }
         let rollout = try args.bool("rollout")
         var layer = a.layers - 1
         if let l = try args.optionalInt("layer") {

@@ -29,7 +29,9 @@ enum CalibrationBuiltins {
             }
             try ctx.checkCancelled()
             let base = (m.model as? CalibratedModel)?.base ?? m.model
-            let z = try base.predictLogits(data, batchSize: 256)
+            let z = try WatchedEvaluation.run(m, ctx, what: "calibrating", memberSamples: base.memberCount * data.count) {
+                try base.predictLogits(data, batchSize: 256)
+            }
             let logits = try MemberLogits(members: z.members, samples: z.samples, classes: z.classes, values: z.values)
             let fit = try TemperatureScaling.fit(logits: logits, labels: data.labels)
             let calibrated = try CalibratedModel(base: base, temperature: Float(fit.temperature), fittedOn: data.name)

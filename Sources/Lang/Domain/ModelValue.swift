@@ -64,6 +64,7 @@ public final class ModelValue: DomainObject {
         for p in s.parts { t.append([.text(p.name), .integer(p.total), .integer(p.trainable), .integer(p.frozen)]) }
         if s.parts.count > 1 { t.append(["all", .integer(s.total), .integer(s.trainable), .integer(s.frozen)]) }
         var after = s.details
+        if let n = s.trainablePerMember { after.append("trainable per member: \(NumberFormatting.grouped(n))") }
         after.append("memory: parameters \(formatBytes(s.parameterBytes)) + optimizer state \(formatBytes(s.optimizerStateBytes)) = \(formatBytes(s.trainingBytes))")
         if !model.history.isEmpty {
             let last = model.history.last!
@@ -120,9 +121,10 @@ public final class ModelValue: DomainObject {
                      .named("weight_decay", default: .double(0), "AdamW weight decay"),
                      .named("clip", default: .double(1.0), "global gradient-norm clip (0 = off)"),
                      .named("augment", default: .bool(false), "random shifts (up to an eighth of the side) and rotations (up to 10 degrees) of the training images; no flips"),
-                     .named("validation", "labelled held-out data: after every epoch its loss (NLL), accuracy and ECE are recorded in .history and drawn by curves (explicit ensembles: each member on its own; snapshot ensembles: the current network)")],
+                     .named("validation", "labelled held-out data: after every epoch its loss (NLL), accuracy and ECE are recorded in .history and drawn by curves (explicit ensembles: each member on its own; snapshot ensembles: the current network)"),
+                     .named("members_at_once", "LoRA-Ensembles: how many members each step runs forward and backward together (the rest wait; gradients accumulate, one optimizer step, the same result); fewer need less memory, all at once is fastest. Default: as many as fit in half the available memory ($LORA_MEMORY_LIMIT caps it); the summary after fit shows the grouping")],
              summary: "Trains the model: warm-up then cosine decay, members' mean cross-entropy. Ctrl-C stops after the current step and keeps the model.",
-             example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)\nens.fit(train, epochs: 5, validation: val)\nens.history.val_ece", returns: "nil"),
+             example: "ens.fit(train, epochs: 5, lr: 1e-3, batch: 32, seed: 1)\nens.fit(train, epochs: 5, validation: val)\nens.history.val_ece\nens.fit(train, members_at_once: 4)     # 16 members in 4 groups: less memory", returns: "nil"),
         Help("evaluate", [.positional("data", "a labelled Dataset"),
                           .named("bins", default: .int(15), "equal-width ECE bins (the paper's code uses 10)")],
              summary: "Accuracy, NLL, ECE, Brier, uncertainty and member diversity of the mean prediction.",
@@ -194,7 +196,7 @@ public final class ModelValue: DomainObject {
         case "predict":
             let x = try args.value("x")
             if case .object(let o) = x, let s = o as? SampleValue {
-                let p = try probabilities(s.single)
+                let p = try probabilities(s.single, context: context)
                 return .object(PredictionValue(probabilities: p, classNames: s.dataset.classNames, label: s.label))
             }
             let data = try args.object("x", as: DatasetValue.self, typeName: "Sample or Dataset").dataset
@@ -217,7 +219,7 @@ public final class ModelValue: DomainObject {
             return .object(UncertaintyTableValue(rows: UncertaintyTableValue.sorted(reports, by: key), classNames: data.classNames,
                                                  sortedBy: key == "entropy" ? "total" : key, title: "\(label) on \(data.name)", ids: ids))
         case "attention":
-            return .object(try AttentionValue.make(self, args))
+            return .object(try AttentionValue.make(self, args, context: context))
         case "save":
             let path = try Domain.path(args, "path")
             try ModelFiles.save(self, to: path)
@@ -239,6 +241,14 @@ public final class ModelValue: DomainObject {
     /// stops between chunks with an "interrupted" error (variables keep their
     /// values), and a terminal shows progress when it takes more than a moment.
     public func probabilities(_ data: Dataset, context: Context? = nil, what: String = "predicting") throws -> MemberProbabilities {
+        try WatchedEvaluation.run(self, context, what: what, memberSamples: model.memberCount * data.count) {
+            try chunkedProbabilities(data, context: context)
+        }
+    }
+
+    /// Ctrl-C is looked at after every forward batch (see WatchedEvaluation),
+    /// and between chunks of the data.
+    private func chunkedProbabilities(_ data: Dataset, context: Context?) throws -> MemberProbabilities {
         let n = data.count
         let chunk = max(1, ModelValue.memberImagesPerChunk / max(1, model.memberCount))
         guard n > chunk else {
@@ -246,14 +256,10 @@ public final class ModelValue: DomainObject {
             let p = try model.predict(data, batchSize: 256)
             return try MemberProbabilities(members: p.members, samples: p.samples, classes: p.classes, values: p.values)
         }
-        let reporter = context.flatMap { $0.quiet ? nil : $0.progress }
-        defer { reporter?.finish() }
-        let steps = (n + chunk - 1) / chunk
         var parts: [MemberPredictions] = []
-        for (k, start) in stride(from: 0, to: n, by: chunk).enumerated() {
+        for start in stride(from: 0, to: n, by: chunk) {
             try context?.checkCancelled()
             parts.append(try model.predict(try data.slice(start..<min(n, start + chunk)), batchSize: 256))
-            reporter?.update(ProgressUpdate(label: "\(what) \(displayName)", epoch: 1, epochs: 1, step: k + 1, steps: steps, transient: true))
         }
         // Chunks are [members, chunk, classes]; the whole is [members, n, classes].
         let members = parts[0].members, classes = parts[0].classes

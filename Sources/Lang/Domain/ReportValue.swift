@@ -31,7 +31,7 @@ public final class ReportValue: DomainObject {
     /// The metrics as a table (text and HTML), per-member accuracy under it.
     public func display(_ context: Context) -> RichDisplay {
         let m = metrics
-        var t = TextTable(title: "\(model) on \(data) (\(m.samples) samples, \(m.members) member\(m.members == 1 ? "" : "s"); ECE with \(m.binCount) equal-width bins)",
+        var t = TextTable(title: "\(model) on \(data) (\(NumberFormatting.grouped(m.samples)) samples, \(NumberFormatting.grouped(m.members)) member\(m.members == 1 ? "" : "s"); ECE with \(m.binCount) equal-width bins)",
                           columns: [TableColumn("metric"), TableColumn("value", decimals: 4)])
         t.append(["accuracy", .number(m.accuracy)])
         t.append(["NLL", .number(m.negativeLogLikelihood)])

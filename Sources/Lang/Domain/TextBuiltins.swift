@@ -1,3 +1,4 @@
+import Data
 import NN
 import Render
 
@@ -14,6 +15,11 @@ enum TextBuiltins {
                 throw args.error("model", "\(m.label) reads images, not text", remedy: "tokenize with a text model, e.g. load_model(\"minilm\")")
             }
             let text = try args.string("text")
+            // The limit a text in a data file has (a longer one is cut to max_tokens pieces anyway).
+            guard text.utf8.count <= Dataset.maxTextBytes else {
+                throw args.error("text", "the text is \(NumberFormatting.grouped(text.utf8.count)) bytes long, over the limit of \(NumberFormatting.grouped(Dataset.maxTextBytes))",
+                                 remedy: "shorten or split the text; the model reads at most max_tokens word pieces of it")
+            }
             var limit = bert.config.maxTokens
             if args.has("max_tokens") {
                 limit = try Domain.positive(args, "max_tokens", max: bert.config.maxPositions)
@@ -47,7 +53,8 @@ final class TokensValue: DomainObject {
         var t = TextTable(title: nil, columns: [TableColumn("#"), TableColumn("piece"), TableColumn("id")])
         for (i, (p, id)) in zip(pieces, ids).enumerated() { t.append([.integer(i), .text(p), .integer(id)]) }
         var out = t.render()
-        if let n = truncatedFrom { out += "\ntruncated to \(pieces.count) of \(n) tokens (max_tokens)" }
+        if let n = truncatedFrom { out += "\ntruncated to \(pieces.count) of \(NumberFormatting.grouped(n)) tokens (max_tokens)" }
+        if pieces.count == 2 { out += "\nthe text has nothing to read (empty, white space or characters BERT drops): only [CLS] and [SEP]" }
         return out
     }
 

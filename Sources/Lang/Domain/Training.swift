@@ -1,5 +1,6 @@
 import Data
 import NN
+import Render
 import Tensor
 
 /// `model.fit(...)`: argument checking, progress through the context, Ctrl-C.
@@ -29,6 +30,19 @@ enum Training {
                 throw args.error("validation", "validation must be a labelled Dataset, but got \(v.typeWithArticle)", remedy: "split one off: let (train, val) = data.split(0.9)")
             }
             config.validation = d.dataset
+        }
+        if args.has("members_at_once") {
+            let members = value.model.memberCount
+            let k = try Domain.positive(args, "members_at_once", max: 1_000_000)
+            guard value.model is LoRAEnsemble || k >= members else {
+                throw args.error("members_at_once", "members_at_once applies to LoRA-Ensembles, whose members train apart; \(value.label) trains its members together",
+                                 remedy: "leave members_at_once out")
+            }
+            guard k <= members else {
+                throw args.error("members_at_once", "members_at_once is \(k) but the model has \(members) member\(members == 1 ? "" : "s")",
+                                 remedy: "give a number from 1 to \(members)")
+            }
+            config.membersAtOnce = k
         }
         if try args.bool("augment") {
             config.augmentation = Augmentation(horizontalFlip: 0, verticalFlip: 0, maxRotation: 10, maxShift: max(1, min(data.height, data.width) / 8))
@@ -65,7 +79,7 @@ enum Training {
             let stop = outcome.stop ?? FitStop(epoch: 0, epochs: epochs, stepInEpoch: 0, stepsPerEpoch: 0)
             value.interruptions.append((stop: stop, epochRecords: value.model.history.count))
             let trained = outcome.history.count
-            context.print("\(label): \(stop) (\(trained) epoch\(trained == 1 ? "" : "s") finished, step \(outcome.stepsDone) of \(outcome.totalSteps) in all); the model is kept as after that step")
+            context.print("\(label): \(stop) (\(trained) epoch\(trained == 1 ? "" : "s") finished, step \(NumberFormatting.grouped(outcome.stepsDone)) of \(NumberFormatting.grouped(outcome.totalSteps)) in all); the model is kept as after that step")
             // In a script (or notebook) Ctrl-C stops the whole run; at the REPL
             // the prompt comes back with every variable intact.
             if !context.isInteractive {
@@ -74,11 +88,13 @@ enum Training {
             }
             context.cancellation.clear()
         } else if !context.quiet, let last = outcome.history.last {
-            var line = "trained \(label) for \(epochs) epoch\(epochs == 1 ? "" : "s") (\(outcome.stepsDone) steps) in \(formatSeconds(outcome.seconds)): loss \(Domain.fixed(Double(last.loss))), accuracy \(Domain.fixed(Double(last.accuracy), 3))"
+            var line = "trained \(label) for \(epochs) epoch\(epochs == 1 ? "" : "s") (\(NumberFormatting.grouped(outcome.stepsDone)) steps) in \(formatSeconds(outcome.seconds)): loss \(Domain.fixed(Double(last.loss))), accuracy \(Domain.fixed(Double(last.accuracy), 3))"
             if let v = last.validation {
                 line += "; validation loss \(Domain.fixed(v.loss)), accuracy \(Domain.fixed(v.accuracy, 3)), ECE \(Domain.fixed(v.expectedCalibrationError))"
             }
             context.print(line)
+            // The grouping when members waited for each other (all at once, the default when memory allows, goes unsaid).
+            if let g = outcome.memberGroups, g.size < g.members || !g.automatic { context.print("each step ran \(g)") }
         }
         return .null
     }

@@ -25,7 +25,7 @@ public final class UncertaintyTableValue: DomainObject {
     public var typeName: String { "UncertaintyTable" }
     public var count: Int? { rows.count }
     public var summary: String {
-        "\(rows.count) samples sorted by \(sortedBy); mean entropy \(Domain.fixed(mean(\.total)))"
+        "\(NumberFormatting.grouped(rows.count)) samples sorted by \(sortedBy); mean entropy \(Domain.fixed(mean(\.total)))"
     }
 
     func mean(_ key: KeyPath<SampleReport, Double>) -> Double {
@@ -45,7 +45,7 @@ public final class UncertaintyTableValue: DomainObject {
 
     /// The rows as a table (text and HTML), the accuracy of the rows under it.
     public func display(_ context: Context) -> RichDisplay {
-        var t = TextTable(title: "\(title): \(rows.count) samples, most uncertain first (by \(sortedBy)); entropy in nats = aleatoric + epistemic",
+        var t = TextTable(title: "\(title): \(NumberFormatting.grouped(rows.count)) samples, most uncertain first (by \(sortedBy)); entropy in nats = aleatoric + epistemic",
                           columns: [TableColumn("sample"), TableColumn("label"), TableColumn("predicted"), TableColumn("ok"),
                                     TableColumn("confidence", decimals: 3), TableColumn("total", decimals: 4),
                                     TableColumn("aleatoric", decimals: 4), TableColumn("epistemic", decimals: 4),
