@@ -17,7 +17,7 @@ enum PeftBuiltins {
                                  remedy: calibrated ? "export the ensemble before calibrate (PEFT adapters carry no temperature); calibrate again after importing"
                                                     : "build one with lora_ensemble(bert, members: 4) on a BERT-family model")
             }
-            let dir = ModelFiles.absolute(try Domain.path(args, "dir"))
+            let dir = absolutePath(try Domain.path(args, "dir"))
             let out: PeftAdapters.Exported
             do {
                 out = try PeftAdapters.export(ens, to: dir, classNames: m.classNames)
@@ -52,7 +52,7 @@ enum PeftBuiltins {
     static func adapterFolders(_ args: Arguments) throws -> [String] {
         let v = try args.value("dirs")
         if case .string = v {
-            let dir = ModelFiles.absolute(try Domain.path(args, "dirs"))
+            let dir = absolutePath(try Domain.path(args, "dirs"))
             let fm = FileManager.default
             if fm.fileExists(atPath: dir + "/adapter_config.json") { return [dir] }
             guard fm.fileExists(atPath: dir + "/member0") else {
@@ -71,7 +71,14 @@ enum PeftBuiltins {
             guard case .string(let s) = item, !s.isEmpty else {
                 throw args.error("dirs", "the adapter folders must be paths (strings), but the list holds \(item.typeWithArticle)")
             }
-            return ModelFiles.absolute((s as NSString).expandingTildeInPath)
+            return absolutePath((s as NSString).expandingTildeInPath)
         }
     }
+}
+
+/// PEFT folders name their base model by an absolute path
+/// (`base_model_name_or_path`), so export and import resolve folders against
+/// the working directory.
+private func absolutePath(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }
