@@ -1,6 +1,7 @@
 """Hugging Face PEFT interop of lora's LoRA-Ensembles (BERT family), checked
 with the real `peft` and `transformers` packages (PyPI, in the venv that
-scripts/peft-env creates and reuses).
+scripts/peft-env creates and reuses: Debian's PyTorch 1.13 with peft 0.13.2 and
+transformers 4.46.3; `scripts/peft-env --torch2` gives PyTorch 2 with the newest).
 
     PY=$(scripts/peft-env)
     $PY scripts/peft_interop.py check-export DIR REF.json [DIR2 REF2.json ...]

@@ -7,7 +7,7 @@ import XCTest
 /// load lora's exported members and reproduce their logits within 1e-4, and
 /// adapters trained with peft import into lora with peft's logits. Runs with
 /// the python of $LORA_PEFT_PYTHON (scripts/test sets it from scripts/peft-env),
-/// else of ~/.cache/lora/bench-venvs/torch2 when it has peft; skipped otherwise.
+/// else of ~/.cache/lora/peft-venv when it has peft; skipped otherwise.
 final class PeftInteropTests: XCTestCase {
     static let tolerance: Float = 1e-4
     var tinyBertFolder: String { Bundle.module.bundleURL.appendingPathComponent("Fixtures/tiny-bert").path }
@@ -40,11 +40,11 @@ final class PeftInteropTests: XCTestCase {
     /// A python with peft and transformers, or a skip saying how to get one.
     func peftPython() throws -> String {
         let env = ProcessInfo.processInfo.environment["LORA_PEFT_PYTHON"]
-        if let e = env, e.isEmpty { throw XCTSkip("no python with peft and transformers (scripts/test found no PyTorch 2 venv; run scripts/peft-env once)") }
-        let python = env ?? NSHomeDirectory() + "/.cache/lora/bench-venvs/torch2/bin/python"
+        if let e = env, e.isEmpty { throw XCTSkip("LORA_PEFT_PYTHON is empty: no python with peft and transformers; set it to the path scripts/peft-env prints") }
+        let python = env ?? NSHomeDirectory() + "/.cache/lora/peft-venv/bin/python"
         guard FileManager.default.isExecutableFile(atPath: python),
               (try? Self.run(python, ["-c", "import peft, transformers"]))?.status == 0 else {
-            throw XCTSkip("\(python) has no peft and transformers; run scripts/peft-env once (it adds them to the PyTorch 2 venv)")
+            throw XCTSkip("\(python) has no peft and transformers; run scripts/peft-env once (a small venv on Debian's python3-torch with pinned peft and transformers)")
         }
         return python
     }

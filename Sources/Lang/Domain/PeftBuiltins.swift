@@ -17,7 +17,8 @@ enum PeftBuiltins {
                                  remedy: calibrated ? "export the ensemble before calibrate (PEFT adapters carry no temperature); calibrate again after importing"
                                                     : "build one with lora_ensemble(bert, members: 4) on a BERT-family model")
             }
-            let dir = ModelFiles.absolute(try Domain.path(args, "dir"))
+            let given = try Domain.path(args, "dir")          // shown and returned as the user wrote it
+            let dir = absolutePath(given)
             let out: PeftAdapters.Exported
             do {
                 out = try PeftAdapters.export(ens, to: dir, classNames: m.classNames)
@@ -25,9 +26,9 @@ enum PeftBuiltins {
                 throw args.error("ens", why)
             }
             if !ctx.quiet {
-                ctx.print("wrote \(out.members.count) PEFT adapter folder\(out.members.count == 1 ? "" : "s") (\(dir)/member0 ...) and the base model (\(dir)/\(PeftAdapters.baseFolder))")
+                ctx.print("wrote \(out.members.count) PEFT adapter folder\(out.members.count == 1 ? "" : "s") (\(given)/member0 ...) and the base model (\(given)/\(PeftAdapters.baseFolder))")
             }
-            return .list(out.members.map { .string($0) })
+            return .list(out.members.map { .string($0.hasPrefix(dir) ? given + $0.dropFirst(dir.count) : $0) })
         }
         t.register(Help("import_peft", [.positional("dirs", "PEFT LoRA adapter folders, one per member (a list of paths), or a folder export_peft wrote"),
                                         .named("base", "the BERT-family model the adapters were trained on (load_model(\"minilm\") or a model folder)", .required),
@@ -52,11 +53,12 @@ enum PeftBuiltins {
     static func adapterFolders(_ args: Arguments) throws -> [String] {
         let v = try args.value("dirs")
         if case .string = v {
-            let dir = ModelFiles.absolute(try Domain.path(args, "dirs"))
+            let given = try Domain.path(args, "dirs")
+            let dir = absolutePath(given)
             let fm = FileManager.default
             if fm.fileExists(atPath: dir + "/adapter_config.json") { return [dir] }
             guard fm.fileExists(atPath: dir + "/member0") else {
-                throw args.error("dirs", "\(dir) holds neither a PEFT adapter (adapter_config.json) nor an export_peft folder (member0, member1, ...)",
+                throw args.error("dirs", "\(given) holds neither a PEFT adapter (adapter_config.json) nor an export_peft folder (member0, member1, ...)",
                                  remedy: "give the adapter folders as a list, one per member: import_peft([\"a/member0\", \"a/member1\"], base: bert)")
             }
             var out: [String] = []
@@ -71,7 +73,14 @@ enum PeftBuiltins {
             guard case .string(let s) = item, !s.isEmpty else {
                 throw args.error("dirs", "the adapter folders must be paths (strings), but the list holds \(item.typeWithArticle)")
             }
-            return ModelFiles.absolute((s as NSString).expandingTildeInPath)
+            return absolutePath((s as NSString).expandingTildeInPath)
         }
     }
+}
+
+/// PEFT folders name their base model by an absolute path
+/// (`base_model_name_or_path`), so export and import resolve folders against
+/// the working directory.
+private func absolutePath(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }
