@@ -146,13 +146,7 @@ final class ParallelStep {
             for s in partial { squares += s }
         }
         let norm = Float(squares.squareRoot())
-        let coef = maxNorm / (norm + 1e-6)
-        if coef < 1 {
-            for p in params {
-                guard let g = p.grad else { continue }
-                g.data.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= coef } }
-            }
-        }
+        scaleGradients(params, norm: norm, maxNorm: maxNorm)
         return norm
     }
 }

@@ -154,14 +154,20 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
         }
     }
     let norm = Float(total.squareRoot())
-    let coef = maxNorm / (norm + 1e-6)
-    if coef < 1 {
-        for p in parameters {
-            guard let g = p.grad else { continue }
-            g.data.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= coef } }
-        }
-    }
+    scaleGradients(parameters, norm: norm, maxNorm: maxNorm)
     return norm
+}
+
+/// The scaling half of global-norm clipping, given the norm however it was
+/// summed (here, or per member across MPI ranks): every gradient times
+/// maxNorm / (norm + 1e-6) when that is below 1.
+public func scaleGradients(_ parameters: [Tensor], norm: Float, maxNorm: Float) {
+    let coef = maxNorm / (norm + 1e-6)
+    guard coef < 1 else { return }
+    for p in parameters {
+        guard let g = p.grad else { continue }
+        g.data.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= coef } }
+    }
 }
 
 /// Learning-rate schedules.
