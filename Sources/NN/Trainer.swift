@@ -1,3 +1,4 @@
+import Core
 import Data
 import Foundation
 import Dispatch
@@ -9,11 +10,6 @@ import Uncertainty
 /// learning-rate schedule, progress after every step, cancellation between
 /// steps, and a stop with restored parameters on a NaN or infinite loss.
 enum Trainer {
-    /// Distance of the augmentation stream's seed from the run's seed. 0x5EED_A0A0 ("seed A0A0",
-    /// augmentation) is an arbitrary constant fixed when augmentation came in: changing it
-    /// changes every augmented run's numbers, so it stays.
-    static let augmentationSeedOffset: UInt64 = 0x5EED_A0A0
-
     /// lr for (step, totalSteps) when the default warm-up + cosine does not apply.
     typealias Schedule = (Int, Int) -> Float
 
@@ -104,15 +100,9 @@ enum Trainer {
             LRSchedule.warmupCosine(base: config.learningRate, warmupSteps: warm, totalSteps: tot).learningRate(atStep: step)
         }
         let opt = AdamW(learningRate: config.learningRate, weightDecay: config.weightDecay)
-        var orderRNG = RNG(seed: config.seed)
-        // A child stream once reserved for per-batch augmentation hooks (now gone):
-        // still split off, so the dropout stream below and the order stay as they were.
-        _ = orderRNG.fork()
-        // Data augmentation draws from its own SplitMix64 stream (Data's DataRNG),
-        // seeded a fixed distance from the run's seed so it never coincides with the
-        // order stream above: seed + Trainer.augmentationSeedOffset.
-        var dataRNG = DataRNG(seed: config.seed &+ Trainer.augmentationSeedOffset)
-        let ctx = ForwardContext(training: true, dropKey: dropKey, rng: orderRNG.fork())
+        var orderRNG = RNG(seed: config.seed, stream: .trainingOrder)
+        var augmentationRNG = RNG(seed: config.seed, stream: .trainingAugmentation)
+        let ctx = ForwardContext(training: true, dropKey: dropKey, rng: RNG(seed: config.seed, stream: .trainingDropout))
         let m = network.members
         let parallel = try parallel ?? ParallelStep.whole(network, config: config, kind: "model of this kind")
         let groups = try MemberGroupPlan.make(for: network, batch: bs, requested: config.membersAtOnce)
@@ -134,7 +124,7 @@ enum Trainer {
                 let idx = Array(order[(bi * bs)..<min(n, (bi + 1) * bs)])
                 var input: ModelInput, labels: [Int]
                 if let a = config.augmentation, !data.isText {
-                    let (images, l) = data.augmentedBatch(idx, a, rng: &dataRNG)
+                    let (images, l) = data.augmentedBatch(idx, a, rng: &augmentationRNG)
                     (input, labels) = (.images(images, count: idx.count), l)
                 } else {
                     (input, labels) = data.modelInputs(idx)
@@ -153,7 +143,7 @@ enum Trainer {
                     lv = pass.loss                                           // logits [M, B, C]
                     correct = ensembleAccuracy(pass.logits, labels: local).correct
                     if parallel.gathersLogits {
-                        (lv, correct) = try parallel.gatheredLoss(pass.logits, labels: labels, classes: vc.classes, stop: cancel?.isCancelled == true)
+                        (lv, correct) = try parallel.gatheredLoss(pass.logits, labels: labels, classes: vc.classes, stop: cancel?.isSet == true)
                     }
                 }
                 if !parallel.sumsGradients && !lv.isFinite {
@@ -161,7 +151,7 @@ enum Trainer {
                     throw NNError.nonFiniteLoss(epoch: epoch, step: step, value: lv)
                 }
                 if parallel.sumsGradients {
-                    (lv, correct) = try parallel.sumGradients(params, loss: lv, correct: correct, stop: cancel?.isCancelled == true)
+                    (lv, correct) = try parallel.sumGradients(params, loss: lv, correct: correct, stop: cancel?.isSet == true)
                     if !lv.isFinite {
                         for (p, d) in zip(params, lastGood) { p.data = d; p.grad = nil }
                         throw NNError.nonFiniteLoss(epoch: epoch, step: step, value: lv)
@@ -197,13 +187,15 @@ enum Trainer {
                     history.append(EpochRecord(epoch: epoch, member: member, loss: Float(lossSum / Double(seen)),
                                                accuracy: Float(correctSum) / Float(seen), seconds: trainSeconds, validation: validation))
                 }
-                progress?(TrainProgress(step: step, totalSteps: total, epoch: epoch, epochs: config.epochs,
-                                        member: member, memberCount: memberCount, loss: lv,
-                                        accuracy: Float(acc.correct) / Float(acc.total), learningRate: lr,
-                                        samplesPerSecond: sps,
+                // Single precision, as the history records them.
+                progress?(ProgressEvent(epoch: epoch + 1, epochs: config.epochs, step: bi + 1, steps: stepsPerEpoch,
+                                        member: member, members: memberCount,
+                                        loss: Double(lv), accuracy: Double(Float(acc.correct) / Float(acc.total)),
+                                        epochLoss: Double(Float(lossSum / Double(seen))),
+                                        epochAccuracy: Double(Float(correctSum) / Float(seen)),
+                                        learningRate: Double(lr), samplesPerSecond: sps,
                                         eta: Double(total - step) * elapsed / Double(step),
-                                        endOfEpoch: last, epochLoss: Float(lossSum / Double(seen)),
-                                        epochAccuracy: Float(correctSum) / Float(seen), validation: validation))
+                                        overall: (Double(member) + Double(step) / Double(total)) / Double(max(1, memberCount))))
             }
             try onEpochEnd?(epoch)
         }

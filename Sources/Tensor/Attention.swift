@@ -5,6 +5,7 @@
 // the attention weights handed back on request. Per-head products go through BLAS
 // with leading dimensions, so a packed qkv projection needs no permute copies.
 // Heads run in parallel over the cores (BLAS single-threaded inside).
+import Core
 
 /// Where each (batch, head) slice of q, k, v and the output lives.
 struct AttentionLayout {

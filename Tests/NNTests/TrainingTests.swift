@@ -1,3 +1,4 @@
+import Core
 import Data
 import Foundation
 @testable import NN
@@ -13,7 +14,7 @@ final class TrainingTests: XCTestCase {
         let frozenBefore = ens.network.backbone.parameters().map { $0.data }
         var losses: [Float] = []
         try ens.fit(data, config: TrainConfig(epochs: 6, batchSize: 16, learningRate: 3e-3, seed: 1),
-                    progress: { p in if p.endOfEpoch { losses.append(p.epochLoss) } }, cancel: nil)
+                    progress: { p in if p.endsEpoch { losses.append(Float(p.epochLoss!)) } }, cancel: nil)
         XCTAssertEqual(losses.count, 6)
         XCTAssertEqual(ens.history.map { $0.loss }, losses)
         XCTAssertLessThan(losses.last!, losses.first! * 0.8, "loss did not go down: \(losses)")
@@ -78,7 +79,7 @@ final class TrainingTests: XCTestCase {
         let flag = CancellationFlag()
         var seen: [Int] = []
         let out = try ens.fit(data, config: TrainConfig(epochs: 3, batchSize: 8),
-                              progress: { p in seen.append(p.step); if p.step == 3 { flag.cancel() } }, cancel: flag)
+                              progress: { p in seen.append(p.step); if p.step == 3 { flag.set() } }, cancel: flag)
         XCTAssertTrue(out.cancelled)
         XCTAssertEqual(out.stepsDone, 3)
         XCTAssertEqual(seen, [1, 2, 3])
@@ -90,13 +91,15 @@ final class TrainingTests: XCTestCase {
     func testProgressReportsRatesAndETA() throws {
         let data = try syntheticData(count: 16)
         let model = try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 3), options: LoRAOptions(members: 2, rank: 2))
-        var last: TrainProgress?
+        var last: ProgressEvent?
         try model.fit(data, config: TrainConfig(epochs: 2, batchSize: 8), progress: { last = $0 }, cancel: nil)
         let p = try XCTUnwrap(last)
-        XCTAssertEqual(p.step, 4); XCTAssertEqual(p.totalSteps, 4); XCTAssertEqual(p.eta, 0)
-        XCTAssertGreaterThan(p.samplesPerSecond, 0)
-        XCTAssertTrue(p.endOfEpoch)
-        XCTAssertEqual(p.learningRate, LRSchedule.warmupCosine(base: 1e-4, warmupSteps: 0, totalSteps: 4).learningRate(atStep: 3))
+        // The last of 4 steps: step 2 of 2 in epoch 2 of 2, the whole run done.
+        XCTAssertEqual(p.epoch, 2); XCTAssertEqual(p.step, 2); XCTAssertEqual(p.steps * p.epochs, 4); XCTAssertEqual(p.eta, 0)
+        XCTAssertEqual(p.fractionDone, 1)
+        XCTAssertGreaterThan(try XCTUnwrap(p.samplesPerSecond), 0)
+        XCTAssertTrue(p.endsEpoch)
+        XCTAssertEqual(p.learningRate, Double(LRSchedule.warmupCosine(base: 1e-4, warmupSteps: 0, totalSteps: 4).learningRate(atStep: 3)))
     }
 
     func testUserErrorsAreClear() throws {
