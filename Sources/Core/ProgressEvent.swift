@@ -55,6 +55,10 @@ public struct ProgressEvent: Sendable, Equatable {
         return label.isEmpty ? member : label + " " + member
     }
 
+    /// Steps done in the whole run (of this member, for explicit ensembles):
+    /// (epoch - 1) · steps + step.
+    public var stepsDone: Int { (epoch - 1) * steps + step }
+
     /// Whether this is the last step of its epoch.
     public var endsEpoch: Bool { step >= steps }
 

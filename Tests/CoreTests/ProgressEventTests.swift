@@ -13,6 +13,7 @@ final class ProgressEventTests: XCTestCase {
         let mid = ProgressEvent(epoch: 2, epochs: 4, step: 5, steps: 10)
         XCTAssertEqual(mid.fractionDone, 0.375)          // (1 + 0.5) / 4
         XCTAssertFalse(mid.endsEpoch)
+        XCTAssertEqual(mid.stepsDone, 15)
         let end = ProgressEvent(epoch: 4, epochs: 4, step: 10, steps: 10)
         XCTAssertEqual(end.fractionDone, 1)
         XCTAssertTrue(end.endsEpoch)

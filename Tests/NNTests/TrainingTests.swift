@@ -79,7 +79,7 @@ final class TrainingTests: XCTestCase {
         let flag = CancellationFlag()
         var seen: [Int] = []
         let out = try ens.fit(data, config: TrainConfig(epochs: 3, batchSize: 8),
-                              progress: { p in seen.append(p.step); if p.step == 3 { flag.set() } }, cancel: flag)
+                              progress: { p in seen.append(p.stepsDone); if p.stepsDone == 3 { flag.set() } }, cancel: flag)
         XCTAssertTrue(out.cancelled)
         XCTAssertEqual(out.stepsDone, 3)
         XCTAssertEqual(seen, [1, 2, 3])
@@ -94,8 +94,7 @@ final class TrainingTests: XCTestCase {
         var last: ProgressEvent?
         try model.fit(data, config: TrainConfig(epochs: 2, batchSize: 8), progress: { last = $0 }, cancel: nil)
         let p = try XCTUnwrap(last)
-        // The last of 4 steps: step 2 of 2 in epoch 2 of 2, the whole run done.
-        XCTAssertEqual(p.epoch, 2); XCTAssertEqual(p.step, 2); XCTAssertEqual(p.steps * p.epochs, 4); XCTAssertEqual(p.eta, 0)
+        XCTAssertEqual(p.stepsDone, 4); XCTAssertEqual(p.steps * p.epochs, 4); XCTAssertEqual(p.eta, 0)
         XCTAssertEqual(p.fractionDone, 1)
         XCTAssertGreaterThan(try XCTUnwrap(p.samplesPerSecond), 0)
         XCTAssertTrue(p.endsEpoch)
