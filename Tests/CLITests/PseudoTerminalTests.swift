@@ -257,8 +257,10 @@ final class PseudoTerminalTests: XCTestCase {
         let pressed = Date()
         term.type("\u{3}")
         guard term.waitFor("interrupted in epoch 1 of 3 at step 3 of 3, during validation", after: mark, timeout: 20) else {
-            // Still validating: end it at once rather than wait for minutes.
-            kill(term.process.processIdentifier, SIGKILL)
+            // Still validating: end it at once rather than wait for minutes
+            // (setsid may have forked: the REPL is the terminal's foreground group).
+            let group = tcgetpgrp(term.master)
+            if group > 0 { kill(-group, SIGKILL) }
             return XCTFail("the validation did not stop at Ctrl-C:\n\(term.transcript)")
         }
         XCTAssertLessThan(Date().timeIntervalSince(pressed), 10)
