@@ -129,7 +129,8 @@ extension Tensor {
         var probs = uninitializedFloats(pn) { _ in }  // every slice is written below
         let work = slices * tq * tk * (dh + dv + 8)
         let chunks = Engine.chunkCount(slices, work: work, minWork: 1 << 17)
-        let out = uninitializedFloats(Tensor.product(outShape)) { o in
+        let out = Profile.measure(.attention, flops: 2 * Double(slices) * Double(tq * tk * (dh + dv))) {
+        uninitializedFloats(Tensor.product(outShape)) { o in
             q.data.withUnsafeBufferPointer { qb in k.data.withUnsafeBufferPointer { kb in v.data.withUnsafeBufferPointer { vb in
             probs.withUnsafeMutableBufferPointer { pb in keepMask.withUnsafeBufferPointer { mb in
                 let qp = qb.baseAddress!, kp = kb.baseAddress! + kOffset, vp = vb.baseAddress! + vOffset, pp = pb.baseAddress!
@@ -174,6 +175,7 @@ extension Tensor {
             } }
             } } }
         }
+        }
         let weights = keepWeights ? Tensor([lay.batch, lay.heads, tq, tk], probs) : nil
         let parents = packed ? [q] : [q, k, v]
         let output = result(outShape, out, parents) { t in
@@ -183,6 +185,8 @@ extension Tensor {
             var dk = (!packed && k.requiresGrad) ? uninitializedFloats(k.count) { _ in } : []
             var dvv = (!packed && v.requiresGrad) ? uninitializedFloats(v.count) { _ in } : []
             let wantQ = q.requiresGrad, wantK = k.requiresGrad, wantV = v.requiresGrad
+            let backFlops = 2 * Double(slices * tq * tk) * Double((wantV ? dv : 0) + (wantQ || wantK ? dv : 0) + (wantQ ? dh : 0) + (wantK ? dh : 0))
+            Profile.measure(.attention, flops: backFlops) {
             dy.withUnsafeBufferPointer { db in probs.withUnsafeBufferPointer { pb in
             q.data.withUnsafeBufferPointer { qb in k.data.withUnsafeBufferPointer { kb in v.data.withUnsafeBufferPointer { vb in
             dq.withUnsafeMutableBufferPointer { dqb in dk.withUnsafeMutableBufferPointer { dkb in dvv.withUnsafeMutableBufferPointer { dvb in
@@ -228,6 +232,7 @@ extension Tensor {
             } } }
             } } }
             } }
+            }
             if wantQ { q.accumulateGrad(dq) }
             if !packed {
                 if wantK { k.accumulateGrad(dk) }

@@ -16,7 +16,7 @@ extension Tensor {
         let rows = x.count / d
         var meanS = [Float](repeating: 0, count: rows), rstdS = [Float](repeating: 0, count: rows)
         let invD = 1 / Float(d)
-        let out = uninitializedFloats(rows * d) { y in
+        let out = Profile.measure(.normalisation) { uninitializedFloats(rows * d) { y in
             x.data.withUnsafeBufferPointer { xb in gamma.data.withUnsafeBufferPointer { gb in beta.data.withUnsafeBufferPointer { bb in
             meanS.withUnsafeMutableBufferPointer { mb in rstdS.withUnsafeMutableBufferPointer { rb in
                 let xp = xb.baseAddress!, gp = gb.baseAddress!, bp = bb.baseAddress!, mp = mb.baseAddress!, rp = rb.baseAddress!
@@ -32,9 +32,10 @@ extension Tensor {
                 }
             } }
             } } }
-        }
+        } }
         return result(x.shape, out, [x, gamma, beta]) { t in
             let dy = t.grad!.data
+            Profile.measure(.normalisation) {
             let wantX = x.requiresGrad, wantP = gamma.requiresGrad || beta.requiresGrad
             let chunks = Engine.chunkCount(rows, work: rows * d * 6)
             var dg = [Float](repeating: 0, count: wantP ? chunks * d : 0)
@@ -79,6 +80,7 @@ extension Tensor {
             if wantP {
                 gamma.accumulateGrad(Array(dg[0..<d]))
                 beta.accumulateGrad(Array(dbt[0..<d]))
+            }
             }
         }
     }
