@@ -43,6 +43,7 @@ let steps = Int(option("--steps") ?? "") ?? 10
 Engine.threads = threads
 if !CommandLine.arguments.contains("--no-malloc-tuning") { Tensor.keepFreedMemory() }
 if CommandLine.arguments.contains("--unfused-qkv") { MultiHeadAttention.fuseQKV = false }
+if CommandLine.arguments.contains("--portable-kernels") { Engine.vectorKernels = false }
 
 /// The ViT of the benchmark: batch 64, 28x28x1, patch 4, dim 64, depth 4, heads 4, MLP 128, 10 classes.
 let benchConfig = ViTConfig(image: 28, channels: 1, patch: 4, dim: 64, depth: 4, heads: 4, mlp: 128, classes: 10)

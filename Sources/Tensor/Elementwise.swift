@@ -1,6 +1,7 @@
 // Elementwise ops: broadcast binary arithmetic, tensor-scalar arithmetic,
 // unary math (exp, log, sqrt, pow, tanh, relu, gelu, sigmoid) and comparisons.
 // Forward and backward of each op side by side.
+import CBLAS
 import Foundation
 
 /// Elementwise work below this many elements runs on one thread.
@@ -229,7 +230,12 @@ extension Tensor {
                 case .tanh: map1(n, p, y, cost: 8, TanhF())
                 case .relu: map1(n, p, y, ReluF())
                 case .sigmoid: map1(n, p, y, cost: 8, SigmoidF())
-                case .gelu: map1(n, p, y, cost: 12, GeluF())
+                case .gelu:
+                    if Engine.vectorKernels {
+                        Engine.parallelFor(n, work: n * 12, minWork: elementwiseParallelMin) { r in
+                            lora_gelu_forward(r.count, p + r.lowerBound, y + r.lowerBound, nil)
+                        }
+                    } else { map1(n, p, y, cost: 12, GeluF()) }
                 case let .pow(e):
                     if e == 2 { map1(n, p, y, SquareF()) } else { map1(n, p, y, cost: 8, PowF(e: e)) }
                 }
@@ -282,7 +288,9 @@ extension Tensor {
         let out = uninitializedFloats(n, .elementwise) { y in
             data.withUnsafeBufferPointer { xb in cdf.withUnsafeMutableBufferPointer { cb in
                 let x = xb.baseAddress!, c = cb.baseAddress!
+                let kernel = Engine.vectorKernels
                 Engine.parallelFor(n, work: n * 12, minWork: elementwiseParallelMin) { r in
+                    if kernel { lora_gelu_forward(r.count, x + r.lowerBound, y + r.lowerBound, c + r.lowerBound); return }
                     for i in r {
                         let phi = 0.5 * (1 + fastErf(x[i] * invSqrt2))
                         c[i] = phi
@@ -296,7 +304,14 @@ extension Tensor {
             t.grad!.data.withUnsafeBufferPointer { db in x.data.withUnsafeBufferPointer { xb in cdf.withUnsafeBufferPointer { cb in
                 guard let d = db.baseAddress, let xp = xb.baseAddress, let c = cb.baseAddress else { return }
                 x.accumulateGrad { g, fresh in
-                    map3(n, d, xp, c, g, accumulate: !fresh, cost: 8, GeluBackSaved())
+                    if Engine.vectorKernels {
+                        Engine.parallelFor(n, work: n * 8, minWork: elementwiseParallelMin) { r in
+                            let o = r.lowerBound
+                            lora_gelu_backward(r.count, d + o, xp + o, c + o, g + o, fresh ? 0 : 1)
+                        }
+                    } else {
+                        map3(n, d, xp, c, g, accumulate: !fresh, cost: 8, GeluBackSaved())
+                    }
                 }
             } } }
         }
