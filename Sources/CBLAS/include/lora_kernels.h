@@ -35,6 +35,17 @@ void lora_gelu_forward(long n, const float *x, float *y, float *cdf);
 /// g (= or +=) d * (cdf + x * exp(-x^2 / 2) / sqrt(2 pi)).
 void lora_gelu_backward(long n, const float *d, const float *x, const float *cdf, float *g, int accumulate);
 
+/// Layer normalisation of `rows` rows of d: y = (x - mean) * rstd * gamma + beta,
+/// keeping each row's mean and rstd = 1 / sqrt(var + eps); invD = 1 / d.
+void lora_layernorm_forward(long rows, int d, const float *x, const float *gamma, const float *beta,
+                            float eps, float invD, float *y, float *mean, float *rstd);
+
+/// Its backward: dgamma and dbeta (when not NULL) ADD these rows' terms; dx
+/// (when not NULL) is SET. scratch holds 2 d floats.
+void lora_layernorm_backward(long rows, int d, const float *dy, const float *x, const float *gamma,
+                             const float *mean, const float *rstd, float invD,
+                             float *dgamma, float *dbeta, float *dx, float *scratch);
+
 #ifdef __cplusplus
 }
 #endif
