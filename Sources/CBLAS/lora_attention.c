@@ -79,9 +79,10 @@ TARGET static void small_gemm(int ta, int tb, int m, int n, int k, float alpha, 
                               const float *b, int ldb, float *c, int ldc, float *pack) {
     ptrdiff_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
     if (tb) {
-        for (int j = 0; j < n; j++) {
-            const float *bj = b + (ptrdiff_t)j * ldb;
-            for (int p = 0; p < k; p++) pack[(ptrdiff_t)p * n + j] = bj[p];
+        for (int p = 0; p < k; p++) {
+            float *pp = pack + (ptrdiff_t)p * n;
+            const float *bp = b + p;
+            for (int j = 0; j < n; j++) pp[j] = bp[(ptrdiff_t)j * ldb];
         }
         product(m, n, k, alpha, a, ars, acs, pack, n, c, ldc);
     } else {
