@@ -61,7 +61,8 @@ enum Training {
         let label = value.label
         let outcome: FitOutcome
         do {
-            // Ctrl-C's flag is the trainer's: it stops between steps.
+            // Ctrl-C's flag is the trainer's: it stops between steps, between member
+            // groups and at the next forward batch of the validation.
             outcome = try value.model.fit(data, config: config, progress: { event in
                 guard let reporter else { return }
                 var event = event
