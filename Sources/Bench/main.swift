@@ -1,9 +1,11 @@
 // lora-bench: the Swift side of scripts/bench. Prints machine-readable lines
 // `key value` that scripts/bench pairs with scripts/bench_torch.py's.
 //
-//   lora-bench engine   [--threads N] [--steps S]   sgemm GFLOP/s and one ViT training step
+//   lora-bench engine   [--threads N] [--steps S] [--no-sgemm]
+//                                                   sgemm GFLOP/s and one ViT training step
 //   lora-bench ensemble [--threads N] [--steps S] [--members 1,4,16]
 //                                                   LoRA-Ensemble training steps
+//   lora-bench evaluate [--threads N] [--steps S]   inference: predict 1,024 images (eval mode, no graph)
 //   lora-bench text     [--threads N] [--steps S] [--model DIR]
 //                                                   MiniLM forward, forward + backward (frozen
 //                                                   backbone), 4-member LoRA-Ensemble step
@@ -57,17 +59,24 @@ func benchData() throws -> Dataset {
 
 /// Median seconds of one training step (forward, loss, backward, clip, AdamW), after warm-up.
 func stepTime(_ network: MemberNetwork, data: Dataset, steps: Int) throws -> Double {
+    try measuredSteps(network, data: data, steps: steps).median
+}
+
+/// The median step (seconds) and the loss of the first step (at initialisation, for the peers' parity check).
+func measuredSteps(_ network: MemberNetwork, data: Dataset, steps: Int) throws -> (median: Double, initialLoss: Float) {
     let params = network.trainableParameters()
     let opt = AdamW(learningRate: 1e-4, weightDecay: 0)
     let (images, labels) = data.batch(Array(0..<batch))
     let m = network.members
     let all = [[Int]](repeating: labels, count: m).flatMap { $0 }
     var times: [Double] = []
+    var initialLoss = Float.nan
     for i in 0..<(steps + 2) {
         let t0 = now()
         let ctx = ForwardContext(training: true)
         let z = try network.memberLogits(images, count: batch, context: ctx)
         let loss = try Tensor.crossEntropy(logits: z.reshape([m * batch, benchConfig.classes]), labels: all)
+        if i == 0 { initialLoss = try loss.item() }
         for p in params { p.zeroGrad() }
         try loss.backward()
         clipGradNorm(params, maxNorm: 1)
@@ -75,7 +84,7 @@ func stepTime(_ network: MemberNetwork, data: Dataset, steps: Int) throws -> Dou
         let t = now() - t0
         if i >= 2 { times.append(t) }
     }
-    return median(times)
+    return (median(times), initialLoss)
 }
 
 func sgemmGFlops(_ n: Int) throws -> Double {
@@ -98,14 +107,20 @@ do {
     switch mode {
     case "engine":
         print("blas_core \(Engine.blasCoreName)")
-        for t in [1, 2] {
+        for t in [1, 2] where !args.contains("--no-sgemm") {
             Engine.threads = t
             for n in [256, 1024] { print(String(format: "sgemm_gflops n=%d threads=%d %.1f", n, t, try sgemmGFlops(n))) }
         }
         Engine.threads = threads
         let vit = try ViT(benchConfig, seed: 0)
-        let s = try stepTime(vit, data: benchData(), steps: steps)
+        print("vit_parameters \(vit.trainableParameterCount)")
+        print(String(format: "vit_step_flop %.0f", PeerParity.vitStepFlop(benchConfig, batch: batch)))
+        let (s, loss) = try measuredSteps(vit, data: benchData(), steps: steps)
+        print(String(format: "vit_initial_loss %.4f", loss))
         print(String(format: "vit_step_ms threads=%d %.3f", threads, s * 1000))
+    case "evaluate":
+        print("blas_core \(Engine.blasCoreName)")
+        try PeerParity.evaluate(benchConfig, threads: threads, steps: steps)
     case "gemmsplit":
         // Where splitting a gemm over the threads starts to pay: [m, k] x [k, n]
         // on 1 thread vs split over `threads` (gemmParallelMin forced to 0).
@@ -190,7 +205,9 @@ do {
         let base = try ViT(benchConfig, seed: 0)
         for m in members {
             let net = try LoRAEnsembleNetwork(backbone: base, options: LoRAOptions(members: m, rank: 4))
-            let s = try stepTime(net, data: data, steps: max(3, steps * 4 / max(m, 4)))
+            print("lora_ensemble_parameters members=\(m) \(net.trainableParameters().reduce(0) { $0 + $1.count })")
+            let (s, loss) = try measuredSteps(net, data: data, steps: max(3, steps * 4 / max(m, 4)))
+            print(String(format: "lora_ensemble_initial_loss members=%d %.4f", m, loss))
             print(String(format: "lora_ensemble_step_ms members=%d threads=%d %.3f", m, threads, s * 1000))
         }
     case "text":
@@ -204,7 +221,7 @@ do {
         let k = option("--members-at-once").flatMap { Int($0) }
         try TextBench.memory(model: option("--model"), kind: args[1], membersAtOnce: k, steps: Int(option("--steps") ?? "") ?? 3)
     default:
-        FileHandle.standardError.write("usage: lora-bench engine|ensemble|text|textids|textmem [--threads N] [--steps S] [--members 1,4,16]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: lora-bench engine|ensemble|evaluate|text|textids|textmem [--threads N] [--steps S] [--members 1,4,16]\n".data(using: .utf8)!)
         exit(2)
     }
 } catch {
