@@ -31,8 +31,10 @@ if [ "$quiet_rounds" -lt 5 ]; then
 fi
 [ "$rounds" -ge 1 ] || rounds=1
 
-echo "==> building lora-bench (release)" >&2
-swift build -c release --product lora-bench 2>&1 | grep -E "error|warning: unre" >&2 || true
+if [ "${LORA_BENCH_SKIP_BUILD:-0}" != 1 ]; then   # 1: use the lora-bench already built
+    echo "==> building lora-bench (release)" >&2
+    swift build -c release --product lora-bench 2>&1 | grep -E "error|warning: unre" >&2 || true
+fi
 test -x .build/release/lora-bench || { echo "error: build failed" >&2; exit 1; }
 
 tmp="$(mktemp -d)"

@@ -19,8 +19,10 @@ has_peer() { case ",$peers," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 model="${LORA_MODELS:-$HOME/.cache/lora/models}/minilm"
 [ -f "$model/model.safetensors" ] || "$ROOT/scripts/get-model" minilm >&2
 
-echo "==> building lora-bench (release)" >&2
-swift build -c release --product lora-bench 2>&1 | grep -E "error|warning: unre" >&2 || true
+if [ "${LORA_BENCH_SKIP_BUILD:-0}" != 1 ]; then   # 1: use the lora-bench already built
+    echo "==> building lora-bench (release)" >&2
+    swift build -c release --product lora-bench 2>&1 | grep -E "error|warning: unre" >&2 || true
+fi
 test -x .build/release/lora-bench || { echo "error: build failed" >&2; exit 1; }
 bench=.build/release/lora-bench
 
