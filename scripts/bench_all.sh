@@ -46,14 +46,14 @@ part evaluate evaluate --threads "$threads"
 part text text --threads "$threads"
 
 # value FILE PATTERN: the number after PATTERN on the last matching line
-value() { [ -f "$tmp/$1.failed" ] && return; grep -E "$2" "$tmp/$1" 2>/dev/null | tail -n 1 | sed -E "s/.*$2 *([0-9.]+).*/\1/"; }
+value() { [ -f "$tmp/$1.failed" ] && return; grep -E "$2" "$tmp/$1" 2>/dev/null | tail -n 1 | sed -E "s|.*$2 *([0-9.]+).*|\1|"; }
 vit1="$(value engine1 'ratio lora/best-peer:')"
 vit2="$(value engine2 'ratio lora/best-peer:')"
 ens="$(value ensemble 'ratio lora/best-peer:')"
 text="$(value text 'ratio lora/best-peer:')"
 eval="$(value evaluate 'ratio lora/best-peer:')"
-share="$(grep -h '^whole step' "$tmp/engine1" 2>/dev/null | sed -E 's/.*, ([0-9.]+)% of the sgemm peak.*/\1/')"
-mem="$(grep -h 'automatic groups.*/ full:' "$tmp/text" 2>/dev/null | sed -E 's/.*\/ full: ([0-9.]+).*/\1/')"
+share="$([ -f "$tmp/engine1.failed" ] || grep -h '^whole step' "$tmp/engine1" 2>/dev/null | sed -E 's/.*, ([0-9.]+)% of the sgemm peak.*/\1/')"
+mem="$([ -f "$tmp/text.failed" ] || grep -h 'automatic groups.*/ full:' "$tmp/text" 2>/dev/null | sed -E 's/.*\/ full: ([0-9.]+).*/\1/')"
 
 echo "===== targets (issue 14; issue 9's memory), scripts/bench all --threads $threads --rounds $rounds, $started"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
