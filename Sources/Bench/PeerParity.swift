@@ -26,6 +26,24 @@ enum PeerParity {
         return Double(batch) * (3 * forward - 2 * patch)
     }
 
+    /// Prints `KEY_parameters SUFFIX N` (trainable parameters), `KEY_step_flop F`
+    /// when given, and `KEY_initial_loss SUFFIX L`: the loss of the bench batch
+    /// before any step (what the first training step computes), for the peers'
+    /// parity check.
+    static func describe(_ network: MemberNetwork, data: Dataset, batch: Int, classes: Int, key: String, suffix: String = "",
+                         flop: Double? = nil) throws {
+        print("\(key)_parameters\(suffix) \(network.trainableParameters().reduce(0) { $0 + $1.count })")
+        if let f = flop { print(String(format: "%@_step_flop %.0f", key, f)) }
+        let (images, labels) = data.batch(Array(0..<batch))
+        let m = network.members
+        let loss = try Tensor.noGrad {
+            let z = try network.memberLogits(images, count: batch, context: ForwardContext(training: true))
+            return try Tensor.crossEntropy(logits: z.reshape([m * batch, classes]),
+                                           labels: [[Int]](repeating: labels, count: m).flatMap { $0 })
+        }
+        print(String(format: "%@_initial_loss%@ %.4f", key, suffix, try loss.item()))
+    }
+
     static let evaluateImages = 1024
 
     /// `evaluate`'s path: `predict` over 1,024 images in batches of 256 (eval

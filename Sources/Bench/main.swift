@@ -1,10 +1,11 @@
 // lora-bench: the Swift side of scripts/bench. Prints machine-readable lines
 // `key value` that scripts/bench pairs with scripts/bench_torch.py's.
 //
-//   lora-bench engine   [--threads N] [--steps S] [--no-sgemm]
-//                                                   sgemm GFLOP/s and one ViT training step
+//   lora-bench engine   [--threads N] [--steps S] [--profile] [--no-sgemm]
+//                                                   sgemm GFLOP/s and one ViT training step;
+//                                                   --profile: the step broken down by category
 //   lora-bench ensemble [--threads N] [--steps S] [--members 1,4,16]
-//                                                   LoRA-Ensemble training steps
+//                                                   LoRA-Ensemble training steps (--profile as engine)
 //   lora-bench evaluate [--threads N] [--steps S]   inference: predict 1,024 images (eval mode, no graph)
 //   lora-bench text     [--threads N] [--steps S] [--model DIR]
 //                                                   MiniLM forward, forward + backward (frozen
@@ -43,6 +44,7 @@ let steps = Int(option("--steps") ?? "") ?? 10
 Engine.threads = threads
 if !CommandLine.arguments.contains("--no-malloc-tuning") { Tensor.keepFreedMemory() }
 if CommandLine.arguments.contains("--unfused-qkv") { MultiHeadAttention.fuseQKV = false }
+if CommandLine.arguments.contains("--portable-kernels") { Engine.vectorKernels = false }
 
 /// The ViT of the benchmark: batch 64, 28x28x1, patch 4, dim 64, depth 4, heads 4, MLP 128, 10 classes.
 let benchConfig = ViTConfig(image: 28, channels: 1, patch: 4, dim: 64, depth: 4, heads: 4, mlp: 128, classes: 10)
@@ -57,35 +59,40 @@ func benchData() throws -> Dataset {
                        classNames: (0..<10).map { "\($0)" })
 }
 
-/// Median seconds of one training step (forward, loss, backward, clip, AdamW), after warm-up.
-func stepTime(_ network: MemberNetwork, data: Dataset, steps: Int) throws -> Double {
-    try measuredSteps(network, data: data, steps: steps).median
-}
-
-/// The median step (seconds) and the loss of the first step (at initialisation, for the peers' parity check).
-func measuredSteps(_ network: MemberNetwork, data: Dataset, steps: Int) throws -> (median: Double, initialLoss: Float) {
+/// One training step (forward, loss, backward, clip, AdamW) of `network` on the bench batch.
+func trainingStep(_ network: MemberNetwork, data: Dataset) -> () throws -> Void {
     let params = network.trainableParameters()
     let opt = AdamW(learningRate: 1e-4, weightDecay: 0)
     let (images, labels) = data.batch(Array(0..<batch))
     let m = network.members
     let all = [[Int]](repeating: labels, count: m).flatMap { $0 }
-    var times: [Double] = []
-    var initialLoss = Float.nan
-    for i in 0..<(steps + 2) {
-        let t0 = now()
+    return {
         let ctx = ForwardContext(training: true)
         let z = try network.memberLogits(images, count: batch, context: ctx)
         let loss = try Tensor.crossEntropy(logits: z.reshape([m * batch, benchConfig.classes]), labels: all)
-        if i == 0 { initialLoss = try loss.item() }
         for p in params { p.zeroGrad() }
         try loss.backward()
         clipGradNorm(params, maxNorm: 1)
         try opt.step(params)
+    }
+}
+
+/// Median seconds of one training step, after warm-up; with --profile, then
+/// prints the step broken down (`peak`: the sgemm GFLOP/s of this run).
+func stepTime(_ network: MemberNetwork, data: Dataset, steps: Int, profilePeak peak: Double? = nil, label: String = "") throws -> Double {
+    let step = trainingStep(network, data: data)
+    var times: [Double] = []
+    for i in 0..<(steps + 2) {
+        let t0 = now()
+        try step()
         let t = now() - t0
         if i >= 2 { times.append(t) }
     }
-    return (median(times), initialLoss)
+    if let peak = peak { try StepProfile.run(steps: steps, peak: peak, label: label, step) }
+    return median(times)
 }
+
+let profiling = CommandLine.arguments.contains("--profile")
 
 func sgemmGFlops(_ n: Int) throws -> Double {
     var rng = RNG(seed: 1)
@@ -107,16 +114,20 @@ do {
     switch mode {
     case "engine":
         print("blas_core \(Engine.blasCoreName)")
+        var peak = 0.0
         for t in [1, 2] where !args.contains("--no-sgemm") {
             Engine.threads = t
-            for n in [256, 1024] { print(String(format: "sgemm_gflops n=%d threads=%d %.1f", n, t, try sgemmGFlops(n))) }
+            for n in [256, 1024] {
+                let g = try sgemmGFlops(n)
+                if t == threads { peak = max(peak, g) }
+                print(String(format: "sgemm_gflops n=%d threads=%d %.1f", n, t, g))
+            }
         }
         Engine.threads = threads
         let vit = try ViT(benchConfig, seed: 0)
-        print("vit_parameters \(vit.trainableParameterCount)")
-        print(String(format: "vit_step_flop %.0f", PeerParity.vitStepFlop(benchConfig, batch: batch)))
-        let (s, loss) = try measuredSteps(vit, data: benchData(), steps: steps)
-        print(String(format: "vit_initial_loss %.4f", loss))
+        try PeerParity.describe(vit, data: benchData(), batch: batch, classes: benchConfig.classes, key: "vit",
+                                flop: PeerParity.vitStepFlop(benchConfig, batch: batch))
+        let s = try stepTime(vit, data: benchData(), steps: steps, profilePeak: profiling ? peak : nil, label: "ViT step")
         print(String(format: "vit_step_ms threads=%d %.3f", threads, s * 1000))
     case "evaluate":
         print("blas_core \(Engine.blasCoreName)")
@@ -201,13 +212,14 @@ do {
     case "ensemble":
         print("blas_core \(Engine.blasCoreName)")
         let members = (option("--members") ?? "1,4,16").split(separator: ",").compactMap { Int($0) }
+        let peak = profiling ? max(try sgemmGFlops(256), try sgemmGFlops(1024)) : 0
         let data = try benchData()
         let base = try ViT(benchConfig, seed: 0)
         for m in members {
             let net = try LoRAEnsembleNetwork(backbone: base, options: LoRAOptions(members: m, rank: 4))
-            print("lora_ensemble_parameters members=\(m) \(net.trainableParameters().reduce(0) { $0 + $1.count })")
-            let (s, loss) = try measuredSteps(net, data: data, steps: max(3, steps * 4 / max(m, 4)))
-            print(String(format: "lora_ensemble_initial_loss members=%d %.4f", m, loss))
+            try PeerParity.describe(net, data: data, batch: batch, classes: benchConfig.classes, key: "lora_ensemble", suffix: " members=\(m)")
+            let s = try stepTime(net, data: data, steps: max(3, steps * 4 / max(m, 4)),
+                                 profilePeak: profiling ? peak : nil, label: "LoRA-Ensemble M = \(m) step")
             print(String(format: "lora_ensemble_step_ms members=%d threads=%d %.3f", m, threads, s * 1000))
         }
     case "text":

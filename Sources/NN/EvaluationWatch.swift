@@ -6,6 +6,9 @@ import Foundation
 /// may throw to stop the work there (Ctrl-C) or show progress. Without a
 /// watcher installed the reports cost nothing.
 ///
+/// Training asks the watcher too (reporting 0) between the member groups of
+/// a step, where a front end may bring its cancellation flag up to date.
+///
 /// Per thread, so a watcher installed by a front end never sees (or stops)
 /// work on other threads.
 public final class EvaluationWatch {
@@ -25,6 +28,16 @@ public final class EvaluationWatch {
         dict[key] = watch
         defer { dict[key] = saved }
         return try body()
+    }
+
+    /// Runs `body` with `check` called after every batch, after the watcher
+    /// already installed on this thread (if any), which keeps its reports.
+    static func adding<T>(_ check: @escaping (Int) throws -> Void, _ body: () throws -> T) rethrows -> T {
+        let outer = Thread.current.threadDictionary[key] as? EvaluationWatch
+        return try run(EvaluationWatch { n in
+            try outer?.afterBatch(n)
+            try check(n)
+        }, body)
     }
 
     /// Reports `memberSamples` computed to this thread's watcher, if any.

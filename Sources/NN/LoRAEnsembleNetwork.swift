@@ -140,12 +140,7 @@ extension LoRAEnsembleNetwork: MemberGroupNetwork {
     /// for backward's transients (one layer's activation gradients at a time).
     public func activationBytesPerMember(batch: Int) -> Double {
         let a = architecture
-        let t: Int
-        switch a.input {
-        case .text(let maxTokens): t = maxTokens
-        case .images(_, let h, let w, let patch): t = (h / patch) * (w / patch) + 1
-        }
-        let d = Double(a.width), tokens = Double(t)
+        let d = Double(a.width), tokens = Double(longestTokens)
         var floats = 0.0
         for layer in pass.firstAdapted..<backbone.blocks.count {
             let hidden = Double(backbone.blocks[layer].mlp.fc1.outFeatures)
@@ -154,5 +149,27 @@ extension LoRAEnsembleNetwork: MemberGroupNetwork {
         }
         floats += tokens * d + d
         return 4 * 1.25 * floats * Double(batch)
+    }
+
+    /// Without a graph only one layer's tensors live at a time: the member's
+    /// copy of the shared tokens and the layer's input, the packed q, k, v,
+    /// attention output, o projection, residual sum and LayerNorm outputs
+    /// (about 9d), the attention probabilities (heads x T), the MLP's hidden
+    /// layer before and after GELU; four bytes each, times 1.25 for kernels'
+    /// scratch.
+    public func predictionBytesPerMember(batch: Int) -> Double {
+        let a = architecture
+        let d = Double(a.width), tokens = Double(longestTokens)
+        let hidden = backbone.blocks.map { Double($0.mlp.fc1.outFeatures) }.max() ?? 4 * d
+        let floats = tokens * (10 * d + 2 * hidden + Double(a.heads) * tokens)
+        return 4 * 1.25 * floats * Double(batch)
+    }
+
+    /// Tokens of the longest input the model reads (class token included for images).
+    var longestTokens: Int {
+        switch architecture.input {
+        case .text(let maxTokens): return maxTokens
+        case .images(_, let h, let w, let patch): return (h / patch) * (w / patch) + 1
+        }
     }
 }

@@ -15,6 +15,10 @@ public protocol MemberGroupNetwork: MemberNetwork {
     /// An estimate of the bytes one member's forward pass keeps for backward
     /// on a batch of `batch` samples (of the longest kind the model reads).
     func activationBytesPerMember(batch: Int) -> Double
+    /// An estimate of the bytes one member's forward pass without a graph
+    /// (prediction, evaluation) holds at its peak on a batch of `batch`: the
+    /// transients of one layer at a time.
+    func predictionBytesPerMember(batch: Int) -> Double
 }
 
 /// How many members one training step runs at once, and why.
@@ -57,7 +61,21 @@ public struct MemberGroupPlan: Equatable, CustomStringConvertible, Sendable {
             guard k >= 1 else { throw NNError.invalidConfiguration("members_at_once must be at least 1, got \(k)") }
             return MemberGroupPlan(members: m, size: min(k, m), automatic: false)
         }
-        let per = max(1, grouped.activationBytesPerMember(batch: batch))
+        return automatic(members: m, bytesPerMember: grouped.activationBytesPerMember(batch: batch))
+    }
+
+    /// The plan for predicting batches of `batch` without a graph: as many
+    /// members at once as the budget holds (all when memory is plentiful), so
+    /// prediction's peak memory is bounded like training's. nil for networks
+    /// that run their members in one pass only.
+    public static func forPrediction(_ network: MemberNetwork, batch: Int) -> MemberGroupPlan? {
+        guard let grouped = network as? MemberGroupNetwork, network.members > 1 else { return nil }
+        return automatic(members: network.members, bytesPerMember: grouped.predictionBytesPerMember(batch: batch))
+    }
+
+    /// As many of `members` as fit in the budget (`budgetShare` of the memory available now), at least one.
+    static func automatic(members m: Int, bytesPerMember: Double) -> MemberGroupPlan {
+        let per = max(1, bytesPerMember)
         guard let available = AvailableMemory.bytes() else { return MemberGroupPlan(members: m, size: m, automatic: true) }
         let budget = Double(available) * budgetShare
         let k = max(1, min(m, Int(min(budget / per, Double(m)))))
@@ -95,13 +113,18 @@ public enum MemberGroupStep {
         public var loss: Float
         /// Logits [members, B, classes], without a graph.
         public var logits: Tensor
+        /// `stop` said so between two groups: the step is incomplete (some
+        /// gradients accumulated); drop them and do not step the optimizer.
+        public var stopped = false
     }
 
     /// Accumulates the gradients of every trainable parameter (zero them before).
     /// `meanOver`: what the summed cross-entropy is divided by (nil: every
     /// member's rows here; under MPI the whole ensemble's rows over all ranks).
+    /// `stop` is asked before every group but the first (Ctrl-C: a step of
+    /// many groups can take long).
     public static func run(_ network: MemberNetwork, input: ModelInput, labels: [Int], plan: MemberGroupPlan?,
-                           context: ForwardContext, meanOver: Int? = nil) throws -> Outcome {
+                           context: ForwardContext, meanOver: Int? = nil, stop: () -> Bool = { false }) throws -> Outcome {
         let m = network.members, b = labels.count, c = network.architecture.classes
         func repeated(_ k: Int) -> [Int] { [[Int]](repeating: labels, count: k).flatMap { $0 } }
         guard let plan = plan, let grouped = network as? MemberGroupNetwork else {
@@ -116,6 +139,7 @@ public enum MemberGroupStep {
         values.reserveCapacity(m * b * c)
         var total: Float = 0
         for lo in stride(from: 0, to: m, by: plan.size) {
+            if lo > 0 && stop() { return Outcome(loss: total, logits: Tensor.zeros([m, b, c]), stopped: true) }
             let range = lo..<min(m, lo + plan.size)
             // The group's graph lives only inside this iteration.
             let logits = try grouped.memberLogits(shared: shared, members: range, context: context)

@@ -57,6 +57,10 @@ final class ParallelStep {
         mode == .alone ? cancel?.isCancelled == true : stopAgreed
     }
 
+    /// Whether this rank may stop on its own, anywhere (one process, or a rank
+    /// training a model of its own); otherwise the ranks stop together between steps.
+    var stopsAlone: Bool { mode == .alone }
+
     /// The rows of a batch of `count` this rank computes.
     func localRows(_ count: Int) -> Range<Int> {
         mode == .data ? world.share(of: count) : 0..<count

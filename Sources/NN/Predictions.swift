@@ -105,16 +105,22 @@ enum Evaluation {
     /// (the raw logits when `logits` is true). Under MPI every rank predicts
     /// its contiguous share of the samples and the shares are gathered
     /// (`shard: false`: this rank predicts every sample itself).
+    /// Members run in the groups of `groups` (nil: `MemberGroupPlan.forPrediction`,
+    /// as many at once as the memory budget holds).
     static func predict(_ network: MemberNetwork, data: Dataset, batchSize: Int, logits: Bool = false, shard: Bool = true,
+                        groups: MemberGroupPlan? = nil,
                         makeContext: () -> ForwardContext = { ForwardContext() }) throws -> MemberPredictions {
         try Trainer.checkData(data, network.architecture)
         let n = data.count, c = network.architecture.classes, m = network.members
+        let plan = groups ?? MemberGroupPlan.forPrediction(network, batch: min(max(1, batchSize), max(1, n)))
         let world = Cluster.world
         guard shard, world.size > 1 else {
             return MemberPredictions(members: m, samples: n, classes: c,
-                                     values: try predict(network, data: data, samples: 0..<n, batchSize: batchSize, logits: logits, makeContext: makeContext))
+                                     values: try predict(network, data: data, samples: 0..<n, batchSize: batchSize, logits: logits,
+                                                         groups: plan, makeContext: makeContext))
         }
-        let mine = try predict(network, data: data, samples: world.share(of: n), batchSize: batchSize, logits: logits, makeContext: makeContext)
+        let mine = try predict(network, data: data, samples: world.share(of: n), batchSize: batchSize, logits: logits,
+                               groups: plan, makeContext: makeContext)
         let parts = try world.gather(mine)
         var out = [Float](repeating: 0, count: m * n * c)
         for (r, part) in parts.enumerated() {
@@ -127,24 +133,43 @@ enum Evaluation {
     }
 
     /// Probabilities (or logits) [members, samples.count, C] of `samples` of `data`.
+    /// With a plan of groups smaller than all members (a `MemberGroupNetwork`),
+    /// each batch's shared part runs once and the members group by group, so
+    /// only one group's tensors are alive at a time; every forward batch of a
+    /// group is reported to the `EvaluationWatch` (Ctrl-C, progress).
     static func predict(_ network: MemberNetwork, data: Dataset, samples: Range<Int>, batchSize: Int, logits: Bool,
-                        makeContext: () -> ForwardContext) throws -> [Float] {
+                        groups: MemberGroupPlan?, makeContext: () -> ForwardContext) throws -> [Float] {
         let n = samples.count, c = network.architecture.classes, m = network.members
         let bs = max(1, batchSize)
         var out = [Float](repeating: 0, count: m * n * c)
+        /// Member rows `members` of a batch's logits [k, B, C] into `out`.
+        func store(_ z: Tensor, members: Range<Int>, idx: [Int]) {
+            let p = logits ? z.data : softmaxRows(z.data, rows: members.count * idx.count, classes: c)
+            for (g, mi) in members.enumerated() {
+                for (k, i) in idx.enumerated() {
+                    for j in 0..<c { out[(mi * n + i - samples.lowerBound) * c + j] = p[(g * idx.count + k) * c + j] }
+                }
+            }
+        }
+        let grouped = network as? MemberGroupNetwork
         try Tensor.noGrad {
             var start = samples.lowerBound
             while start < samples.upperBound {
                 let idx = Array(start..<min(samples.upperBound, start + bs))
-                let z = try network.memberLogits(data.modelInputs(idx).input, context: makeContext())
-                let p = logits ? z.data : softmaxRows(z.data, rows: m * idx.count, classes: c)
-                for mi in 0..<m {
-                    for (k, i) in idx.enumerated() {
-                        for j in 0..<c { out[(mi * n + i - samples.lowerBound) * c + j] = p[(mi * idx.count + k) * c + j] }
+                let input = data.modelInputs(idx).input
+                let context = makeContext()
+                if let grouped, let plan = groups, plan.size < m {
+                    let shared = try grouped.sharedPart(input, context: context)
+                    for lo in stride(from: 0, to: m, by: plan.size) {
+                        let range = lo..<min(m, lo + plan.size)
+                        store(try grouped.memberLogits(shared: shared, members: range, context: context), members: range, idx: idx)
+                        try EvaluationWatch.batchDone(range.count * idx.count)
                     }
+                } else {
+                    store(try network.memberLogits(input, context: context), members: 0..<m, idx: idx)
+                    try EvaluationWatch.batchDone(m * idx.count)
                 }
                 start += bs
-                try EvaluationWatch.batchDone(m * idx.count)
             }
         }
         return out

@@ -140,17 +140,24 @@ public struct FitStop: Equatable, CustomStringConvertible {
     /// For explicit ensembles trained member by member (0-based; count 1 otherwise).
     public var member: Int = 0
     public var memberCount: Int = 1
+    /// Stopped in the validation pass after the epoch's last step (`stepInEpoch`
+    /// is then `stepsPerEpoch`); the epoch has no record in the history.
+    public var duringValidation: Bool = false
 
-    public init(epoch: Int, epochs: Int, stepInEpoch: Int, stepsPerEpoch: Int, member: Int = 0, memberCount: Int = 1) {
+    public init(epoch: Int, epochs: Int, stepInEpoch: Int, stepsPerEpoch: Int, member: Int = 0, memberCount: Int = 1,
+                duringValidation: Bool = false) {
         self.epoch = epoch; self.epochs = epochs; self.stepInEpoch = stepInEpoch; self.stepsPerEpoch = stepsPerEpoch
-        self.member = member; self.memberCount = memberCount
+        self.member = member; self.memberCount = memberCount; self.duringValidation = duringValidation
     }
 
     /// "interrupted in epoch 6 of 8 at step 12 of 40", "interrupted after epoch 5 of 8",
-    /// "interrupted before the first step"; "... (member 2 of 4)" for explicit ensembles.
+    /// "interrupted before the first step", "interrupted in epoch 3 of 8 at step 40 of 40,
+    /// during validation"; "... (member 2 of 4)" for explicit ensembles.
     public var description: String {
         let text: String
-        if stepInEpoch > 0 {
+        if duringValidation {
+            text = "interrupted in epoch \(epoch + 1) of \(epochs) at step \(stepInEpoch) of \(stepsPerEpoch), during validation"
+        } else if stepInEpoch > 0 {
             text = "interrupted in epoch \(epoch + 1) of \(epochs) at step \(stepInEpoch) of \(stepsPerEpoch)"
         } else if epoch > 0 {
             text = "interrupted after epoch \(epoch) of \(epochs)"

@@ -55,6 +55,30 @@ enum Trainer {
                                  data: data.name, seconds: now() - start)
     }
 
+    /// Ctrl-C (`cancel`) looked at after every forward batch of the validation pass.
+    struct ValidationStopped: Error {}
+
+    /// `validate`, stopping with `ValidationStopped` at the first forward batch
+    /// after `cancel` is set (nil: runs to the end, as ranks of an MPI run must,
+    /// whose stop is agreed between steps).
+    static func validateStoppable(_ data: Dataset, predict: (Dataset) throws -> MemberPredictions,
+                                  cancel: CancellationFlag?) throws -> ValidationMetrics {
+        guard let cancel else { return try validate(data, predict: predict) }
+        if cancel.isCancelled { throw ValidationStopped() }
+        return try EvaluationWatch.adding({ _ in if cancel.isCancelled { throw ValidationStopped() } }) {
+            try validate(data, predict: predict)
+        }
+    }
+
+    /// Whether a step stops before its next member group: alone only (under
+    /// MPI the ranks stop together between steps). The thread's watcher (a
+    /// front end's, which keeps `cancel` in step with Ctrl-C) is asked first.
+    static func stopsBetweenGroups(_ parallel: ParallelStep, _ cancel: CancellationFlag?) -> Bool {
+        guard parallel.stopsAlone, let cancel else { return false }
+        try? EvaluationWatch.batchDone(0)
+        return cancel.isCancelled
+    }
+
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
     /// Accuracy of the members' mean probabilities on one batch: logits [M, B, C].
@@ -148,8 +172,16 @@ enum Trainer {
                 if !rows.isEmpty {
                     // Forward + backward, all members at once or group by group
                     // (a finite loss only: a non-finite one stops before backward).
+                    // Alone, Ctrl-C may also stop between two member groups (the parameters are still the last step's).
                     let pass = try MemberGroupStep.run(network, input: input, labels: local, plan: groups, context: ctx,
-                                                       meanOver: parallel.lossDivisor(localMembers: m, batch: idx.count))
+                                                       meanOver: parallel.lossDivisor(localMembers: m, batch: idx.count),
+                                                       stop: { stopsBetweenGroups(parallel, cancel) })
+                    if pass.stopped {
+                        for p in params { p.grad = nil }
+                        return FitOutcome(stepsDone: step, totalSteps: total, cancelled: true, seconds: now() - start, history: history,
+                                          stop: FitStop(epoch: epoch, epochs: config.epochs, stepInEpoch: bi, stepsPerEpoch: stepsPerEpoch,
+                                                        member: member, memberCount: memberCount), memberGroups: groups)
+                    }
                     lv = pass.loss                                           // logits [M, B, C]
                     correct = ensembleAccuracy(pass.logits, labels: local).correct
                     if parallel.gathersLogits {
@@ -192,7 +224,15 @@ enum Trainer {
                 if last {
                     let trainSeconds = now() - epochStart
                     if let v = config.validation {
-                        validation = try validate(v, predict: validationPredict ?? { try Evaluation.predict(network, data: $0, batchSize: 256) })
+                        let predict = validationPredict ?? { try Evaluation.predict(network, data: $0, batchSize: 256) }
+                        do {
+                            validation = try validateStoppable(v, predict: predict, cancel: parallel.stopsAlone ? cancel : nil)
+                        } catch is ValidationStopped {
+                            // The model is as after this step; the epoch gets no record.
+                            return FitOutcome(stepsDone: step, totalSteps: total, cancelled: true, seconds: now() - start, history: history,
+                                              stop: FitStop(epoch: epoch, epochs: config.epochs, stepInEpoch: stepsPerEpoch, stepsPerEpoch: stepsPerEpoch,
+                                                            member: member, memberCount: memberCount, duringValidation: true), memberGroups: groups)
+                        }
                     }
                     history.append(EpochRecord(epoch: epoch, member: member, loss: Float(lossSum / Double(seen)),
                                                accuracy: Float(correctSum) / Float(seen), seconds: trainSeconds, validation: validation))

@@ -4,7 +4,10 @@
 // validKeys[b] keys, as BERT's attention mask for right-padded sequences), and
 // the attention weights handed back on request. Per-head products go through BLAS
 // with leading dimensions, so a packed qkv projection needs no permute copies.
-// Heads run in parallel over the cores (BLAS single-threaded inside).
+// Heads run in parallel over the cores (BLAS single-threaded inside). Without
+// DropKey, a slice runs as one AVX-512 kernel when the CPU has it (products,
+// softmax and its backward in cache; same numbers: Engine.vectorKernels).
+import CBLAS
 
 /// Where each (batch, head) slice of q, k, v and the output lives.
 struct AttentionLayout {
@@ -129,7 +132,9 @@ extension Tensor {
         var probs = uninitializedFloats(pn) { _ in }  // every slice is written below
         let work = slices * tq * tk * (dh + dv + 8)
         let chunks = Engine.chunkCount(slices, work: work, minWork: 1 << 17)
-        let out = uninitializedFloats(Tensor.product(outShape)) { o in
+        let kernel = Engine.attentionKernel(tk: tk, dh: dh, dv: dv)
+        let out = Profile.measure(.attention, flops: 2 * Double(slices) * Double(tq * tk * (dh + dv))) {
+        uninitializedFloats(Tensor.product(outShape)) { o in
             q.data.withUnsafeBufferPointer { qb in k.data.withUnsafeBufferPointer { kb in v.data.withUnsafeBufferPointer { vb in
             probs.withUnsafeMutableBufferPointer { pb in keepMask.withUnsafeBufferPointer { mb in
                 let qp = qb.baseAddress!, kp = kb.baseAddress! + kOffset, vp = vb.baseAddress! + vOffset, pp = pb.baseAddress!
@@ -142,9 +147,14 @@ extension Tensor {
                         let vs = vp + bi * lay.vB + hi * lay.vH
                         let os = o + bi * lay.oB + hi * lay.oH
                         let ps = pp + s * tq * tk
+                        let nk = keyCounts[bi]
+                        if kernel && mp == nil {
+                            lora_attention_forward(Int32(tq), Int32(tk), Int32(nk), Int32(dh), Int32(dv), scale,
+                                                   qs, Int32(lay.ldq), ks, Int32(lay.ldk), vs, Int32(lay.ldv), ps, os, Int32(lay.ldo))
+                            continue
+                        }
                         sgemm1(false, true, tq, tk, dh, scale, qs, lay.ldq, ks, lay.ldk, 0, ps, tk)
                         // Padding keys (j >= nk) get probability 0, so they also get no gradient.
-                        let nk = keyCounts[bi]
                         for i in 0..<tq {
                             let row = ps + i * tk
                             for j in nk..<tk { row[j] = 0 }
@@ -174,6 +184,7 @@ extension Tensor {
             } }
             } } }
         }
+        }
         let weights = keepWeights ? Tensor([lay.batch, lay.heads, tq, tk], probs) : nil
         let parents = packed ? [q] : [q, k, v]
         let output = result(outShape, out, parents) { t in
@@ -183,6 +194,8 @@ extension Tensor {
             var dk = (!packed && k.requiresGrad) ? uninitializedFloats(k.count) { _ in } : []
             var dvv = (!packed && v.requiresGrad) ? uninitializedFloats(v.count) { _ in } : []
             let wantQ = q.requiresGrad, wantK = k.requiresGrad, wantV = v.requiresGrad
+            let backFlops = 2 * Double(slices * tq * tk) * Double((wantV ? dv : 0) + (wantQ || wantK ? dv : 0) + (wantQ ? dh : 0) + (wantK ? dh : 0))
+            Profile.measure(.attention, flops: backFlops) {
             dy.withUnsafeBufferPointer { db in probs.withUnsafeBufferPointer { pb in
             q.data.withUnsafeBufferPointer { qb in k.data.withUnsafeBufferPointer { kb in v.data.withUnsafeBufferPointer { vb in
             dq.withUnsafeMutableBufferPointer { dqb in dk.withUnsafeMutableBufferPointer { dkb in dvv.withUnsafeMutableBufferPointer { dvb in
@@ -203,6 +216,14 @@ extension Tensor {
                             let vs = vp + bi * lay.vB + hi * lay.vH
                             let dos = dp + bi * lay.oB + hi * lay.oH
                             let ps = pp + s * tq * tk
+                            if kernel {
+                                lora_attention_backward(Int32(tq), Int32(tk), Int32(dh), Int32(dv), scale,
+                                                        qs, Int32(lay.ldq), ks, Int32(lay.ldk), vs, Int32(lay.ldv), ps, dos, Int32(lay.ldo),
+                                                        wantQ ? gq.map { $0 + bi * lay.qB + hi * lay.qH } : nil, Int32(lay.ldq),
+                                                        wantK ? gk.map { $0 + bi * lay.kB + hi * lay.kH } : nil, Int32(lay.ldk),
+                                                        wantV ? gv.map { $0 + bi * lay.vB + hi * lay.vH } : nil, Int32(lay.ldv), dps)
+                                continue
+                            }
                             // dV = P^T dO
                             if wantV, let gv = gv {
                                 sgemm1(true, false, tk, dv, tq, 1, ps, tk, dos, lay.ldo, 0, gv + bi * lay.vB + hi * lay.vH, lay.ldv)
@@ -228,6 +249,7 @@ extension Tensor {
             } } }
             } } }
             } }
+            }
             if wantQ { q.accumulateGrad(dq) }
             if !packed {
                 if wantK { k.accumulateGrad(dk) }

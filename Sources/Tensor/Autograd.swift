@@ -43,7 +43,7 @@ extension Tensor {
     /// Builds an op's output. The graph link (and `backward`) is kept only when
     /// grad mode is on and some input requires a gradient.
     @inline(__always)
-    static func result(_ shape: [Int], _ data: [Float], _ parents: [Tensor],
+    static func result(_ shape: [Int], _ data: [Float], _ parents: [Tensor], _ category: ProfileCategory = .backwardOther,
                        _ backward: @escaping (Tensor) -> Void) -> Tensor {
         let t = Tensor(shape, data)
         if gradEnabled {
@@ -51,6 +51,7 @@ extension Tensor {
                 t.requiresGrad = true
                 t.parents = parents
                 t.backwardFn = backward
+                t.profileCategory = category
                 break
             }
         }
@@ -84,12 +85,14 @@ extension Tensor {
     func accumulateGrad(_ g: [Float]) {
         guard requiresGrad else { return }
         if let old = grad, old.count == count {
+            Profile.measure(.elementwise) {
             old.data.withUnsafeMutableBufferPointer { d in
                 g.withUnsafeBufferPointer { s in
                     let n = d.count
                     let dp = d.baseAddress!, sp = s.baseAddress!
                     for i in 0..<n { dp[i] += sp[i] }
                 }
+            }
             }
         } else {
             grad = Tensor(shape, g)
@@ -103,6 +106,10 @@ extension Tensor {
         guard requiresGrad else {
             throw TensorError.invalidArgument(op: "backward", detail: "the tensor does not require a gradient (no trainable input, or built under noGrad)")
         }
+        try Profile.measure(.backwardOther) { try backwardPass() }
+    }
+
+    private func backwardPass() throws {
         // Iterative DFS for the topological order (graphs can be deep).
         var order: [Tensor] = []
         var visited = Set<ObjectIdentifier>()
@@ -123,7 +130,7 @@ extension Tensor {
         accumulateGrad([1])
         for node in order.reversed() {
             guard let fn = node.backwardFn, node.grad != nil else { continue }
-            fn(node)
+            if Profile.isOn { Profile.measure(node.profileCategory) { fn(node) } } else { fn(node) }
             node.grad = nil  // intermediate gradient no longer needed
         }
     }

@@ -13,13 +13,13 @@ extension Tensor {
         let scale: Float = p >= 1 ? 0 : 1 / (1 - p)
         var mask = [Float](repeating: 0, count: n)
         for i in 0..<n { mask[i] = rng.uniform() < p ? 0 : scale }
-        let out = uninitializedFloats(n) { y in
+        let out = uninitializedFloats(n, .elementwise) { y in
             data.withUnsafeBufferPointer { xb in mask.withUnsafeBufferPointer { mb in
                 map2(n, xb.baseAddress!, mb.baseAddress!, y, accumulate: false, MulF())
             } }
         }
         let x = self
-        return Tensor.result(shape, out, [self]) { t in
+        return Tensor.result(shape, out, [self], .elementwise) { t in
             t.grad!.data.withUnsafeBufferPointer { db in mask.withUnsafeBufferPointer { mb in
                 x.accumulateGrad { g, fresh in map2(n, db.baseAddress!, mb.baseAddress!, g, accumulate: !fresh, MulF()) }
             } }

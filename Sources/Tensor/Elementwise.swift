@@ -1,6 +1,7 @@
 // Elementwise ops: broadcast binary arithmetic, tensor-scalar arithmetic,
 // unary math (exp, log, sqrt, pow, tanh, relu, gelu, sigmoid) and comparisons.
 // Forward and backward of each op side by side.
+import CBLAS
 import Foundation
 
 /// Elementwise work below this many elements runs on one thread.
@@ -113,7 +114,7 @@ extension Tensor {
         let n = try checkedCount(outShape, op: kind.name)
         let plan = BroadcastPlan(out: outShape, a: a.shape, b: b.shape)
         let m = plan.inner, sa = plan.innerA, sb = plan.innerB
-        let out = uninitializedFloats(n) { y in
+        let out = uninitializedFloats(n, .elementwise) { y in
             a.data.withUnsafeBufferPointer { ab in b.data.withUnsafeBufferPointer { bb in
                 let x = ab.baseAddress!, z = bb.baseAddress!
                 switch kind {
@@ -124,7 +125,7 @@ extension Tensor {
                 }
             } }
         }
-        return result(outShape, out, [a, b]) { t in
+        return result(outShape, out, [a, b], .elementwise) { t in
             let dy = t.grad!.data
             // Gradient w.r.t. each input at full (broadcast) size, then reduced.
             func full(_ forA: Bool) -> [Float] {
@@ -132,7 +133,7 @@ extension Tensor {
                 case .add: return dy
                 case .sub: return forA ? dy : dy.map { -$0 }
                 case .mul, .div:
-                    return uninitializedFloats(n) { g in
+                    return uninitializedFloats(n, .elementwise) { g in
                         dy.withUnsafeBufferPointer { db in a.data.withUnsafeBufferPointer { ab in b.data.withUnsafeBufferPointer { bb in
                             let d = db.baseAddress!, x = ab.baseAddress!, z = bb.baseAddress!
                             switch (kind, forA) {
@@ -159,7 +160,7 @@ extension Tensor {
     /// Same-shape fast path: straight vectorisable loops, gradients written in place.
     private static func binarySame(_ a: Tensor, _ b: Tensor, _ kind: BinaryKind) -> Tensor {
         let n = a.count
-        let out = uninitializedFloats(n) { y in
+        let out = uninitializedFloats(n, .elementwise) { y in
             a.data.withUnsafeBufferPointer { ab in b.data.withUnsafeBufferPointer { bb in
                 guard let x = ab.baseAddress, let z = bb.baseAddress else { return }
                 switch kind {
@@ -170,7 +171,7 @@ extension Tensor {
                 }
             } }
         }
-        return result(a.shape, out, [a, b]) { t in
+        return result(a.shape, out, [a, b], .elementwise) { t in
             let dy = t.grad!.data
             dy.withUnsafeBufferPointer { db in a.data.withUnsafeBufferPointer { ab in b.data.withUnsafeBufferPointer { bb in
                 guard let d = db.baseAddress, let x = ab.baseAddress, let z = bb.baseAddress else { return }
@@ -217,7 +218,7 @@ let invSqrt2Pi: Float = 0.39894228040143268
 extension Tensor {
     static func unary(_ x: Tensor, _ kind: UnaryKind) -> Tensor {
         let n = x.count
-        let out = uninitializedFloats(n) { y in
+        let out = uninitializedFloats(n, .elementwise) { y in
             x.data.withUnsafeBufferPointer { xb in
                 let p = xb.baseAddress!
                 switch kind {
@@ -229,13 +230,18 @@ extension Tensor {
                 case .tanh: map1(n, p, y, cost: 8, TanhF())
                 case .relu: map1(n, p, y, ReluF())
                 case .sigmoid: map1(n, p, y, cost: 8, SigmoidF())
-                case .gelu: map1(n, p, y, cost: 12, GeluF())
+                case .gelu:
+                    if Engine.vectorKernels {
+                        Engine.parallelFor(n, work: n * 12, minWork: elementwiseParallelMin) { r in
+                            lora_gelu_forward(r.count, p + r.lowerBound, y + r.lowerBound, nil)
+                        }
+                    } else { map1(n, p, y, cost: 12, GeluF()) }
                 case let .pow(e):
                     if e == 2 { map1(n, p, y, SquareF()) } else { map1(n, p, y, cost: 8, PowF(e: e)) }
                 }
             }
         }
-        return result(x.shape, out, [x]) { t in
+        return result(x.shape, out, [x], .elementwise) { t in
             let dy = t.grad!.data, yv = t.data
             dy.withUnsafeBufferPointer { db in x.data.withUnsafeBufferPointer { xb in yv.withUnsafeBufferPointer { yb in
                 guard let d = db.baseAddress, let xp = xb.baseAddress, let yp = yb.baseAddress else { return }
@@ -278,11 +284,13 @@ extension Tensor {
     public func gelu() -> Tensor {
         guard Tensor.needsGraph(self) else { return Tensor.unary(self, .gelu) }
         let n = count
-        var cdf = uninitializedFloats(n) { _ in }
-        let out = uninitializedFloats(n) { y in
+        var cdf = uninitializedFloats(n, .elementwise) { _ in }
+        let out = uninitializedFloats(n, .elementwise) { y in
             data.withUnsafeBufferPointer { xb in cdf.withUnsafeMutableBufferPointer { cb in
                 let x = xb.baseAddress!, c = cb.baseAddress!
+                let kernel = Engine.vectorKernels
                 Engine.parallelFor(n, work: n * 12, minWork: elementwiseParallelMin) { r in
+                    if kernel { lora_gelu_forward(r.count, x + r.lowerBound, y + r.lowerBound, c + r.lowerBound); return }
                     for i in r {
                         let phi = 0.5 * (1 + fastErf(x[i] * invSqrt2))
                         c[i] = phi
@@ -292,11 +300,18 @@ extension Tensor {
             } }
         }
         let x = self
-        return Tensor.result(shape, out, [self]) { t in
+        return Tensor.result(shape, out, [self], .elementwise) { t in
             t.grad!.data.withUnsafeBufferPointer { db in x.data.withUnsafeBufferPointer { xb in cdf.withUnsafeBufferPointer { cb in
                 guard let d = db.baseAddress, let xp = xb.baseAddress, let c = cb.baseAddress else { return }
                 x.accumulateGrad { g, fresh in
-                    map3(n, d, xp, c, g, accumulate: !fresh, cost: 8, GeluBackSaved())
+                    if Engine.vectorKernels {
+                        Engine.parallelFor(n, work: n * 8, minWork: elementwiseParallelMin) { r in
+                            let o = r.lowerBound
+                            lora_gelu_backward(r.count, d + o, xp + o, c + o, g + o, fresh ? 0 : 1)
+                        }
+                    } else {
+                        map3(n, d, xp, c, g, accumulate: !fresh, cost: 8, GeluBackSaved())
+                    }
                 }
             } } }
         }
@@ -325,7 +340,7 @@ extension Tensor {
         let n = try checkedCount(outShape, op: op)
         let plan = BroadcastPlan(out: outShape, a: a.shape, b: b.shape)
         let m = plan.inner, sa = plan.innerA, sb = plan.innerB
-        let out = uninitializedFloats(n) { y in
+        let out = uninitializedFloats(n, .elementwise) { y in
             a.data.withUnsafeBufferPointer { ab in b.data.withUnsafeBufferPointer { bb in
                 let x = ab.baseAddress!, z = bb.baseAddress!
                 plan.forEachRun { o, ia, ib in

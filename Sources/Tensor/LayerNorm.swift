@@ -1,5 +1,7 @@
 // Fused layer normalisation over the last axis (forward saves mean and
-// 1/std per row; backward in one pass per row, llm.c style).
+// 1/std per row; backward in one pass per row, llm.c style). With AVX-512,
+// rows go through lora_layernorm_* (same numbers: Engine.vectorKernels).
+import CBLAS
 
 extension Tensor {
     /// (x - mean) / sqrt(var + eps) * gamma + beta over the last axis of x [..., D];
@@ -16,11 +18,17 @@ extension Tensor {
         let rows = x.count / d
         var meanS = [Float](repeating: 0, count: rows), rstdS = [Float](repeating: 0, count: rows)
         let invD = 1 / Float(d)
-        let out = uninitializedFloats(rows * d) { y in
+        let out = Profile.measure(.normalisation) { uninitializedFloats(rows * d) { y in
             x.data.withUnsafeBufferPointer { xb in gamma.data.withUnsafeBufferPointer { gb in beta.data.withUnsafeBufferPointer { bb in
             meanS.withUnsafeMutableBufferPointer { mb in rstdS.withUnsafeMutableBufferPointer { rb in
                 let xp = xb.baseAddress!, gp = gb.baseAddress!, bp = bb.baseAddress!, mp = mb.baseAddress!, rp = rb.baseAddress!
+                let kernel = Engine.vectorKernels
                 Engine.parallelFor(rows, work: rows * d * 4) { r in
+                    if kernel {
+                        let lo = r.lowerBound
+                        lora_layernorm_forward(r.count, Int32(d), xp + lo * d, gp, bp, eps, invD, y + lo * d, mp + lo, rp + lo)
+                        return
+                    }
                     for row in r {
                         let xr = xp + row * d, yr = y + row * d
                         let m = vsum(xr, d) * invD
@@ -32,9 +40,10 @@ extension Tensor {
                 }
             } }
             } } }
-        }
+        } }
         return result(x.shape, out, [x, gamma, beta]) { t in
             let dy = t.grad!.data
+            Profile.measure(.normalisation) {
             let wantX = x.requiresGrad, wantP = gamma.requiresGrad || beta.requiresGrad
             let chunks = Engine.chunkCount(rows, work: rows * d * 6)
             var dg = [Float](repeating: 0, count: wantP ? chunks * d : 0)
@@ -47,10 +56,17 @@ extension Tensor {
                 // (Empty arrays may still report a base address: select by the flags.)
                 let dgp = wantP ? dgb.baseAddress : nil, dbp = wantP ? dbb.baseAddress : nil
                 let dxp = wantX ? dxb.baseAddress : nil
+                let kernel = Engine.vectorKernels
                 Engine.parallelChunks(rows, chunks: chunks) { c, r in
                     // Per-chunk scratch: normalised row and dy * gamma.
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * d)
                     defer { scratch.deallocate() }
+                    if kernel {
+                        let lo = r.lowerBound
+                        lora_layernorm_backward(r.count, Int32(d), dp + lo * d, xp + lo * d, gp, mp + lo, rp + lo, invD,
+                                                dgp.map { $0 + c * d }, dbp.map { $0 + c * d }, dxp.map { $0 + lo * d }, scratch)
+                        return
+                    }
                     let xh = scratch, dn = scratch + d
                     for row in r {
                         let dr = dp + row * d, xr = xp + row * d
@@ -79,6 +95,7 @@ extension Tensor {
             if wantP {
                 gamma.accumulateGrad(Array(dg[0..<d]))
                 beta.accumulateGrad(Array(dbt[0..<d]))
+            }
             }
         }
     }

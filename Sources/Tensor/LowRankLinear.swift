@@ -45,6 +45,8 @@ extension Tensor {
         let ranks = updates.map { $0.a.shape[1] }
         let hOff = ranks.indices.map { i in rows * ranks[..<i].reduce(0, +) }
         let work = rows * ranks.reduce(0, +) * (inF + outF)
+        // Flops of the forward's low-rank products (x A^T, then h B^T), all members (for the profile).
+        let lowRankFlops = 2 * Double(rows) * Double(zip(ranks, updates).reduce(0) { $0 + $1.0 * (inF + $1.1.b.shape[1]) })
         // H_u = x A_u^T per member: [rows, r_u] blocks, kept for backward.
         var hAll = uninitializedFloats(rows * ranks.reduce(0, +)) { _ in }
         let out = uninitializedFloats(rows * outF) { c in
@@ -58,6 +60,8 @@ extension Tensor {
                 hAll.withUnsafeMutableBufferPointer { hb in
                     let hp = hb.baseAddress!
                     withPointers(updates) { ap, bp in
+                        Profile.gemm("lowrank xA^T, hB^T", false, true, rm, ranks[0], inF, batch: mem * updates.count,
+                                     flops: lowRankFlops) {
                         Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                             for m in range {
                                 for (ui, u) in updates.enumerated() {
@@ -68,6 +72,7 @@ extension Tensor {
                                            c + m * rm * outF + u.offset, outF)
                                 }
                             }
+                        }
                         }
                     }
                 }
@@ -86,6 +91,8 @@ extension Tensor {
                 let d = db.baseAddress!, xp = xb.baseAddress!, wp = wb.baseAddress!, hp = hb.baseAddress!
                 withPointers(updates) { ap, bp in
                     if wantLowRank, let dhp = dhb.baseAddress {
+                        Profile.gemm("lowrank dH", false, false, rm, ranks[0], updates[0].b.shape[1], batch: mem * updates.count,
+                                     flops: 2 * Double(rows) * Double(zip(ranks, updates).reduce(0) { $0 + $1.0 * $1.1.b.shape[1] })) {
                         Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                             for m in range {
                                 for (ui, u) in updates.enumerated() {
@@ -95,11 +102,16 @@ extension Tensor {
                                 }
                             }
                         }
+                        }
                     }
                     let dhp = UnsafePointer(dhb.baseAddress)
                     // dx = dy W + sum_u dH_u A_u
                     x.accumulateGrad { g, fresh in
-                        sgemm(false, false, rows, inF, outF, 1, d, outF, wp, inF, fresh ? 0 : 1, g, inF)
+                        Profile.gemm("linear dx", false, false, rows, inF, outF) {
+                            sgemm(false, false, rows, inF, outF, 1, d, outF, wp, inF, fresh ? 0 : 1, g, inF)
+                        }
+                        Profile.gemm("lowrank dx += dH A", false, false, rm, inF, ranks[0], batch: mem * updates.count,
+                                     flops: 2 * Double(rows) * Double(inF) * Double(ranks.reduce(0, +))) {
                         Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                             for m in range {
                                 for ui in updates.indices {
@@ -109,30 +121,36 @@ extension Tensor {
                                 }
                             }
                         }
+                        }
                     }
-                    weight.accumulateGrad { g, fresh in sgemm(true, false, outF, inF, rows, 1, d, outF, xp, inF, fresh ? 0 : 1, g, inF) }
-                    bias?.accumulateGrad { g, fresh in
-                        if fresh { g.update(from: d, count: outF) } else { for j in 0..<outF { g[j] += d[j] } }
-                        for r in 1..<rows { let row = d + r * outF; for j in 0..<outF { g[j] += row[j] } }
+                    weight.accumulateGrad { g, fresh in
+                        Profile.gemm("linear dW", true, false, outF, inF, rows) {
+                            sgemm(true, false, outF, inF, rows, 1, d, outF, xp, inF, fresh ? 0 : 1, g, inF)
+                        }
                     }
+                    bias?.accumulateGrad { g, fresh in biasGradient(g, fresh: fresh, d, rows: rows, outF: outF) }
                     for (ui, u) in updates.enumerated() {
                         let r = ranks[ui], o = u.b.shape[1]
                         // dA_m = dH_m^T x_m  [r, in]
                         u.a.accumulateGrad { g, fresh in
+                            Profile.gemm("lowrank dA", true, false, r, inF, rm, batch: mem) {
                             Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                                 for m in range {
                                     sgemm1(true, false, r, inF, rm, 1, dhp! + hOff[ui] + m * rm * r, r, xp + m * rm * inF, inF,
                                            fresh ? 0 : 1, g + m * r * inF, inF)
                                 }
                             }
+                            }
                         }
                         // dB_m = scale * dy_m^T H_m  [out, r]
                         u.b.accumulateGrad { g, fresh in
+                            Profile.gemm("lowrank dB", true, false, o, r, rm, batch: mem) {
                             Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                                 for m in range {
                                     sgemm1(true, false, o, r, rm, u.scale, d + m * rm * outF + u.offset, outF,
                                            hp + hOff[ui] + m * rm * r, r, fresh ? 0 : 1, g + m * o * r, r)
                                 }
+                            }
                             }
                         }
                     }

@@ -64,6 +64,14 @@ func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, 
 
 func linearRows(_ rows: Int, _ outF: Int, _ inF: Int, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                 _ bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    Profile.gemm("linear", false, true, rows, outF, inF) {
+        linearRowsBody(rows, outF, inF, x, w, bias, c, ldc)
+    }
+}
+
+@inline(__always)
+private func linearRowsBody(_ rows: Int, _ outF: Int, _ inF: Int, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                            _ bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
     let t = Engine.threads, gemmParallelMin = Engine.gemmParallelMin, linearBlockRows = Engine.linearBlockRows
     let parallel = t > 1 && rows * outF * inF >= gemmParallelMin
     let block = linearBlockRows > 0 ? linearBlockRows
@@ -124,11 +132,15 @@ extension Tensor {
             a.data.withUnsafeBufferPointer { ab in b.data.withUnsafeBufferPointer { bb in
                 let ap = ab.baseAddress ?? UnsafePointer(c), bp = bb.baseAddress ?? UnsafePointer(c)
                 if fold {
-                    sgemm(false, tb, batch * m, n, k, 1, ap, lda, bp, ldb, 0, c, n)
+                    Profile.gemm("matmul", false, tb, batch * m, n, k) {
+                        sgemm(false, tb, batch * m, n, k, 1, ap, lda, bp, ldb, 0, c, n)
+                    }
                 } else {
                     let gemm = sliceGemm(batch: batch)
-                    Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20) { r in
-                        for i in r { gemm(ta, tb, m, n, k, 1, ap + i * sA, lda, bp + i * sB, ldb, 0, c + i * sC, n) }
+                    Profile.gemm("matmul", ta, tb, m, n, k, batch: batch) {
+                        Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20) { r in
+                            for i in r { gemm(ta, tb, m, n, k, 1, ap + i * sA, lda, bp + i * sB, ldb, 0, c + i * sC, n) }
+                        }
                     }
                 }
             } }
@@ -142,14 +154,18 @@ extension Tensor {
                 a.accumulateGrad { g, fresh in
                     let beta: Float = fresh ? 0 : 1
                     if fold {
-                        sgemm(false, !tb, batch * m, k, n, 1, d, n, bp, ldb, beta, g, k)
+                        Profile.gemm("matmul dA", false, !tb, batch * m, k, n) {
+                            sgemm(false, !tb, batch * m, k, n, 1, d, n, bp, ldb, beta, g, k)
+                        }
                     } else {
                         let gemm = sliceGemm(batch: batch)
+                        Profile.gemm("matmul dA", ta, !tb, ta ? k : m, ta ? m : k, n, batch: batch) {
                         Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20) { r in
                             for i in r {
                                 if !ta { gemm(false, !tb, m, k, n, 1, d + i * sC, n, bp + i * sB, ldb, beta, g + i * sA, k) }
                                 else { gemm(tb, true, k, m, n, 1, bp + i * sB, ldb, d + i * sC, n, beta, g + i * sA, m) }
                             }
+                        }
                         }
                     }
                 }
@@ -158,22 +174,28 @@ extension Tensor {
                 b.accumulateGrad { g, fresh in
                     let beta: Float = fresh ? 0 : 1
                     if fold {
-                        if !tb { sgemm(true, false, k, n, batch * m, 1, ap, lda, d, n, beta, g, n) }
-                        else { sgemm(true, false, n, k, batch * m, 1, d, n, ap, lda, beta, g, k) }
+                        Profile.gemm("matmul dB", true, false, tb ? n : k, tb ? k : n, batch * m) {
+                            if !tb { sgemm(true, false, k, n, batch * m, 1, ap, lda, d, n, beta, g, n) }
+                            else { sgemm(true, false, n, k, batch * m, 1, d, n, ap, lda, beta, g, k) }
+                        }
                     } else if shared {
                         // Shared B with transposed A: accumulate over the batch sequentially.
+                        Profile.gemm("matmul dB", true, false, tb ? n : k, tb ? k : n, m, batch: batch) {
                         for i in 0..<batch {
                             let bt: Float = (i == 0 && fresh) ? 0 : 1
                             if !tb { sgemm(!ta, false, k, n, m, 1, ap + i * sA, lda, d + i * sC, n, bt, g, n) }
                             else { sgemm(true, ta, n, k, m, 1, d + i * sC, n, ap + i * sA, lda, bt, g, k) }
                         }
+                        }
                     } else {
                         let gemm = sliceGemm(batch: batch)
+                        Profile.gemm("matmul dB", true, false, tb ? n : k, tb ? k : n, m, batch: batch) {
                         Engine.parallelFor(batch, work: batch * m * n * k, minWork: 1 << 20) { r in
                             for i in r {
                                 if !tb { gemm(!ta, false, k, n, m, 1, ap + i * sA, lda, d + i * sC, n, beta, g + i * sB, n) }
                                 else { gemm(true, ta, n, k, m, 1, d + i * sC, n, ap + i * sA, lda, beta, g + i * sB, k) }
                             }
+                        }
                         }
                     }
                 }
@@ -225,15 +247,28 @@ extension Tensor {
             dy.withUnsafeBufferPointer { db in x.data.withUnsafeBufferPointer { xb in weight.data.withUnsafeBufferPointer { wb in
                 let d = db.baseAddress!, xp = xb.baseAddress!, wp = wb.baseAddress!
                 // dx = dy W  [rows, in]
-                x.accumulateGrad { g, fresh in sgemm(false, false, rows, inF, outF, 1, d, outF, wp, inF, fresh ? 0 : 1, g, inF) }
-                // dW = dy^T x  [out, in]
-                weight.accumulateGrad { g, fresh in sgemm(true, false, outF, inF, rows, 1, d, outF, xp, inF, fresh ? 0 : 1, g, inF) }
-                // db = column sums of dy
-                bias?.accumulateGrad { g, fresh in
-                    if fresh { g.update(from: d, count: outF) } else { for j in 0..<outF { g[j] += d[j] } }
-                    for r in 1..<rows { let row = d + r * outF; for j in 0..<outF { g[j] += row[j] } }
+                x.accumulateGrad { g, fresh in
+                    Profile.gemm("linear dx", false, false, rows, inF, outF) {
+                        sgemm(false, false, rows, inF, outF, 1, d, outF, wp, inF, fresh ? 0 : 1, g, inF)
+                    }
                 }
+                // dW = dy^T x  [out, in]
+                weight.accumulateGrad { g, fresh in
+                    Profile.gemm("linear dW", true, false, outF, inF, rows) {
+                        sgemm(true, false, outF, inF, rows, 1, d, outF, xp, inF, fresh ? 0 : 1, g, inF)
+                    }
+                }
+                // db = column sums of dy
+                bias?.accumulateGrad { g, fresh in biasGradient(g, fresh: fresh, d, rows: rows, outF: outF) }
             } } }
         }
+    }
+}
+
+/// g (=|+=) the column sums of d [rows, outF]: the gradient of a bias.
+func biasGradient(_ g: UnsafeMutablePointer<Float>, fresh: Bool, _ d: UnsafePointer<Float>, rows: Int, outF: Int) {
+    Profile.measure(.reduction) {
+        if fresh { g.update(from: d, count: outF) } else { for j in 0..<outF { g[j] += d[j] } }
+        for r in 1..<rows { let row = d + r * outF; for j in 0..<outF { g[j] += row[j] } }
     }
 }

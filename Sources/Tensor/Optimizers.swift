@@ -38,6 +38,10 @@ public final class SGD: Optimizer {
     public var stateBytes: Int { buffers.values.reduce(0) { $0 + $1.1.count * 4 } }
 
     public func step(_ parameters: [Tensor]) throws {
+        try Profile.measure(.optimizer) { try sgdStep(parameters) }
+    }
+
+    private func sgdStep(_ parameters: [Tensor]) throws {
         let lr = learningRate, mu = momentum, wd = weightDecay
         for p in parameters {
             guard let g = try checkedGrad(p, op: "SGD.step") else { continue }
@@ -77,6 +81,7 @@ private struct AdamState {
 /// Shared Adam update; `decoupled` selects AdamW's weight decay.
 private func adamStep(_ parameters: [Tensor], state: inout [ObjectIdentifier: AdamState], lr: Float, b1: Float, b2: Float,
                       eps: Float, wd: Float, decoupled: Bool, op: String) throws {
+    try Profile.measure(.optimizer) {
     for p in parameters {
         guard let g = try checkedGrad(p, op: op) else { continue }
         let n = p.count
@@ -101,6 +106,7 @@ private func adamStep(_ parameters: [Tensor], state: inout [ObjectIdentifier: Ad
             }
         } } } }
         state[id] = s
+    }
     }
 }
 
@@ -146,6 +152,10 @@ public final class AdamW: Optimizer {
 /// the norm before clipping (torch.nn.utils.clip_grad_norm_ semantics).
 @discardableResult
 public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
+    Profile.measure(.optimizer) { clipGradNormBody(parameters, maxNorm: maxNorm) }
+}
+
+private func clipGradNormBody(_ parameters: [Tensor], maxNorm: Float) -> Float {
     var total: Double = 0
     for p in parameters {
         guard let g = p.grad else { continue }
@@ -164,9 +174,11 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
 public func scaleGradients(_ parameters: [Tensor], norm: Float, maxNorm: Float) {
     let coef = maxNorm / (norm + 1e-6)
     guard coef < 1 else { return }
+    Profile.measure(.optimizer) {
     for p in parameters {
         guard let g = p.grad else { continue }
         g.data.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= coef } }
+    }
     }
 }
 

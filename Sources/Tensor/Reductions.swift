@@ -34,7 +34,7 @@ extension Tensor {
     private func reduceSum(_ ax: Int?, keepDims: Bool, scale: Float) -> Tensor {
         let (outer, n, inner) = reductionSplit(ax)
         let outShape = reducedShape(ax, keepDims: keepDims)
-        let out = uninitializedFloats(outer * inner) { y in
+        let out = uninitializedFloats(outer * inner, .reduction) { y in
             data.withUnsafeBufferPointer { xb in
                 guard let x = xb.baseAddress else { y.update(repeating: 0, count: outer * inner); return }
                 if inner == 1 {
@@ -50,7 +50,7 @@ extension Tensor {
             }
         }
         let x = self
-        return Tensor.result(outShape, out, [self]) { t in
+        return Tensor.result(outShape, out, [self], .reduction) { t in
             let dy = t.grad!.data
             dy.withUnsafeBufferPointer { db in
                 let d = db.baseAddress!
@@ -78,7 +78,7 @@ extension Tensor {
             (0..<(outer * inner)).map { k in xb[(k / inner * n + idx[k]) * inner + k % inner] }
         }
         let x = self
-        return Tensor.result(outShape, out, [self]) { t in
+        return Tensor.result(outShape, out, [self], .reduction) { t in
             let dy = t.grad!.data
             x.accumulateGrad { g, fresh in
                 if fresh { g.update(repeating: 0, count: outer * n * inner) }
@@ -131,7 +131,7 @@ extension Tensor {
             }
         }
         let x = self
-        return Tensor.result(outShape, out, [self]) { t in
+        return Tensor.result(outShape, out, [self], .reduction) { t in
             let dy = t.grad!.data, lse = t.data
             x.data.withUnsafeBufferPointer { xb in
                 x.accumulateGrad { g, fresh in

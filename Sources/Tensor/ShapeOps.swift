@@ -42,7 +42,7 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: op, shapes: [shape, newShape], detail: "\(count) elements cannot be viewed as \(n)")
         }
         let x = self
-        return Tensor.result(s, data, [self]) { t in x.accumulateGrad(t.grad!.data) }
+        return Tensor.result(s, data, [self], .shape) { t in x.accumulateGrad(t.grad!.data) }
     }
 
     /// Reorders the axes: output axis i is input axis `axes[i]`.
@@ -61,7 +61,7 @@ extension Tensor {
         for (i, a) in ax.enumerated() { inverse[a] = i }
         let out = Tensor.permuteData(data, shape: shape, axes: ax)
         let x = self
-        return Tensor.result(outShape, out, [self]) { t in
+        return Tensor.result(outShape, out, [self], .shape) { t in
             x.accumulateGrad(Tensor.permuteData(t.grad!.data, shape: outShape, axes: inverse))
         }
     }
@@ -74,7 +74,7 @@ extension Tensor {
         let outShape = axes.map { shape[$0] }
         let st = axes.map { inStride[$0] }  // input stride per output axis
         let n = src.count
-        return uninitializedFloats(n) { y in
+        return uninitializedFloats(n, .shape) { y in
             src.withUnsafeBufferPointer { sb in
                 let x = sb.baseAddress!
                 let last = outShape[r - 1], ls = st[r - 1]
@@ -118,14 +118,14 @@ extension Tensor {
         let len = range.count, lo = range.lowerBound
         var outShape = shape
         outShape[ax] = len
-        let out = uninitializedFloats(outer * len * inner) { y in
+        let out = uninitializedFloats(outer * len * inner, .shape) { y in
             data.withUnsafeBufferPointer { xb in
                 let x = xb.baseAddress!
                 for o in 0..<outer { (y + o * len * inner).update(from: x + (o * n + lo) * inner, count: len * inner) }
             }
         }
         let x = self
-        return Tensor.result(outShape, out, [self]) { t in
+        return Tensor.result(outShape, out, [self], .shape) { t in
             let dy = t.grad!.data
             dy.withUnsafeBufferPointer { db in
                 let d = db.baseAddress!
@@ -162,14 +162,14 @@ extension Tensor {
         var outShape = shape
         outShape[0] = rows.count
         try Tensor.checkedCount(outShape, op: op)
-        let out = uninitializedFloats(rows.count * inner) { y in
+        let out = uninitializedFloats(rows.count * inner, .shape) { y in
             data.withUnsafeBufferPointer { xb in
                 let x = xb.baseAddress!
                 for (i, r) in rows.enumerated() { (y + i * inner).update(from: x + r * inner, count: inner) }
             }
         }
         let x = self
-        return Tensor.result(outShape, out, [self]) { t in
+        return Tensor.result(outShape, out, [self], .shape) { t in
             let dy = t.grad!.data
             dy.withUnsafeBufferPointer { db in
                 let d = db.baseAddress!
@@ -205,7 +205,7 @@ extension Tensor {
         var outShape = first.shape
         outShape[ax] = total
         let n = try checkedCount(outShape, op: op)
-        let out = uninitializedFloats(n) { y in
+        let out = uninitializedFloats(n, .shape) { y in
             var off = 0
             for (t, len) in zip(ts, lens) {
                 t.data.withUnsafeBufferPointer { xb in
@@ -215,7 +215,7 @@ extension Tensor {
                 off += len
             }
         }
-        return result(outShape, out, ts) { t in
+        return result(outShape, out, ts, .shape) { t in
             let dy = t.grad!.data
             dy.withUnsafeBufferPointer { db in
                 let d = db.baseAddress!
@@ -256,14 +256,14 @@ extension Tensor {
         let n = try Tensor.checkedCount(target, op: op)
         let plan = BroadcastPlan(out: target, a: shape, b: target)
         let m = plan.inner, sa = plan.innerA
-        let out = uninitializedFloats(n) { y in
+        let out = uninitializedFloats(n, .shape) { y in
             data.withUnsafeBufferPointer { xb in
                 let x = xb.baseAddress!
                 plan.forEachRun { o, ia, _ in for i in 0..<m { y[o + i] = x[ia + i * sa] } }
             }
         }
         let x = self, from = shape
-        return Tensor.result(target, out, [self]) { t in
+        return Tensor.result(target, out, [self], .shape) { t in
             x.accumulateGrad(reduceGrad(t.grad!.data, from: target, to: from))
         }
     }

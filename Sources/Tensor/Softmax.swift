@@ -35,7 +35,7 @@ extension Tensor {
             return try permute(perm).softmaxOp(axis: -1, log: log).permute(back)
         }
         let rows = outer
-        let out = uninitializedFloats(rows * n) { y in
+        let out = uninitializedFloats(rows * n, .softmax) { y in
             data.withUnsafeBufferPointer { xb in
                 let x = xb.baseAddress!
                 Engine.parallelFor(rows, work: rows * n * 8) { r in
@@ -56,7 +56,7 @@ extension Tensor {
             }
         }
         let x = self
-        return Tensor.result(shape, out, [self]) { t in
+        return Tensor.result(shape, out, [self], .softmax) { t in
             let dy = t.grad!.data, yv = t.data
             dy.withUnsafeBufferPointer { db in yv.withUnsafeBufferPointer { yb in
                 let d = db.baseAddress!, y = yb.baseAddress!
@@ -132,7 +132,7 @@ extension Tensor {
             }
         }
         let loss = Float(total / Double(divisor))
-        return result([], [loss], [logits]) { t in
+        return result([], [loss], [logits], .softmax) { t in
             let scale = t.grad!.data[0] / Float(divisor)
             logits.accumulateGrad { g, fresh in
                 probs.withUnsafeBufferPointer { pb in

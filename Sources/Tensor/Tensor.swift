@@ -21,6 +21,8 @@ public final class Tensor {
     var parents: [Tensor] = []
     /// Propagates `self.grad` to `parents`; receives the output node itself.
     var backwardFn: ((Tensor) -> Void)?
+    /// What `backwardFn` does, for the profile (`Profile`).
+    var profileCategory: ProfileCategory = .backwardOther
 
     /// Number of elements.
     public var count: Int { data.count }
@@ -84,7 +86,7 @@ public final class Tensor {
 
     /// Zeros of `shape`.
     public static func zeros(_ shape: [Int]) -> Tensor {
-        Tensor(shape, [Float](repeating: 0, count: product(shape)))
+        Profile.measure(.allocation) { Tensor(shape, [Float](repeating: 0, count: product(shape))) }
     }
 
     /// Ones of `shape`.
@@ -92,7 +94,7 @@ public final class Tensor {
 
     /// `value` everywhere.
     public static func full(_ shape: [Int], _ value: Float) -> Tensor {
-        Tensor(shape, [Float](repeating: value, count: product(shape)))
+        Profile.measure(.allocation) { Tensor(shape, [Float](repeating: value, count: product(shape))) }
     }
 
     /// Normal samples N(mean, std^2) drawn from `rng` in row-major order.
@@ -139,13 +141,26 @@ extension Tensor: CustomStringConvertible {
 }
 
 /// Allocates an array of `n` floats whose elements `body` must all write.
+/// The profile counts the allocation as such and `body` as `category` (when
+/// given; else as the enclosing scope).
 @inline(__always)
-func uninitializedFloats(_ n: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+func uninitializedFloats(_ n: Int, _ category: ProfileCategory? = nil, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
     _ = mallocTuned
+    if Profile.isOn { return profiledUninitializedFloats(n, category, body) }
     return [Float](unsafeUninitializedCapacity: n) { buf, c in
         if n > 0 { body(buf.baseAddress!) }
         c = n
     }
+}
+
+@inline(never)
+private func profiledUninitializedFloats(_ n: Int, _ category: ProfileCategory?, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+    var a = Profile.measure(.allocation) { [Float](unsafeUninitializedCapacity: n) { _, c in c = n } }
+    a.withUnsafeMutableBufferPointer { b in
+        guard n > 0 else { return }
+        if let cat = category { Profile.measure(cat) { body(b.baseAddress!) } } else { body(b.baseAddress!) }
+    }
+    return a
 }
 
 /// Training allocates and frees the same large activation buffers every step.

@@ -119,36 +119,42 @@ public enum TemperatureScaling {
     }
 
     /// Fits T on validation logits and labels (see the type's documentation for the search).
-    public static func fit(logits z: MemberLogits, labels: [Int]) throws -> TemperatureFit {
+    /// `beforeEvaluation` runs before every evaluation of the NLL (a pass over
+    /// all logits); throwing there stops the search (Ctrl-C) with that error.
+    public static func fit(logits z: MemberLogits, labels: [Int], beforeEvaluation: () throws -> Void = {}) throws -> TemperatureFit {
         try checkLabels(labels, samples: z.samples, classes: z.classes)
         var evaluations = 0
-        func f(_ logT: Double) -> Double { evaluations += 1; return nll(z, labels: labels, beta: exp(-logT)) }
+        func f(_ logT: Double) throws -> Double {
+            try beforeEvaluation()
+            evaluations += 1
+            return nll(z, labels: labels, beta: exp(-logT))
+        }
         let lo = log(minimumTemperature), hi = log(maximumTemperature)
         let step = (hi - lo) / Double(gridPoints - 1)
         var best = 0, bestValue = Double.infinity
         for k in 0..<gridPoints {
-            let v = f(lo + Double(k) * step)
+            let v = try f(lo + Double(k) * step)
             if v < bestValue { best = k; bestValue = v }
         }
         var a = lo + Double(max(best - 1, 0)) * step
         var b = lo + Double(min(best + 1, gridPoints - 1)) * step
         let ratio = (sqrt(5.0) - 1) / 2
         var x1 = b - ratio * (b - a), x2 = a + ratio * (b - a)
-        var f1 = f(x1), f2 = f(x2)
+        var f1 = try f(x1), f2 = try f(x2)
         while b - a > tolerance {
             if f1 <= f2 {
                 b = x2; x2 = x1; f2 = f1
-                x1 = b - ratio * (b - a); f1 = f(x1)
+                x1 = b - ratio * (b - a); f1 = try f(x1)
             } else {
                 a = x1; x1 = x2; f1 = f2
-                x2 = a + ratio * (b - a); f2 = f(x2)
+                x2 = a + ratio * (b - a); f2 = try f(x2)
             }
         }
         var logT = (a + b) / 2
-        var value = f(logT)
+        var value = try f(logT)
         // The grid end itself can be the best point (golden section never evaluates the ends).
         for end in [lo, hi] where abs(logT - end) < step {
-            let v = f(end)
+            let v = try f(end)
             if v < value { value = v; logT = end }
         }
         let t = exp(logT)

@@ -234,4 +234,44 @@ final class PseudoTerminalTests: XCTestCase {
         XCTAssertFalse(term.process.isRunning, ":quit did not quit")
         if !term.process.isRunning { XCTAssertEqual(term.process.terminationStatus, 0) }
     }
+
+    /// Ctrl-C during fit's per-epoch validation stops it at the next forward
+    /// batch, not when the validation ends: the fit is recorded as interrupted
+    /// during validation, the model and its history are as before that
+    /// validation, and the session goes on. (The validation here, 4096
+    /// MC-dropout passes over 1,761 images, would take minutes.)
+    func testCtrlCDuringValidationStopsAtTheNextBatch() throws {
+        let history = NSTemporaryDirectory() + "lora-pty-validation-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: history) }
+        let term = try Terminal(environment: ["LORA_HISTORY": history])
+        defer { term.close(); try? term.transcript.write(toFile: NSTemporaryDirectory() + "lora-pty-validation-transcript.txt", atomically: true, encoding: .utf8) }
+        XCTAssertTrue(term.waitFor("lora> "), "no prompt:\n\(term.transcript)")
+        var mark = term.type("let m = mc_dropout(vit(image: 8, patch: 2, dim: 32, depth: 2, heads: 4, classes: 10), samples: 4096)\n")
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark), term.transcript)
+        mark = term.type("let (small, rest) = dataset(\"digits\").split(0.02, seed: 1)\n")
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark), term.transcript)
+        // 36 images in batches of 16: 3 steps, then the validation.
+        mark = term.type("m.fit(small, epochs: 3, batch: 16, validation: rest)\n")
+        XCTAssertTrue(term.waitFor("step ", after: mark, timeout: 30), "no progress:\n\(term.transcript)")
+        Thread.sleep(forTimeInterval: 1.5)
+        let pressed = Date()
+        term.type("\u{3}")
+        guard term.waitFor("interrupted in epoch 1 of 3 at step 3 of 3, during validation", after: mark, timeout: 20) else {
+            // Still validating: end it at once rather than wait for minutes
+            // (setsid may have forked: the REPL is the terminal's foreground group).
+            let group = tcgetpgrp(term.master)
+            if group > 0 { kill(-group, SIGKILL) }
+            return XCTFail("the validation did not stop at Ctrl-C:\n\(term.transcript)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(pressed), 10)
+        XCTAssertTrue(term.waitFor("(0 epochs finished, step 3 of 9 in all)", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark), term.transcript)
+        XCTAssertTrue(term.process.isRunning, "Ctrl-C during validation left the REPL:\n\(term.transcript)")
+        mark = term.type("print(m.history.epochs, m.history.interruptions)\n")
+        XCTAssertTrue(term.waitFor("0 [\"interrupted in epoch 1 of 3 at step 3 of 3, during validation\"]", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
+        term.type(":quit\n")
+        waitForExit(term)
+        XCTAssertFalse(term.process.isRunning, ":quit did not quit")
+    }
 }

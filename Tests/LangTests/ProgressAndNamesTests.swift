@@ -131,6 +131,24 @@ final class LongComputationTests: XCTestCase {
         XCTAssertEqual(try runREPL(["r"], session: s), "1\n")
     }
 
+    /// calibrate's temperature search (some 90 passes over the logits, after
+    /// the prediction) stops at Ctrl-C too: pressed as the prediction's last
+    /// batch ends, nothing is calibrated and the variable keeps its value.
+    func testCtrlCStopsTheTemperatureSearch() throws {
+        let recorder = Recorder()
+        let (s, _) = try tinySession("let r = 1")
+        s.context.progress = recorder
+        recorder.onUpdate = { [unowned s] p in if p.step == p.steps { s.context.cancellation.set() } }
+        XCTAssertThrowsError(try s.evaluateEntry("r = calibrate(base, on: test)")) { e in
+            XCTAssertEqual((e as? LangError)?.kind, .interrupted, "\(e)")
+        }
+        XCTAssertEqual(recorder.updates.map { $0.step }, [100], "the prediction ran to its end")
+        s.context.cancellation.clear()
+        recorder.onUpdate = { _ in }
+        XCTAssertEqual(try runREPL(["r"], session: s), "1\n")
+        XCTAssertTrue(try runREPL(["calibrate(base, on: test).temperature > 0"], session: s).hasSuffix("true\n"))
+    }
+
     /// Attention maps of every MC pass are kept: more than memory holds is
     /// refused after the first pass, with the estimate and the remedy.
     func testAttentionOfTooManyPassesIsRefusedWithTheEstimate() throws {

@@ -183,4 +183,73 @@ final class MemberGroupTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("members_at_once must be at least 1"), "\(e)")
         }
     }
+
+    /// Prediction (and evaluation, validation: they predict through the same
+    /// path) runs the members in groups when the memory budget holds fewer
+    /// than all of them: the shared part once per batch, then group by group,
+    /// each group's forward batch reported to the watcher. On the tiny BERT
+    /// the probabilities and logits are bit for bit those of all members at
+    /// once, for every grouping; on the tiny ViT within 1e-6.
+    func testPredictionInGroupsEqualsAllAtOnce() throws {
+        let texts = Self.texts.map { $0.isEmpty ? "ok" : $0 }
+        let textData = try Dataset(name: "texts", texts: texts + texts.reversed(), labels: [0, 1, 2, 0, 1, 2, 2, 1, 0, 2, 1, 0],
+                                   classNames: ["a", "b", "c"])
+        let bert = try LoRAEnsemble(backbone: try BertFiles.load(tinyBertFolder, classes: 3, maxTokens: 16),
+                                    options: LoRAOptions(members: 5, rank: 2, seed: 4, layers: 1..<2))
+        randomizeB(bert.network, seed: 9)
+        let vit = try LoRAEnsemble(backbone: try ViT(tinyConfig, seed: 1), options: LoRAOptions(members: 5, rank: 2, seed: 4))
+        randomizeB(vit.network, seed: 9)
+        let images = try syntheticData(count: 12)
+        defer { unsetenv("LORA_MEMORY_LIMIT") }
+        for (ens, data, exact) in [(bert, textData, true), (vit, images, false)] {
+            unsetenv("LORA_MEMORY_LIMIT")
+            let n = data.count
+            XCTAssertEqual(MemberGroupPlan.forPrediction(ens.network, batch: n)?.size, 5, "plenty of memory: all at once")
+            var reports: [Int] = []
+            let watch = EvaluationWatch { reports.append($0) }
+            let all = try EvaluationWatch.run(watch) { try ens.predict(data) }
+            let allLogits = try ens.predictLogits(data, batchSize: 256)
+            XCTAssertEqual(reports, [5 * n])
+            let per = ens.network.predictionBytesPerMember(batch: n)
+            XCTAssertGreaterThan(per, 0)
+            for k in [1, 2, 3] {
+                // A budget (half the limit) for k and a half members: groups of k.
+                setenv("LORA_MEMORY_LIMIT", "\(Int(2 * per * (Double(k) + 0.5)))", 1)
+                let plan = try XCTUnwrap(MemberGroupPlan.forPrediction(ens.network, batch: n))
+                XCTAssertEqual(plan.size, k)
+                XCTAssertTrue(plan.automatic)
+                reports = []
+                let grouped = try EvaluationWatch.run(watch) { try ens.predict(data) }
+                var expected = [Int](repeating: k * n, count: 5 / k)
+                if 5 % k != 0 { expected.append((5 % k) * n) }
+                XCTAssertEqual(reports, expected, "groups of \(k): one report per group's forward batch")
+                let logits = try ens.predictLogits(data, batchSize: 256)
+                if exact {
+                    XCTAssertEqual(grouped, all, "groups of \(k): probabilities are not bit for bit the same")
+                    XCTAssertEqual(logits, allLogits, "groups of \(k): logits")
+                } else {
+                    XCTAssertEqual([grouped.members, grouped.samples, grouped.classes], [all.members, all.samples, all.classes])
+                    XCTAssertLessThanOrEqual(maxAbsDiff(grouped.values, all.values), 1e-6, "groups of \(k): probabilities")
+                    XCTAssertLessThanOrEqual(maxAbsDiff(logits.values, allLogits.values), 1e-6 * (allLogits.values.map(abs).max() ?? 1),
+                                             "groups of \(k): logits")
+                }
+            }
+        }
+        // Several batches, groups of 2: the same numbers, batch by batch.
+        setenv("LORA_MEMORY_LIMIT", "\(Int(2 * bert.network.predictionBytesPerMember(batch: 5) * 2.5))", 1)
+        let inGroups = try bert.predict(textData, batchSize: 5)
+        unsetenv("LORA_MEMORY_LIMIT")
+        XCTAssertEqual(inGroups, try bert.predict(textData, batchSize: 5))
+    }
+
+    /// The prediction estimate: far below training's (no graph: one layer at a time), growing with the batch and tokens.
+    func testPredictionEstimateScalesWithTheWork() throws {
+        let bert = try BertFiles.load(tinyBertFolder, classes: 3, maxTokens: 16)
+        let net = try LoRAEnsembleNetwork(backbone: bert, options: LoRAOptions(members: 2, rank: 2))
+        XCTAssertEqual(net.predictionBytesPerMember(batch: 8), 2 * net.predictionBytesPerMember(batch: 4), accuracy: 1)
+        XCTAssertLessThan(net.predictionBytesPerMember(batch: 4), net.activationBytesPerMember(batch: 4))
+        let longer = try LoRAEnsembleNetwork(backbone: BertFiles.load(tinyBertFolder, classes: 3, maxTokens: 32), options: LoRAOptions(members: 2, rank: 2))
+        XCTAssertGreaterThan(longer.predictionBytesPerMember(batch: 4), 2 * net.predictionBytesPerMember(batch: 4))
+        XCTAssertNil(MemberGroupPlan.forPrediction(try SingleNetwork(backbone: try ViT(tinyConfig, seed: 1)).network, batch: 8))
+    }
 }

@@ -87,6 +87,85 @@ final class TrainingTests: XCTestCase {
         _ = try ens.predict(data)
     }
 
+    /// Ctrl-C during the per-epoch validation stops at the next forward batch
+    /// (not when the validation ends, nor before the next step): the fit is
+    /// recorded as stopped in that epoch, after its last step, during
+    /// validation; the model is as after that step and the history as before
+    /// the validation (the epoch has no record).
+    func testCancellationStopsTheValidationAtTheNextForwardBatch() throws {
+        let data = try syntheticData(count: 16), val = try syntheticData(count: 40, seed: 5)
+        func model() throws -> LoRAEnsemble {
+            try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 3), options: LoRAOptions(members: 2, rank: 2))
+        }
+        var config = TrainConfig(epochs: 3, batchSize: 8, learningRate: 1e-3, seed: 4)
+        // The reference: the same training without validation, stopped after step 4 (the end of epoch 2).
+        let reference = try model(), stopReference = CancellationFlag()
+        try reference.fit(data, config: config, progress: { if $0.step == 4 { stopReference.cancel() } }, cancel: stopReference)
+        config.validation = val
+        // Batches of 256 over 40 samples: one forward batch per validation, 2 members x 40 samples.
+        let ens = try model(), flag = CancellationFlag()
+        var batches: [Int] = [], steps: [Int] = []
+        // Ctrl-C pressed in the second epoch's validation, at its first forward batch.
+        let out = try EvaluationWatch.run(EvaluationWatch { n in
+            batches.append(n)
+            if batches.count == 2 { flag.cancel() }
+        }) {
+            try ens.fit(data, config: config, progress: { steps.append($0.step) }, cancel: flag)
+        }
+        XCTAssertTrue(out.cancelled)
+        XCTAssertEqual(batches, [80, 80], "stopped at the forward batch Ctrl-C came in")
+        XCTAssertEqual(steps, [1, 2, 3], "the step before the validation reports no progress")
+        XCTAssertEqual(out.stepsDone, 4)
+        XCTAssertEqual(out.stop, FitStop(epoch: 1, epochs: 3, stepInEpoch: 2, stepsPerEpoch: 2, duringValidation: true))
+        XCTAssertEqual(out.stop?.description, "interrupted in epoch 2 of 3 at step 2 of 2, during validation")
+        XCTAssertEqual(out.history.count, 1)
+        XCTAssertEqual(ens.history.count, 1)
+        XCTAssertNotNil(ens.history[0].validation)
+        XCTAssertEqual(ens.network.trainableParameters().map { $0.data }, reference.network.trainableParameters().map { $0.data },
+                       "the model is as after the epoch's last step")
+        // Without Ctrl-C every epoch is validated; a watcher installed outside still sees every batch.
+        let early = try model(), flag2 = CancellationFlag()
+        var seen = 0
+        let out2 = try EvaluationWatch.run(EvaluationWatch { _ in seen += 1 }) {
+            try early.fit(data, config: config, progress: nil, cancel: flag2)
+        }
+        XCTAssertFalse(out2.cancelled)
+        XCTAssertEqual(seen, 3)
+        XCTAssertEqual(early.history.count, 3)
+    }
+
+    /// A step that runs its members group by group stops between two groups
+    /// at Ctrl-C (such a step of a big model can take long): the parameters
+    /// stay those of the last finished step, no gradient is left, and the
+    /// fit is recorded as stopped before that step.
+    func testCancellationStopsAStepBetweenMemberGroups() throws {
+        let data = try syntheticData(count: 16)
+        let ens = try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 3), options: LoRAOptions(members: 3, rank: 2))
+        var config = TrainConfig(epochs: 2, batchSize: 8, learningRate: 1e-3, seed: 4)
+        config.membersAtOnce = 1
+        let flag = CancellationFlag()
+        var steps: [Int] = [], looks = 0
+        var before: [[Float]] = []
+        // Ctrl-C comes in during the second step's first group; its front end's watcher brings the flag up to date.
+        let out = try EvaluationWatch.run(EvaluationWatch { n in
+            XCTAssertEqual(n, 0)
+            looks += 1
+            if looks == 3 { flag.cancel() }
+        }) {
+            try ens.fit(data, config: config, progress: { p in
+                steps.append(p.step)
+                before = ens.network.trainableParameters().map { $0.data }
+            }, cancel: flag)
+        }
+        XCTAssertTrue(out.cancelled)
+        XCTAssertEqual(looks, 3, "asked before the second and third group of each step")
+        XCTAssertEqual(steps, [1])
+        XCTAssertEqual(out.stepsDone, 1)
+        XCTAssertEqual(out.stop, FitStop(epoch: 0, epochs: 2, stepInEpoch: 1, stepsPerEpoch: 2))
+        XCTAssertEqual(ens.network.trainableParameters().map { $0.data }, before, "the parameters are the first step's")
+        XCTAssertTrue(ens.network.trainableParameters().allSatisfy { $0.grad == nil })
+    }
+
     func testProgressReportsRatesAndETA() throws {
         let data = try syntheticData(count: 16)
         let model = try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 3), options: LoRAOptions(members: 2, rank: 2))

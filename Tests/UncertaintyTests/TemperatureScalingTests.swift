@@ -43,6 +43,23 @@ final class TemperatureScalingTests: XCTestCase {
 
     /// One member: NLL is convex in beta = 1/T with derivative
     /// (1/N) Σ_n (E_{softmax(beta z_n)}[z_n] - z_{n,y_n}), which must vanish at the fit.
+    /// The search looks at its caller before every pass over the logits, and
+    /// stops with the caller's error (Ctrl-C) at the first one that throws.
+    func testTheSearchStopsWhenTheCallerSays() throws {
+        let (z, y, _) = try load("single_overconfident")
+        var looks = 0
+        let fit = try TemperatureScaling.fit(logits: z, labels: y, beforeEvaluation: { looks += 1 })
+        XCTAssertEqual(looks, fit.evaluations)
+        XCTAssertGreaterThan(looks, TemperatureScaling.gridPoints)
+        struct Stop: Error {}
+        looks = 0
+        XCTAssertThrowsError(try TemperatureScaling.fit(logits: z, labels: y, beforeEvaluation: {
+            looks += 1
+            if looks == 3 { throw Stop() }
+        })) { e in XCTAssertTrue(e is Stop, "\(e)") }
+        XCTAssertEqual(looks, 3)
+    }
+
     func testStationarityForOneMember() throws {
         let (z, y, _) = try load("single_overconfident")
         let fit = try TemperatureScaling.fit(logits: z, labels: y)

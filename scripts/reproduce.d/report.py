@@ -211,13 +211,21 @@ def headline():
 def run_log():
     steps = [p for p in lines("runlog.txt") if p[0] == "STEP"]
     if not steps:
-        return "(no process has finished yet)", 0, 0
-    out = ["| process (task-method-seed) | started (UTC) | wall time (s) | load average (1 min) at start / end |", "|---|---|---|---|"]
+        return "(no process has finished yet)", 0, 0, ""
+    out = ["| process (task-method-seed) | started (UTC) | wall time (s) | CPU time (s) | load average (1 min) at start / end |",
+           "|---|---|---|---|---|"]
     for p in steps:
         when = datetime.datetime.fromtimestamp(int(p[2]), datetime.timezone.utc).strftime("%H:%M:%S")
-        out.append(f"| {p[1]} | {when} | {p[3]} | {p[4]} / {p[5]} |")
+        cpu = p[6] if len(p) > 6 else "-"   # runs before the CPU time was recorded have none
+        out.append(f"| {p[1]} | {when} | {p[3]} | {cpu} | {p[4]} / {p[5]} |")
     loads = [float(p[4]) for p in steps] + [float(p[5]) for p in steps]
-    return "\n".join(out), statistics.mean(loads), max(loads)
+    timed = [float(p[6]) for p in steps if len(p) > 6]
+    cpu = ""
+    if timed:   # CPU time does not grow with the load as wall time does: the load-independent measure of the run's cost
+        cpu = (f" The processes used {sum(timed) / 60:.1f} minutes of CPU time (user + system"
+               + (f"; recorded for {len(timed)} of {len(steps)} processes" if len(timed) < len(steps) else "")
+               + f"), so the run needs at least {sum(timed) / 60 / 2:.1f} minutes on 2 quiet cores.")
+    return "\n".join(out), statistics.mean(loads), max(loads), cpu
 
 
 def describe_data(t, kind):
@@ -233,7 +241,7 @@ if pre:
     p = pre[-1]
     pre_line = (f"Backbone on the test images of classes 0-4: accuracy {float(p[1]):.4f}, NLL {float(p[2]):.4f}; "
                 f"pre-training took {float(p[3]):.0f} s (once, cached; not counted below); {int(p[4]):,} parameters.")
-log_table, load_mean, load_max = run_log()
+log_table, load_mean, load_max, cpu_sentence = run_log()
 mins = int(o.seconds) / 60
 started = datetime.datetime.fromtimestamp(int(meta.get("started", "0")), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
 planned = meta.get("seeds", "?")
@@ -261,7 +269,7 @@ doc = f"""# Reproduction: LoRA-Ensemble against its baselines (Fashion-MNIST ima
 Written by `scripts/reproduce{' --quick' if o.mode == 'quick' else ''}`; the run started {started} UTC at commit
 `{meta.get('commit', 'unknown')}` and took {mins:.1f} minutes so far on {meta.get('cores', '?')} cores. The cores were shared
 with other work: the load average over the processes' starts and ends was {load_mean:.1f} on average (at most {load_max:.1f}),
-so every wall-clock and train time below was measured under that load and is indicative only (the run log at the end has each process).
+so every wall-clock and train time below was measured under that load and is indicative only (the run log at the end has each process).{cpu_sentence}
 
 ## Headline
 

@@ -8,6 +8,9 @@
 #ifndef LORA_BLAS_H
 #define LORA_BLAS_H
 
+// The engine's own AVX-512 kernels, in the same module.
+#include "lora_kernels.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

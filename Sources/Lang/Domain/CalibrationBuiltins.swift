@@ -33,7 +33,8 @@ enum CalibrationBuiltins {
                 try base.predictLogits(data, batchSize: 256)
             }
             let logits = try MemberLogits(members: z.members, samples: z.samples, classes: z.classes, values: z.values)
-            let fit = try TemperatureScaling.fit(logits: logits, labels: data.labels)
+            // The search passes over every logit some 90 times: Ctrl-C is looked at before each pass.
+            let fit = try TemperatureScaling.fit(logits: logits, labels: data.labels, beforeEvaluation: { try ctx.checkCancelled() })
             let calibrated = try CalibratedModel(base: base, temperature: Float(fit.temperature), fittedOn: data.name)
             // The label carries T, so compare tells the two apart: "cal (LoRA-Ensemble, T = 1.84)".
             let plain = m.label.components(separatedBy: ", T = ")[0]

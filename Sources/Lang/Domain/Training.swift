@@ -60,8 +60,11 @@ enum Training {
         let reporter = context.quiet ? nil : context.progress
         let label = value.label
         let outcome: FitOutcome
+        // Ctrl-C is also looked at after every forward batch of the validation
+        // passes (and other evaluation inside fit), which report no steps.
+        let watch = EvaluationWatch { _ in if context.cancellation.isSet { cancel.cancel() } }
         do {
-            outcome = try value.model.fit(data, config: config, progress: { p in
+            outcome = try EvaluationWatch.run(watch) { try value.model.fit(data, config: config, progress: { p in
                 if context.cancellation.isSet { cancel.cancel() }
                 guard let reporter else { return }
                 let perEpoch = max(1, p.totalSteps / max(1, p.epochs))
@@ -74,7 +77,7 @@ enum Training {
                                                samplesPerSecond: p.samplesPerSecond, eta: p.eta,
                                                overall: (Double(p.member) + Double(p.step) / Double(max(1, p.totalSteps))) / Double(max(1, p.memberCount))))
                 if context.cancellation.isSet { cancel.cancel() }
-            }, cancel: cancel)
+            }, cancel: cancel) }
         } catch {
             reporter?.finish()
             throw error
