@@ -102,6 +102,10 @@ mem() { val "$tmp/mem.$1" "textmem_$2 $3"; }
 echo "peak memory: VmHWM (peak resident set of the process, reset after the model is loaded), over 3 steps (AdamW state included)"
 for c in "full|full|full fine-tuning step" "all|lora16|16-member LoRA-Ensemble, all at once" "grouped|lora16|16-member LoRA-Ensemble, automatic groups (LORA_MEMORY_LIMIT=$mem_limit)"; do
     f="${c%%|*}"; rest="${c#*|}"; k="${rest%%|*}"; label="${rest#*|}"
+    if [ -z "$(mem $f $k peak_rss_mib)" ]; then
+        echo "  $label: $(grep -h "^textmem_$k grouping " "$tmp/mem.$f" | cut -d' ' -f3- || echo 'not measured (the run failed)')"
+        continue
+    fi
     echo "  $label: peak $(mem $f $k peak_rss_mib) MiB, step $(mem $f $k step_ms) ms; $(grep -h "^textmem_$k grouping " "$tmp/mem.$f" | cut -d' ' -f3-) (before the step $(mem $f $k rss_before_step_mib) MiB; parameters $(mem $f $k parameters_mib) MiB, trainable $(mem $f $k trainable_mib) MiB, their gradients + AdamW state $(mem $f $k gradients_and_adamw_mib) MiB)"
 done
 awk -v a="$(mem all lora16 peak_rss_mib)" -v b="$(mem full full peak_rss_mib)" 'BEGIN {if (a > 0 && b > 0) printf "peak memory lora16 all at once / full: %.2f\n", a / b}'
