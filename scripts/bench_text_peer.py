@@ -20,8 +20,9 @@ The fastest honest implementation per engine: torch >= 2 uses
 F.scaled_dot_product_attention (fused CPU attention); torch 1.13 has none and
 uses softmax(q k^T / sqrt(d) + mask) v; JAX jits each whole function (the
 training step with optax's clip_by_global_norm + adamw in one jax.jit).
-Threads: torch.set_num_threads(N); JAX/XLA gets N cores by CPU affinity
-(and Eigen's single-thread mode at N = 1).
+Threads: torch.set_num_threads(N) (scripts/bench_text.sh varies the BLAS
+pool's variables); JAX/XLA gets N cores by CPU affinity (XLA_FLAGS as given,
+by default Eigen's single-thread mode at N = 1).
 """
 import argparse, json, math, os, statistics, struct, sys, time
 
@@ -280,6 +281,8 @@ if __name__ == "__main__":
         n = next((int(sys.argv[i + 1]) for i, v in enumerate(sys.argv) if v == "--threads"), os.cpu_count())
         if n < os.cpu_count():
             os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:n]))
-        if n == 1:
-            os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+        # XLA has no intra-op thread flag (its pool follows the affinity); Eigen's pool
+        # off at 1 thread unless the caller chose (scripts/bench_text.sh tries both).
+        if n == 1 and "multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
+            os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
     main()

@@ -22,7 +22,17 @@ OMP_WAIT_POLICY default or PASSIVE), each in a fresh process (the variables
 are read at library load), and reports the fastest per measurement, naming
 the configuration on a `torch_config` line.
 
-    /usr/bin/python3 scripts/bench_torch.py engine|ensemble [--threads N] [--steps S] [--members 1,4,16]
+PyTorch 2 from PyPI (scripts/lib/peers.sh) runs its products on its own MKL
+and oneDNN: there the configurations are MKL_NUM_THREADS = N or 1 with
+OMP_WAIT_POLICY default or PASSIVE (OMP_NUM_THREADS = N always).
+
+Also printed: the parameter count and the loss of the first step (at
+initialisation), which scripts/bench sets beside lora's and JAX's to check the
+engines compute the same model; and `evaluate` (inference throughput): logits
+and softmax of 1,024 images in batches of 256, model.eval() under
+torch.inference_mode(), as `evaluate_ms images=1024`.
+
+    PYTHON scripts/bench_torch.py engine|ensemble|evaluate [--threads N] [--steps S] [--members 1,4,16]
 """
 import argparse, ctypes, math, os, statistics, subprocess, sys, time
 import torch
@@ -31,6 +41,7 @@ import torch.nn.functional as F
 
 IMG, CH, PATCH, DIM, DEPTH, HEADS, MLP, CLASSES, BATCH = 28, 1, 4, 64, 4, 4, 128, 10, 64
 T = (IMG // PATCH) ** 2 + 1
+EVAL_IMAGES, EVAL_BATCH = 1024, 256
 
 
 class Block(nn.Module):
@@ -103,8 +114,9 @@ class LoRAEnsemble(nn.Module):
                 self.params.extend([a, b])
                 layer[name] = (a, b)
             self.loras.append(layer)
-        self.head_w = nn.Parameter(torch.randn(members, CLASSES, DIM) * 0.1)
-        self.head_b = nn.Parameter(torch.zeros(members, 1, CLASSES))
+        bound = 1 / math.sqrt(DIM)                                # fresh heads, as torch.nn.Linear (and lora)
+        self.head_w = nn.Parameter(torch.empty(members, CLASSES, DIM).uniform_(-bound, bound))
+        self.head_b = nn.Parameter(torch.empty(members, 1, CLASSES).uniform_(-bound, bound))
 
     def forward(self, x):
         n = x.shape[0]
@@ -121,7 +133,7 @@ def step_time(model, steps):
     g = torch.Generator().manual_seed(42)
     x = torch.rand(BATCH, CH, IMG, IMG, generator=g)
     y = torch.arange(BATCH) % CLASSES
-    times = []
+    times, first = [], None
     for i in range(steps + 2):
         t0 = time.perf_counter()
         z = model(x)
@@ -129,13 +141,35 @@ def step_time(model, steps):
             loss = F.cross_entropy(z.reshape(-1, CLASSES), y.repeat(z.shape[0]))
         else:
             loss = F.cross_entropy(z, y)
+        if i == 0:
+            first = loss.item()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if i >= 2:
             times.append(time.perf_counter() - t0)
+    return statistics.median(times), first
+
+
+def evaluate_time(model, steps):
+    """Median seconds to predict 1,024 images in batches of 256 (eval mode, no graph)."""
+    model.eval()
+    g = torch.Generator().manual_seed(42)
+    batches = torch.rand(EVAL_IMAGES, CH, IMG, IMG, generator=g).split(EVAL_BATCH)
+    times = []
+    with torch.inference_mode():
+        for i in range(max(1, steps) + 1):
+            t0 = time.perf_counter()
+            out = [torch.softmax(model(x), -1) for x in batches]
+            if i >= 1:
+                times.append(time.perf_counter() - t0)
+    assert sum(o.shape[0] for o in out) == EVAL_IMAGES
     return statistics.median(times)
+
+
+def count(params):
+    return sum(p.numel() for p in params if p.requires_grad)
 
 
 def blas_core():
@@ -165,14 +199,21 @@ def engine_core():
     return ""
 
 
+def uses_mkl():
+    return "BLAS_INFO=mkl" in torch.__config__.show()
+
+
 def configs(threads):
-    """Thread configurations to try: (name, environment)."""
+    """Thread configurations to try: (name, environment). The BLAS pool is
+    OpenBLAS's (Debian's torch 1.13) or MKL's (PyPI's torch 2)."""
+    blas = "MKL_NUM_THREADS" if uses_mkl() else "OPENBLAS_NUM_THREADS"
+    base = {"OMP_NUM_THREADS": str(threads)}
     if threads == 1:
-        return [("OPENBLAS_NUM_THREADS=1", {"OPENBLAS_NUM_THREADS": "1"})]
+        return [(f"OMP_NUM_THREADS=1 {blas}=1", dict(base, **{blas: "1"}))]
     out = []
     for ob in (str(threads), "1"):
         for wait in (None, "PASSIVE"):
-            env = {"OPENBLAS_NUM_THREADS": ob}
+            env = dict(base, **{blas: ob})
             if wait:
                 env["OMP_WAIT_POLICY"] = wait
             out.append((" ".join(f"{k}={v}" for k, v in env.items()), env))
@@ -191,8 +232,8 @@ def tune(a):
         out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
         for line in out.splitlines():
             key, _, val = line.rpartition(" ")
-            if key in ("torch_version", "torch_blas_core"):
-                if (key, val) not in header:
+            if not key.split(" ")[0].endswith("_ms"):          # version, core, parameters, initial loss: first config's
+                if not any(k == key for k, _ in header):
                     header.append((key, val))
                 continue
             print(f"torch_try {name}: {line}")
@@ -207,7 +248,7 @@ def tune(a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["engine", "ensemble"])
+    ap.add_argument("mode", choices=["engine", "ensemble", "evaluate"])
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--members", default="1,4,16")
@@ -219,12 +260,21 @@ def main():
     print(f"torch_version {torch.__version__}")
     print(f"torch_blas_core {blas_core()}")
     if a.mode == "engine":
-        s = step_time(ViT(), a.steps)
+        vit = ViT()
+        print(f"vit_parameters {count(vit.parameters())}")
+        s, loss0 = step_time(vit, a.steps)
+        print(f"vit_initial_loss {loss0:.4f}")
         print(f"vit_step_ms threads={a.threads} {s * 1000:.3f}")
+    elif a.mode == "evaluate":
+        s = evaluate_time(ViT(), a.steps)
+        print(f"evaluate_ms images={EVAL_IMAGES} threads={a.threads} {s * 1000:.3f}")
     else:
         base = ViT()
         for m in [int(v) for v in a.members.split(",")]:
-            s = step_time(LoRAEnsemble(base, m, 4), max(3, a.steps * 4 // max(m, 4)))
+            ens = LoRAEnsemble(base, m, 4)
+            print(f"lora_ensemble_parameters members={m} {count(ens.parameters())}")
+            s, loss0 = step_time(ens, max(3, a.steps * 4 // max(m, 4)))
+            print(f"lora_ensemble_initial_loss members={m} {loss0:.4f}")
             print(f"lora_ensemble_step_ms members={m} threads={a.threads} {s * 1000:.3f}")
 
 

@@ -1,11 +1,12 @@
 // lora-bench: the Swift side of scripts/bench. Prints machine-readable lines
 // `key value` that scripts/bench pairs with scripts/bench_torch.py's.
 //
-//   lora-bench engine   [--threads N] [--steps S] [--profile]
+//   lora-bench engine   [--threads N] [--steps S] [--profile] [--no-sgemm]
 //                                                   sgemm GFLOP/s and one ViT training step;
 //                                                   --profile: the step broken down by category
 //   lora-bench ensemble [--threads N] [--steps S] [--members 1,4,16]
 //                                                   LoRA-Ensemble training steps (--profile as engine)
+//   lora-bench evaluate [--threads N] [--steps S]   inference: predict 1,024 images (eval mode, no graph)
 //   lora-bench text     [--threads N] [--steps S] [--model DIR]
 //                                                   MiniLM forward, forward + backward (frozen
 //                                                   backbone), 4-member LoRA-Ensemble step
@@ -115,7 +116,7 @@ do {
     case "engine":
         print("blas_core \(Engine.blasCoreName)")
         var peak = 0.0
-        for t in [1, 2] {
+        for t in [1, 2] where !args.contains("--no-sgemm") {
             Engine.threads = t
             for n in [256, 1024] {
                 let g = try sgemmGFlops(n)
@@ -125,8 +126,13 @@ do {
         }
         Engine.threads = threads
         let vit = try ViT(benchConfig, seed: 0)
+        try PeerParity.describe(vit, data: benchData(), batch: batch, classes: benchConfig.classes, key: "vit",
+                                flop: PeerParity.vitStepFlop(benchConfig, batch: batch))
         let s = try stepTime(vit, data: benchData(), steps: steps, profilePeak: profiling ? peak : nil, label: "ViT step")
         print(String(format: "vit_step_ms threads=%d %.3f", threads, s * 1000))
+    case "evaluate":
+        print("blas_core \(Engine.blasCoreName)")
+        try PeerParity.evaluate(benchConfig, threads: threads, steps: steps)
     case "gemmsplit":
         // Where splitting a gemm over the threads starts to pay: [m, k] x [k, n]
         // on 1 thread vs split over `threads` (gemmParallelMin forced to 0).
@@ -212,6 +218,7 @@ do {
         let base = try ViT(benchConfig, seed: 0)
         for m in members {
             let net = try LoRAEnsembleNetwork(backbone: base, options: LoRAOptions(members: m, rank: 4))
+            try PeerParity.describe(net, data: data, batch: batch, classes: benchConfig.classes, key: "lora_ensemble", suffix: " members=\(m)")
             let s = try stepTime(net, data: data, steps: max(3, steps * 4 / max(m, 4)),
                                  profilePeak: profiling ? peak : nil, label: "LoRA-Ensemble M = \(m) step")
             print(String(format: "lora_ensemble_step_ms members=%d threads=%d %.3f", m, threads, s * 1000))
@@ -227,7 +234,7 @@ do {
         let k = option("--members-at-once").flatMap { Int($0) }
         try TextBench.memory(model: option("--model"), kind: args[1], membersAtOnce: k, steps: Int(option("--steps") ?? "") ?? 3)
     default:
-        FileHandle.standardError.write("usage: lora-bench engine|ensemble|text|textids|textmem [--threads N] [--steps S] [--members 1,4,16]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: lora-bench engine|ensemble|evaluate|text|textids|textmem [--threads N] [--steps S] [--members 1,4,16]\n".data(using: .utf8)!)
         exit(2)
     }
 } catch {
