@@ -11,7 +11,8 @@ let fast: [SwiftSetting] = [
 
 let package = Package(
     name: "lora",
-    platforms: [.macOS(.v13)],
+    // macOS 15: the Synchronization module (Mutex, Atomic) the engine and loaders use.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lora", targets: ["lora"]),
         .executable(name: "lora-bench", targets: ["lora-bench"]),
@@ -40,49 +41,53 @@ let package = Package(
         .target(name: "Files", dependencies: ["Cluster"]),
         // What the machine can give (available memory), so big work is refused up front.
         .target(name: "Machine"),
+        // The shared vocabulary of a run, one of each: Ctrl-C's cancellation flag,
+        // the progress event, the seeded random generator (its named streams).
+        .target(name: "Core", swiftSettings: fast),
 
         // Engine: tensors, kernels, autograd, optimizers. Knows nothing of models.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "Tensor", dependencies: ["CBLAS", "Core"], swiftSettings: fast),
         // Data sets, loaders, transforms, batches.
-        .target(name: "Data", dependencies: ["CZlib", "Machine"], swiftSettings: fast),
+        .target(name: "Data", dependencies: ["CZlib", "Machine", "Core"], swiftSettings: fast),
         // Text: BERT's WordPiece tokenizer (vocab.txt + tokenizer_config.json).
         .target(name: "Text", swiftSettings: fast),
         // Metrics on probabilities and logits (temperature scaling): pure functions, no imports.
         .target(name: "Uncertainty", swiftSettings: fast),
         // Models, LoRA adapters, ensembles, training (validation metrics per epoch), checkpoints.
-        .target(name: "NN", dependencies: ["Tensor", "Data", "Text", "Files", "Machine", "Uncertainty", "Cluster"], swiftSettings: fast),
-        // Terminal tables, heatmaps, progress bars; SVG figures.
-        .target(name: "Render", dependencies: ["Files"]),
+        .target(name: "NN", dependencies: ["Core", "Tensor", "Data", "Text", "Files", "Machine", "Uncertainty", "Cluster"], swiftSettings: fast),
+        // Terminal tables, heatmaps, progress lines; SVG figures.
+        .target(name: "Render", dependencies: ["Core", "Files"]),
         // The lora language: lexer, parser, interpreter, builtins.
-        .target(name: "Lang", dependencies: ["Tensor", "Data", "Text", "NN", "Uncertainty", "Render", "Files", "Machine", "Cluster"]),
+        .target(name: "Lang", dependencies: ["Core", "Tensor", "Data", "Text", "NN", "Uncertainty", "Render", "Files", "Machine", "Cluster"]),
         // Markdown notebooks: run ```lora cells, check outputs, export .ipynb.
-        .target(name: "Notebook", dependencies: ["Lang", "Files"]),
+        .target(name: "Notebook", dependencies: ["Core", "Lang", "Render", "Files"]),
         // The Jupyter kernel: a session answering Jupyter's requests (`lora kernel serve`),
         // and the kernel spec with its ipykernel wrapper (lora_kernel.py, embedded).
-        .target(name: "Kernel", dependencies: ["Lang", "Files"], resources: [.embedInCode("lora_kernel.py")]),
+        .target(name: "Kernel", dependencies: ["Core", "Lang", "Render", "Files"], resources: [.embedInCode("lora_kernel.py")]),
         // The executable: REPL on libedit, script runner, subcommands.
         .executableTarget(name: "lora", dependencies: [
-            "Lang", "Notebook", "Kernel", "CEditLine", "Files", "Tensor", "Cluster", "ClusterMPI",
+            "Core", "Lang", "Render", "Notebook", "Kernel", "CEditLine", "Files", "Tensor", "Cluster", "ClusterMPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Benchmarks against the peer (PyTorch) live in scripts/bench; this is the
         // Swift side they time.
-        .executableTarget(name: "lora-bench", dependencies: ["Tensor", "NN", "Data", "Uncertainty"],
+        .executableTarget(name: "lora-bench", dependencies: ["Core", "Tensor", "NN", "Data", "Uncertainty"],
                           path: "Sources/Bench", swiftSettings: fast),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Core"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Core"]),
         .testTarget(name: "TextTests", dependencies: ["Text"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Data", "Files", "Uncertainty"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["Core", "NN", "Tensor", "Data", "Files", "Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FilesTests", dependencies: ["Files"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Files"]),
-        .testTarget(name: "LangTests", dependencies: ["Lang"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Lang", "Files"]),
-        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Lang"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Core", "Files"]),
+        .testTarget(name: "LangTests", dependencies: ["Lang", "Core", "Render"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Lang", "Core", "Files"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Lang", "Core"]),
         .testTarget(name: "CLITests", dependencies: []),
     ],
     swiftLanguageModes: [.v6]

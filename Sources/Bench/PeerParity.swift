@@ -2,6 +2,7 @@
 // peers (scripts/bench_torch.py, scripts/bench_jax.py) on equal terms: the
 // step's floating-point work (for GFLOP/s against the sgemm peak) and the
 // inference throughput of `evaluate`'s path.
+import Core
 import Data
 import Foundation
 import NN

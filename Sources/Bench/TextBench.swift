@@ -7,6 +7,7 @@
 //   text_lora4_step_ms     one training step of a 4-member LoRA-Ensemble (rank 4,
 //                          q, k, v, o of every layer, fresh heads, mean of the
 //                          members' cross-entropies, clip 1.0, AdamW)
+import Core
 import Foundation
 import NN
 import Tensor

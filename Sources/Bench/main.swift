@@ -13,6 +13,7 @@
 //   lora-bench textids FILE [--model DIR]           the text bench's token ids, for the peers
 //   lora-bench textmem lora16|full [--model DIR] [--members-at-once K] [--steps S]
 //                                                   peak RSS and time of MiniLM training steps
+import Core
 import Data
 import Dispatch
 import Foundation

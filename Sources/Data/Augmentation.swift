@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Core
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -41,15 +42,15 @@ public struct Augmentation: Equatable, Sendable {
     /// Augments `count` images of (C, H, W) stored back to back in `images`,
     /// drawing from `rng`. `fill` holds the background value per channel.
     public func apply(to images: inout [Float], count: Int, channels: Int, height: Int, width: Int,
-                      fill: [Float], rng: inout DataRNG) {
+                      fill: [Float], rng: inout RNG) {
         let size = channels * height * width
         var scratch = [Float](repeating: 0, count: size)
         for n in 0..<count {
-            let fh = rng.nextDouble() < horizontalFlip
-            let fv = rng.nextDouble() < verticalFlip
-            let angle = (rng.nextDouble() * 2 - 1) * maxRotation
-            let dx = maxShift > 0 ? rng.nextInt(below: 2 * maxShift + 1) - maxShift : 0
-            let dy = maxShift > 0 ? rng.nextInt(below: 2 * maxShift + 1) - maxShift : 0
+            let fh = rng.uniformDouble() < horizontalFlip
+            let fv = rng.uniformDouble() < verticalFlip
+            let angle = (rng.uniformDouble() * 2 - 1) * maxRotation
+            let dx = maxShift > 0 ? rng.int(below: 2 * maxShift + 1) - maxShift : 0
+            let dy = maxShift > 0 ? rng.int(below: 2 * maxShift + 1) - maxShift : 0
             images.withUnsafeMutableBufferPointer { p in
                 let img = UnsafeMutableBufferPointer(rebasing: p[(n * size)..<((n + 1) * size)])
                 Self.transform(img, into: &scratch, channels: channels, height: height, width: width,
@@ -107,14 +108,14 @@ extension Dataset {
         try requireImages("augmentation")
         try augmentation.validate()
         var d = self
-        var rng = DataRNG(seed: seed)
+        var rng = RNG(seed: seed, stream: .data)
         augmentation.apply(to: &d.images, count: count, channels: channels, height: height, width: width,
                            fill: background, rng: &rng)
         return d
     }
 
     /// A gathered mini-batch with each image augmented (for training loops).
-    public func augmentedBatch(_ indices: [Int], _ augmentation: Augmentation, rng: inout DataRNG) -> (images: [Float], labels: [Int]) {
+    public func augmentedBatch(_ indices: [Int], _ augmentation: Augmentation, rng: inout RNG) -> (images: [Float], labels: [Int]) {
         var b = batch(indices)
         augmentation.apply(to: &b.images, count: indices.count, channels: channels, height: height, width: width,
                            fill: background, rng: &rng)

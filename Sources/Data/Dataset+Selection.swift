@@ -1,3 +1,5 @@
+import Core
+
 extension Dataset {
     /// A stratified random split: each class contributes `fraction` of its
     /// samples to the first part (the per-class shares are rounded so that the
@@ -27,7 +29,7 @@ extension Dataset {
             take[c] += 1
             left -= 1
         }
-        var rng = DataRNG(seed: seed)
+        var rng = RNG(seed: seed, stream: .data)
         var inFirst = [Bool](repeating: false, count: count)
         for c in 0..<classCount {
             let members = byClass[c]
@@ -83,7 +85,7 @@ extension Dataset {
 
     /// The samples in a seeded random order.
     public func shuffled(seed: UInt64) -> Dataset {
-        var rng = DataRNG(seed: seed)
+        var rng = RNG(seed: seed, stream: .data)
         return subset(rng.permutation(count))
     }
 
@@ -95,7 +97,7 @@ extension Dataset {
         }
         var order = Array(0..<count)
         if let seed = seed {
-            var rng = DataRNG(seed: seed)
+            var rng = RNG(seed: seed, stream: .data)
             order = rng.permutation(count)
         }
         var out: [[Int]] = []

@@ -186,12 +186,8 @@ public enum Datasets {
         try checkSampleSize(Array(xf.dims.dropFirst()), file: images)
         let x = try xf.load()
         let y = try yf.load()
-        let raw = x.floats()
-        if let i = firstNonFinite(raw) {
-            throw DataError.malformed(file: images, problem: "pixel \(pixelPlace(i, dims: x.dims)) is \(x.describeElement(i)), not a finite number",
-                                      at: .byte(x.offset + i * x.type.size), remedy: "pixels must be finite numbers; fix or drop that sample")
-        }
-        let values = scale == .auto && x.type == .uint8 ? raw.map { $0 * (1 / 255) } : applyScale(raw, scale)
+        let values = try pixels(x.floats(), dims: x.dims, file: images, uint8: x.type == .uint8, scale: scale,
+                                describe: x.describeElement, byte: { x.offset + $0 * x.type.size })
         return try assemble(name: name ?? baseName(images), values: values, dims: x.dims, labels: y.ints(),
                             imageFile: images, labelFile: labels, classNames: classNames, shape: shape)
     }
@@ -208,12 +204,8 @@ public enum Datasets {
             throw DataError.malformed(file: labels, problem: "labels have shape \(y.shape), expected one label per sample",
                                       at: nil, remedy: "save a 1-dimensional label array")
         }
-        let raw = x.floats()
-        if let i = firstNonFinite(raw) {
-            throw DataError.malformed(file: images, problem: "pixel \(pixelPlace(i, dims: x.shape)) is \(x.describeElement(i)), not a finite number",
-                                      at: .byte(x.offset + i * x.type.size), remedy: "pixels must be finite numbers; fix or drop that sample")
-        }
-        let values = scale == .auto && x.type == .uint8 ? raw.map { $0 * (1 / 255) } : applyScale(raw, scale)
+        let values = try pixels(x.floats(), dims: x.shape, file: images, uint8: x.type == .uint8, scale: scale,
+                                describe: x.describeElement, byte: { x.offset + $0 * x.type.size })
         return try assemble(name: name ?? baseName(images), values: values, dims: x.shape, labels: y.ints(),
                             imageFile: images, labelFile: labels, classNames: classNames, shape: shape)
     }
@@ -325,6 +317,18 @@ public enum Datasets {
                                       at: nil, remedy: "check the file's shape header (it may be damaged)")
         }
         return per
+    }
+
+    /// The pixels of a loaded image array (IDX, NPY), scaled: bytes to [0, 1]
+    /// under `.auto`, otherwise as `scale` says. A NaN or infinite pixel is an
+    /// error naming the pixel, its sample and its byte in `file`.
+    static func pixels(_ raw: [Float], dims: [Int], file: String, uint8: Bool, scale: PixelScale,
+                       describe: (Int) -> String, byte: (Int) -> Int) throws -> [Float] {
+        if let i = firstNonFinite(raw) {
+            throw DataError.malformed(file: file, problem: "pixel \(pixelPlace(i, dims: dims)) is \(describe(i)), not a finite number",
+                                      at: .byte(byte(i)), remedy: "pixels must be finite numbers; fix or drop that sample")
+        }
+        return scale == .auto && uint8 ? raw.map { $0 * (1 / 255) } : applyScale(raw, scale)
     }
 
     /// The index of the first NaN or infinite value.

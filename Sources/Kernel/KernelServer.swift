@@ -1,5 +1,7 @@
+import Core
 import Foundation
 import Lang
+import Render
 
 /// The lora side of the Jupyter kernel: one `Session` that Jupyter's
 /// requests run in (see `KernelRequest`), answered with `KernelEvent`s.

@@ -1,3 +1,4 @@
+import Core
 import Tensor
 
 /// What one batch of samples gives a model: images or texts.

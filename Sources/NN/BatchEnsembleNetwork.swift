@@ -1,3 +1,4 @@
+import Core
 import Tensor
 
 /// BatchEnsemble fast weights of one projection for M members (Wen et al. 2020):
@@ -46,7 +47,7 @@ public struct BatchEnsembleOptions: Equatable {
 /// BatchEnsemble on a backbone: rank-1 multiplicative factors per member on
 /// the attention projections, per-member heads, members folded into the batch
 /// (the same `MemberPass` as LoRA-Ensemble).
-public final class BatchEnsembleNetwork: MemberNetwork {
+public final class BatchEnsembleNetwork: AdaptedMemberNetwork {
     public let backbone: Backbone
     public let options: BatchEnsembleOptions
     public let adapters: [[Projection: BatchEnsembleAdapter]]
@@ -59,40 +60,20 @@ public final class BatchEnsembleNetwork: MemberNetwork {
         if options.trainShared { backbone.unfreeze() } else { backbone.freeze() }
         backbone.head.freeze()   // replaced by the per-member heads
         self.options = options
-        var rng = RNG(seed: options.seed)
-        var ad: [[Projection: BatchEnsembleAdapter]] = []
-        for _ in 0..<a.depth {
-            var layer: [Projection: BatchEnsembleAdapter] = [:]
-            for p in Projection.allCases where options.targets.contains(p) {
-                var r = rng.fork()
-                layer[p] = BatchEnsembleAdapter(members: options.members, inFeatures: a.width, outFeatures: a.width,
-                                                std: options.factorStd, rng: &r)
-            }
-            ad.append(layer)
+        var initial = AdapterInitialization(seed: options.seed, depth: a.depth, layers: 0..<a.depth, targets: options.targets) { r in
+            BatchEnsembleAdapter(members: options.members, inFeatures: a.width, outFeatures: a.width, std: options.factorStd, rng: &r)
         }
-        adapters = ad
-        var hr = rng.fork()
-        heads = MemberHeads(members: options.members, dim: a.width, classes: a.classes, rng: &hr)
+        adapters = initial.adapters
+        heads = MemberHeads(members: options.members, dim: a.width, classes: a.classes, rng: &initial.headStream)
         labelParameters()
     }
 
     public var members: Int { options.members }
-    public var architecture: Architecture { backbone.architecture }
-    public var sharedBackbone: Backbone { backbone }
-
-    public var children: [(name: String, module: Module)] {
-        var c: [(name: String, module: Module)] = [("backbone", backbone)]
-        for (i, layer) in adapters.enumerated() {
-            for p in Projection.allCases { if let a = layer[p] { c.append(("batch.\(i).\(p.rawValue)", a)) } }
-        }
-        c.append(("heads", heads))
-        return c
-    }
+    public static var adapterPrefix: String { "batch" }
 
     public func memberLogits(_ input: ModelInput, context: ForwardContext) throws -> Tensor {
         // The shared weights may train: no prefix cache.
-        let pass = MemberPass(backbone: backbone, members: members,
-                              adapters: adapters.map { $0.mapValues { $0 as ProjectionAdapter } }, cache: nil)
+        let pass = MemberPass(backbone: backbone, members: members, adapters: projectionAdapters, cache: nil)
         return try heads(pass.features(input, context: context))
     }
 }

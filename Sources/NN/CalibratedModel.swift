@@ -1,3 +1,4 @@
+import Core
 import Data
 import Tensor
 
@@ -36,17 +37,13 @@ public final class CalibratedModel: EnsembleModel {
         throw NNError.invalidConfiguration("this model is temperature-scaled (T = \(temperature)); training it would change the parameters T was fitted for. Train the model it was calibrated from, then calibrate again")
     }
 
-    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
+    /// The base model's logits divided by T (and their softmax, for probabilities).
+    public func memberOutputs(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
         let z = try base.predictLogits(data, batchSize: batchSize)
         let inv = 1 / temperature
-        let p = Evaluation.softmaxRows(z.values.map { $0 * inv }, rows: z.members * z.samples, classes: z.classes)
-        return MemberPredictions(members: z.members, samples: z.samples, classes: z.classes, values: p)
-    }
-
-    public func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        let z = try base.predictLogits(data, batchSize: batchSize)
-        let inv = 1 / temperature
-        return MemberPredictions(members: z.members, samples: z.samples, classes: z.classes, values: z.values.map { $0 * inv })
+        let scaled = z.values.map { $0 * inv }
+        let values = logits ? scaled : Evaluation.softmaxRows(scaled, rows: z.members * z.samples, classes: z.classes)
+        return MemberPredictions(members: z.members, samples: z.samples, classes: z.classes, values: values)
     }
 
     public func attention(_ input: ModelInput) throws -> AttentionMaps { try base.attention(input) }

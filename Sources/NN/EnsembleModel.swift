@@ -1,3 +1,4 @@
+import Core
 import Data
 import Tensor
 
@@ -35,12 +36,10 @@ public protocol EnsembleModel: AnyObject {
     @discardableResult
     func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome
 
-    /// Per-member probabilities [members, samples, classes].
-    func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions
-
-    /// Per-member logits [members, samples, classes] (softmax gives `predict`'s
-    /// probabilities; temperature scaling divides them by T).
-    func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions
+    /// Per-member probabilities, or with `logits` the logits (softmax gives the
+    /// probabilities; temperature scaling divides them by T), [members, samples, classes].
+    /// Callers use `predict` and `predictLogits`.
+    func memberOutputs(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions
 
     /// Attention maps of one sample (an image or a text) for every member, layer and head.
     func attention(_ input: ModelInput) throws -> AttentionMaps
@@ -52,7 +51,15 @@ public protocol EnsembleModel: AnyObject {
 }
 
 extension EnsembleModel {
-    public func predict(_ data: Dataset) throws -> MemberPredictions { try predict(data, batchSize: 256) }
+    /// Per-member probabilities [members, samples, classes].
+    public func predict(_ data: Dataset, batchSize: Int = 256) throws -> MemberPredictions {
+        try memberOutputs(data, batchSize: batchSize, logits: false)
+    }
+
+    /// Per-member logits [members, samples, classes].
+    public func predictLogits(_ data: Dataset, batchSize: Int = 256) throws -> MemberPredictions {
+        try memberOutputs(data, batchSize: batchSize, logits: true)
+    }
     @discardableResult
     public func fit(_ data: Dataset, config: TrainConfig = TrainConfig()) throws -> FitOutcome {
         try fit(data, config: config, progress: nil, cancel: nil)

@@ -1,3 +1,4 @@
+import Core
 import Data
 import Tensor
 
@@ -47,23 +48,8 @@ public final class ExplicitEnsemble: EnsembleModel {
         return FitOutcome(stepsDone: steps, totalSteps: total, cancelled: false, seconds: secs, history: hist)
     }
 
-    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try predict(data, batchSize: batchSize, logits: false)
-    }
-
-    public func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try predict(data, batchSize: batchSize, logits: true)
-    }
-
-    private func predict(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
-        var values: [Float] = []
-        var first: MemberPredictions?
-        for net in networks {
-            let p = try Evaluation.predict(net, data: data, batchSize: batchSize, logits: logits)
-            values += p.values
-            first = first ?? p
-        }
-        return MemberPredictions(members: networks.count, samples: first!.samples, classes: first!.classes, values: values)
+    public func memberOutputs(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
+        try MemberPredictions(joining: networks.map { try Evaluation.predict($0, data: data, batchSize: batchSize, logits: logits) })
     }
 
     public func attention(_ input: ModelInput) throws -> AttentionMaps {

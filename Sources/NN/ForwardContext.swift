@@ -1,3 +1,4 @@
+import Core
 import Tensor
 
 /// One of the four attention projections that adapters can target.

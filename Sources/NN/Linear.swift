@@ -1,3 +1,4 @@
+import Core
 import Tensor
 
 /// y = x W^T + b over the last axis. `weight` is [out, in], `bias` [out].

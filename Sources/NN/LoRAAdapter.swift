@@ -1,3 +1,4 @@
+import Core
 import Tensor
 
 /// How the LoRA down-projection A is initialised (B always starts at 0).

@@ -1,3 +1,4 @@
+import Core
 import Tensor
 
 /// Options of a LoRA-Ensemble. Defaults reproduce the paper's reference code.
@@ -50,7 +51,7 @@ public struct LoRAOptions: Equatable {
 /// M LoRA members on one frozen, shared backbone (ViT or BERT), computed in
 /// ONE batched pass (see `MemberPass`): every frozen product W0 x runs as one
 /// gemm over all M*B rows; the rank-r terms and the heads run batched per member.
-public final class LoRAEnsembleNetwork: MemberNetwork {
+public final class LoRAEnsembleNetwork: AdaptedMemberNetwork {
     public let backbone: Backbone
     public let options: LoRAOptions
     /// adapters[layer][projection]; layers outside `options.layers` have none.
@@ -66,43 +67,22 @@ public final class LoRAEnsembleNetwork: MemberNetwork {
         backbone = try source.copyBackbone()
         backbone.freeze()
         self.options = options
-        let adapted = options.layers ?? 0..<a.depth
-        var rng = RNG(seed: options.seed)
-        var ad: [[Projection: LoRAAdapter]] = []
-        for layer in 0..<a.depth {
-            var here: [Projection: LoRAAdapter] = [:]
-            if adapted.contains(layer) {
-                for p in Projection.allCases where options.targets.contains(p) {
-                    var r = rng.fork()
-                    here[p] = LoRAAdapter(members: options.members, rank: options.rank, inFeatures: a.width,
-                                          outFeatures: a.width, initA: options.initA, scale: options.scale, rng: &r)
-                }
-            }
-            ad.append(here)
+        var initial = AdapterInitialization(seed: options.seed, depth: a.depth, layers: options.layers ?? 0..<a.depth,
+                                            targets: options.targets) { r in
+            LoRAAdapter(members: options.members, rank: options.rank, inFeatures: a.width, outFeatures: a.width,
+                        initA: options.initA, scale: options.scale, rng: &r)
         }
-        adapters = ad
-        var hr = rng.fork()
+        adapters = initial.adapters
         heads = options.copyHead ? MemberHeads(members: options.members, copying: source.head)
-                                 : MemberHeads(members: options.members, dim: a.width, classes: a.classes, rng: &hr)
+                                 : MemberHeads(members: options.members, dim: a.width, classes: a.classes, rng: &initial.headStream)
         labelParameters()
     }
 
     public var members: Int { options.members }
-    public var architecture: Architecture { backbone.architecture }
-    public var sharedBackbone: Backbone { backbone }
-
-    public var children: [(name: String, module: Module)] {
-        var c: [(name: String, module: Module)] = [("backbone", backbone)]
-        for (i, layer) in adapters.enumerated() {
-            for p in Projection.allCases { if let a = layer[p] { c.append(("lora.\(i).\(p.rawValue)", a)) } }
-        }
-        c.append(("heads", heads))
-        return c
-    }
+    public static var adapterPrefix: String { "lora" }
 
     var pass: MemberPass {
-        MemberPass(backbone: backbone, members: members, adapters: adapters.map { $0.mapValues { $0 as ProjectionAdapter } },
-                   cache: prefixCache)
+        MemberPass(backbone: backbone, members: members, adapters: projectionAdapters, cache: prefixCache)
     }
 
     /// Per-member pooled features [M*B, d] (member-major): what each head sees.

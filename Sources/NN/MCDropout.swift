@@ -1,3 +1,4 @@
+import Core
 import Data
 import Machine
 import Tensor
@@ -36,28 +37,14 @@ public final class MCDropout: EnsembleModel {
 
     /// Stream of sample s: the same for every call, so predictions are reproducible.
     private func context(sample s: Int) -> ForwardContext {
-        var r = RNG(seed: seed &+ 0x9E37 &* UInt64(s + 1))
-        return ForwardContext(training: false, dropKey: p, rng: r.fork())
+        ForwardContext(training: false, dropKey: p, rng: RNG(seed: seed, stream: .monteCarloPass(s)))
     }
 
-    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try predict(data, batchSize: batchSize, logits: false)
-    }
-
-    public func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try predict(data, batchSize: batchSize, logits: true)
-    }
-
-    private func predict(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
-        var values: [Float] = []
-        var one: MemberPredictions?
-        for s in 0..<samples {
+    public func memberOutputs(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
+        try MemberPredictions(joining: (0..<samples).map { s in
             let ctx = context(sample: s)
-            let pr = try Evaluation.predict(network, data: data, batchSize: batchSize, logits: logits, makeContext: { ctx })
-            values += pr.values
-            one = pr
-        }
-        return MemberPredictions(members: samples, samples: one!.samples, classes: one!.classes, values: values)
+            return try Evaluation.predict(network, data: data, batchSize: batchSize, logits: logits, makeContext: { ctx })
+        })
     }
 
     /// The maps of every pass. After the first pass the memory all of them

@@ -1,3 +1,4 @@
+import Core
 import Tensor
 
 /// One linear classification head per member, stored together:

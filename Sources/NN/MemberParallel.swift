@@ -1,3 +1,4 @@
+import Core
 import Cluster
 import Data
 import Foundation

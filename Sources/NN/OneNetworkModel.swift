@@ -1,3 +1,4 @@
+import Core
 import Data
 
 /// A model kind whose members all live in one network and train together in
@@ -17,12 +18,8 @@ extension OneNetworkModel {
         return out
     }
 
-    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try Evaluation.predict(memberNetwork, data: data, batchSize: batchSize)
-    }
-
-    public func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try Evaluation.predict(memberNetwork, data: data, batchSize: batchSize, logits: true)
+    public func memberOutputs(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
+        try Evaluation.predict(memberNetwork, data: data, batchSize: batchSize, logits: logits)
     }
 
     public func attention(_ input: ModelInput) throws -> AttentionMaps {

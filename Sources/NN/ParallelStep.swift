@@ -1,3 +1,4 @@
+import Core
 import Cluster
 import Data
 import Tensor
@@ -54,7 +55,7 @@ final class ParallelStep {
 
     /// Whether training should stop before the next step.
     func shouldStop(_ cancel: CancellationFlag?) -> Bool {
-        mode == .alone ? cancel?.isCancelled == true : stopAgreed
+        mode == .alone ? cancel?.isSet == true : stopAgreed
     }
 
     /// Whether this rank may stop on its own, anywhere (one process, or a rank

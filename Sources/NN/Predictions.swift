@@ -39,6 +39,16 @@ public struct MemberPredictions: Equatable {
     }
 }
 
+extension MemberPredictions {
+    /// The predictions of several models (an explicit ensemble's networks, MC
+    /// passes, snapshots) as the members of one, in order.
+    init(joining parts: [MemberPredictions]) throws {
+        guard let a = parts.first else { throw NNError.notTrained("no members to predict with") }
+        self.init(members: parts.reduce(0) { $0 + $1.members }, samples: a.samples, classes: a.classes,
+                  values: parts.flatMap { $0.values })
+    }
+}
+
 /// Attention weights of one sample, for every member, layer and head.
 /// `weights[m][l]` is [heads, tokens, tokens] row-major. Images: token 0 is the
 /// class token, tokens 1... the patches in row-major grid order. Texts: token 0

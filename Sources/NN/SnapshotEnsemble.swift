@@ -1,3 +1,4 @@
+import Core
 import Data
 import Foundation
 import Tensor
@@ -63,17 +64,8 @@ public final class SnapshotEnsemble: EnsembleModel {
         return try snapshots.map { s in try network.loadStateDict(s, source: "a snapshot"); return try body() }
     }
 
-    public func predict(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try predict(data, batchSize: batchSize, logits: false)
-    }
-
-    public func predictLogits(_ data: Dataset, batchSize: Int) throws -> MemberPredictions {
-        try predict(data, batchSize: batchSize, logits: true)
-    }
-
-    private func predict(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
-        let ps = try eachMember { try Evaluation.predict(network, data: data, batchSize: batchSize, logits: logits) }
-        return MemberPredictions(members: ps.count, samples: ps[0].samples, classes: ps[0].classes, values: ps.flatMap { $0.values })
+    public func memberOutputs(_ data: Dataset, batchSize: Int, logits: Bool) throws -> MemberPredictions {
+        try MemberPredictions(joining: eachMember { try Evaluation.predict(network, data: data, batchSize: batchSize, logits: logits) })
     }
 
     public func attention(_ input: ModelInput) throws -> AttentionMaps {

@@ -1,3 +1,4 @@
+import Core
 import Data
 import Tensor
 
@@ -50,46 +51,6 @@ public struct TrainConfig {
 
     /// Warm-up steps actually used for a run of `totalSteps`.
     public func warmup(totalSteps: Int) -> Int { warmupSteps ?? min(500, totalSteps / 10) }
-}
-
-/// One progress report, sent after every training step.
-public struct TrainProgress {
-    /// Steps done so far in this fit (1-based) and in total.
-    public var step: Int
-    public var totalSteps: Int
-    /// Current epoch (0-based) and number of epochs.
-    public var epoch: Int
-    public var epochs: Int
-    /// For explicit ensembles trained member by member: which member (0-based) and how many.
-    public var member: Int
-    public var memberCount: Int
-    /// Loss and accuracy of this step's batch (mean of members' cross-entropies; accuracy of the mean prediction).
-    public var loss: Float
-    public var accuracy: Float
-    public var learningRate: Float
-    public var samplesPerSecond: Double
-    /// Estimated seconds left.
-    public var eta: Double
-    /// True on the last step of an epoch; then `epochLoss`/`epochAccuracy` are the epoch's means.
-    public var endOfEpoch: Bool
-    public var epochLoss: Float
-    public var epochAccuracy: Float
-    /// On the last step of an epoch of a fit with validation data: the epoch's validation metrics.
-    public var validation: ValidationMetrics? = nil
-}
-
-public typealias ProgressHandler = (TrainProgress) -> Void
-
-/// Set `isCancelled` (e.g. from a Ctrl-C handler) to stop training after the current step.
-public final class CancellationFlag {
-    private var flag: Int32 = 0
-    public init() {}
-    public var isCancelled: Bool {
-        get { withUnsafeMutablePointer(to: &flag) { $0.pointee != 0 } }
-        set { flag = newValue ? 1 : 0 }
-    }
-    public func cancel() { isCancelled = true }
-    public func reset() { isCancelled = false }
 }
 
 /// Loss and accuracy of one epoch, and the validation metrics when the fit had validation data.

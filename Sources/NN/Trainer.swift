@@ -1,3 +1,4 @@
+import Core
 import Data
 import Foundation
 import Dispatch
@@ -9,11 +10,6 @@ import Uncertainty
 /// learning-rate schedule, progress after every step, cancellation between
 /// steps, and a stop with restored parameters on a NaN or infinite loss.
 enum Trainer {
-    /// Distance of the augmentation stream's seed from the run's seed. 0x5EED_A0A0 ("seed A0A0",
-    /// augmentation) is an arbitrary constant fixed when augmentation came in: changing it
-    /// changes every augmented run's numbers, so it stays.
-    static let augmentationSeedOffset: UInt64 = 0x5EED_A0A0
-
     /// lr for (step, totalSteps) when the default warm-up + cosine does not apply.
     typealias Schedule = (Int, Int) -> Float
 
@@ -64,19 +60,19 @@ enum Trainer {
     static func validateStoppable(_ data: Dataset, predict: (Dataset) throws -> MemberPredictions,
                                   cancel: CancellationFlag?) throws -> ValidationMetrics {
         guard let cancel else { return try validate(data, predict: predict) }
-        if cancel.isCancelled { throw ValidationStopped() }
-        return try EvaluationWatch.adding({ _ in if cancel.isCancelled { throw ValidationStopped() } }) {
+        if cancel.isSet { throw ValidationStopped() }
+        return try EvaluationWatch.adding({ _ in if cancel.isSet { throw ValidationStopped() } }) {
             try validate(data, predict: predict)
         }
     }
 
     /// Whether a step stops before its next member group: alone only (under
-    /// MPI the ranks stop together between steps). The thread's watcher (a
-    /// front end's, which keeps `cancel` in step with Ctrl-C) is asked first.
+    /// MPI the ranks stop together between steps). The thread's watcher, if
+    /// any, is told first (0 member-samples), so it may stop the work here too.
     static func stopsBetweenGroups(_ parallel: ParallelStep, _ cancel: CancellationFlag?) -> Bool {
         guard parallel.stopsAlone, let cancel else { return false }
         try? EvaluationWatch.batchDone(0)
-        return cancel.isCancelled
+        return cancel.isSet
     }
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
@@ -128,15 +124,9 @@ enum Trainer {
             LRSchedule.warmupCosine(base: config.learningRate, warmupSteps: warm, totalSteps: tot).learningRate(atStep: step)
         }
         let opt = AdamW(learningRate: config.learningRate, weightDecay: config.weightDecay)
-        var orderRNG = RNG(seed: config.seed)
-        // A child stream once reserved for per-batch augmentation hooks (now gone):
-        // still split off, so the dropout stream below and the order stay as they were.
-        _ = orderRNG.fork()
-        // Data augmentation draws from its own SplitMix64 stream (Data's DataRNG),
-        // seeded a fixed distance from the run's seed so it never coincides with the
-        // order stream above: seed + Trainer.augmentationSeedOffset.
-        var dataRNG = DataRNG(seed: config.seed &+ Trainer.augmentationSeedOffset)
-        let ctx = ForwardContext(training: true, dropKey: dropKey, rng: orderRNG.fork())
+        var orderRNG = RNG(seed: config.seed, stream: .trainingOrder)
+        var augmentationRNG = RNG(seed: config.seed, stream: .trainingAugmentation)
+        let ctx = ForwardContext(training: true, dropKey: dropKey, rng: RNG(seed: config.seed, stream: .trainingDropout))
         let m = network.members
         let parallel = try parallel ?? ParallelStep.whole(network, config: config, kind: "model of this kind")
         let groups = try MemberGroupPlan.make(for: network, batch: bs, requested: config.membersAtOnce)
@@ -158,7 +148,7 @@ enum Trainer {
                 let idx = Array(order[(bi * bs)..<min(n, (bi + 1) * bs)])
                 var input: ModelInput, labels: [Int]
                 if let a = config.augmentation, !data.isText {
-                    let (images, l) = data.augmentedBatch(idx, a, rng: &dataRNG)
+                    let (images, l) = data.augmentedBatch(idx, a, rng: &augmentationRNG)
                     (input, labels) = (.images(images, count: idx.count), l)
                 } else {
                     (input, labels) = data.modelInputs(idx)
@@ -185,7 +175,7 @@ enum Trainer {
                     lv = pass.loss                                           // logits [M, B, C]
                     correct = ensembleAccuracy(pass.logits, labels: local).correct
                     if parallel.gathersLogits {
-                        (lv, correct) = try parallel.gatheredLoss(pass.logits, labels: labels, classes: vc.classes, stop: cancel?.isCancelled == true)
+                        (lv, correct) = try parallel.gatheredLoss(pass.logits, labels: labels, classes: vc.classes, stop: cancel?.isSet == true)
                     }
                 }
                 if !parallel.sumsGradients && !lv.isFinite {
@@ -193,7 +183,7 @@ enum Trainer {
                     throw NNError.nonFiniteLoss(epoch: epoch, step: step, value: lv)
                 }
                 if parallel.sumsGradients {
-                    (lv, correct) = try parallel.sumGradients(params, loss: lv, correct: correct, stop: cancel?.isCancelled == true)
+                    (lv, correct) = try parallel.sumGradients(params, loss: lv, correct: correct, stop: cancel?.isSet == true)
                     if !lv.isFinite {
                         for (p, d) in zip(params, lastGood) { p.data = d; p.grad = nil }
                         throw NNError.nonFiniteLoss(epoch: epoch, step: step, value: lv)
@@ -237,13 +227,15 @@ enum Trainer {
                     history.append(EpochRecord(epoch: epoch, member: member, loss: Float(lossSum / Double(seen)),
                                                accuracy: Float(correctSum) / Float(seen), seconds: trainSeconds, validation: validation))
                 }
-                progress?(TrainProgress(step: step, totalSteps: total, epoch: epoch, epochs: config.epochs,
-                                        member: member, memberCount: memberCount, loss: lv,
-                                        accuracy: Float(acc.correct) / Float(acc.total), learningRate: lr,
-                                        samplesPerSecond: sps,
+                // Single precision, as the history records them.
+                progress?(ProgressEvent(epoch: epoch + 1, epochs: config.epochs, step: bi + 1, steps: stepsPerEpoch,
+                                        member: member, members: memberCount,
+                                        loss: Double(lv), accuracy: Double(Float(acc.correct) / Float(acc.total)),
+                                        epochLoss: Double(Float(lossSum / Double(seen))),
+                                        epochAccuracy: Double(Float(correctSum) / Float(seen)),
+                                        learningRate: Double(lr), samplesPerSecond: sps,
                                         eta: Double(total - step) * elapsed / Double(step),
-                                        endOfEpoch: last, epochLoss: Float(lossSum / Double(seen)),
-                                        epochAccuracy: Float(correctSum) / Float(seen), validation: validation))
+                                        overall: (Double(member) + Double(step) / Double(total)) / Double(max(1, memberCount))))
             }
             try onEpochEnd?(epoch)
         }

@@ -1,3 +1,4 @@
+import Core
 import Tensor
 
 /// Two-layer GELU MLP: dim -> hidden -> dim.

@@ -1,3 +1,4 @@
+import Core
 import Tensor
 
 /// Vision Transformer: patch embedding (a linear map of flattened C x p x p

@@ -1,5 +1,7 @@
+import Core
 import Foundation
 import Lang
+import Render
 
 /// Runs a notebook's cells in order in ONE session, as if each line were typed
 /// at `lora>`: lines are grouped into entries the way the REPL groups them (an

@@ -1,5 +1,5 @@
 // How long something took or will take, as the progress line and the
-// per-epoch lines print it (Lang's ProgressPrinter).
+// model summaries print it (the progress line's ETA is `ProgressPrinter.eta`).
 
 /// "0.8s", "42s", "3m 07s", "1h 02m 03s": h/m/s, as the progress line's ETA
 /// (the notebook checker masks these as timings).

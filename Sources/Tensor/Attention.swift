@@ -8,6 +8,7 @@
 // DropKey, a slice runs as one AVX-512 kernel when the CPU has it (products,
 // softmax and its backward in cache; same numbers: Engine.vectorKernels).
 import CBLAS
+import Core
 
 /// Where each (batch, head) slice of q, k, v and the output lives.
 struct AttentionLayout {

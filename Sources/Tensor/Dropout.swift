@@ -1,4 +1,5 @@
 // Inverted dropout and embedding lookup.
+import Core
 
 extension Tensor {
     /// Zeroes each element with probability `p` and scales the rest by 1/(1-p)

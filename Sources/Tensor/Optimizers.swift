@@ -110,41 +110,44 @@ private func adamStep(_ parameters: [Tensor], state: inout [ObjectIdentifier: Ad
     }
 }
 
-/// Adam (torch.optim.Adam): weight decay is L2 added to the gradient.
-public final class Adam: Optimizer {
+/// Adam and AdamW: the same moments, bias corrections and update (`adamStep`);
+/// they differ only in how weight decay enters (`decoupled`) and its default.
+public class AdamFamily: Optimizer {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float
+    /// false: L2 added to the gradient (Adam); true: p *= 1 - lr * weightDecay (AdamW).
+    let decoupled: Bool
+    /// The operation's name in errors ("AdamW.step").
+    let op: String
     private var state: [ObjectIdentifier: AdamState] = [:]
 
-    public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8, weightDecay: Float = 0) {
+    init(learningRate: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float, decoupled: Bool, op: String) {
         self.learningRate = learningRate
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
+        self.decoupled = decoupled; self.op = op
     }
 
     public var stateBytes: Int { state.values.reduce(0) { $0 + ($1.m.count + $1.v.count) * 4 } }
 
     public func step(_ parameters: [Tensor]) throws {
         try adamStep(parameters, state: &state, lr: learningRate, b1: beta1, b2: beta2, eps: eps, wd: weightDecay,
-                     decoupled: false, op: "Adam.step")
+                     decoupled: decoupled, op: op)
+    }
+}
+
+/// Adam (torch.optim.Adam): weight decay is L2 added to the gradient.
+public final class Adam: AdamFamily {
+    public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8, weightDecay: Float = 0) {
+        super.init(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+                   decoupled: false, op: "Adam.step")
     }
 }
 
 /// AdamW (torch.optim.AdamW): decoupled weight decay p *= 1 - lr * weightDecay.
-public final class AdamW: Optimizer {
-    public var learningRate: Float
-    public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float
-    private var state: [ObjectIdentifier: AdamState] = [:]
-
+public final class AdamW: AdamFamily {
     public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8, weightDecay: Float = 0.01) {
-        self.learningRate = learningRate
-        self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
-    }
-
-    public var stateBytes: Int { state.values.reduce(0) { $0 + ($1.m.count + $1.v.count) * 4 } }
-
-    public func step(_ parameters: [Tensor]) throws {
-        try adamStep(parameters, state: &state, lr: learningRate, b1: beta1, b2: beta2, eps: eps, wd: weightDecay,
-                     decoupled: true, op: "AdamW.step")
+        super.init(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+                   decoupled: true, op: "AdamW.step")
     }
 }
 

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 // The tensor: Float32, n-d, row-major, always contiguous. Each op builds its

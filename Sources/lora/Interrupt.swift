@@ -1,5 +1,5 @@
+import Core
 import Foundation
-import Lang
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

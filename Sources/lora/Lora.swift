@@ -1,6 +1,8 @@
+import Core
 import ArgumentParser
 import Foundation
 import Lang
+import Render
 import Tensor
 
 /// `lora` starts the REPL, `lora FILE.lora [args]` runs a script,

@@ -18,6 +18,19 @@ struct NotebookCommand: ParsableCommand {
         """,
         subcommands: [Run.self, Check.self, Export.self, Compare.self])
 
+    /// Runs the notebooks one after another with Ctrl-C installed, stopping
+    /// after one that Ctrl-C stopped; the worst exit status.
+    static func runEach(_ files: [String], _ body: (String) -> Int32) -> Int32 {
+        Interrupt.install(interactive: false)
+        var worst: Int32 = 0
+        for file in files {
+            let status = body(file)
+            worst = max(worst, status)
+            if status == Interrupt.exitStatus { break }
+        }
+        return worst
+    }
+
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run every cell; write FILE.md with fresh output blocks, and FILE.ipynb.",
@@ -33,15 +46,10 @@ struct NotebookCommand: ParsableCommand {
         var seed: UInt64 = 0
 
         func run() throws {
-            Interrupt.install(interactive: false)
-            var worst: Int32 = 0
-            for file in files {
-                let status = NotebookCommands.run(path: file, outputDirectory: output, seed: seed, cancellation: Interrupt.flag,
-                                                  output: Output.standard, error: Output.error)
-                worst = max(worst, status)
-                if status == 130 { break }
-            }
-            throw ExitCode(worst)
+            throw ExitCode(NotebookCommand.runEach(files) { file in
+                NotebookCommands.run(path: file, outputDirectory: output, seed: seed, cancellation: Interrupt.flag,
+                                     output: Output.standard, error: Output.error)
+            })
         }
     }
 
@@ -56,15 +64,10 @@ struct NotebookCommand: ParsableCommand {
         var seed: UInt64 = 0
 
         func run() throws {
-            Interrupt.install(interactive: false)
-            var worst: Int32 = 0
-            for file in files {
-                let status = NotebookCommands.check(path: file, seed: seed, cancellation: Interrupt.flag,
-                                                    output: Output.standard, error: Output.error)
-                worst = max(worst, status)
-                if status == 130 { break }
-            }
-            throw ExitCode(worst)
+            throw ExitCode(NotebookCommand.runEach(files) { file in
+                NotebookCommands.check(path: file, seed: seed, cancellation: Interrupt.flag,
+                                       output: Output.standard, error: Output.error)
+            })
         }
     }
 

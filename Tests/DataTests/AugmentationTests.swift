@@ -1,3 +1,4 @@
+import Core
 import XCTest
 @testable import Data
 
@@ -59,7 +60,7 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(bg, -n.normalization!.mean[0] / n.normalization!.std[0], accuracy: 1e-6)
         XCTAssertTrue(shifted.images.min()! >= n.images.min()! - 1e-5)
         // Batches.
-        var rng = DataRNG(seed: 3)
+        var rng = RNG(seed: 3, stream: .data)
         let batch = d.augmentedBatch([0, 1], aug, rng: &rng)
         XCTAssertEqual(batch.labels, [0, 1])
         XCTAssertEqual(batch.images.count, 128)
@@ -70,31 +71,5 @@ final class AugmentationTests: XCTestCase {
         assertDataError(try d.augmented(Augmentation(horizontalFlip: 2), seed: 1), ["flip probabilities"])
         assertDataError(try d.augmented(Augmentation(maxRotation: 400), seed: 1), ["maxRotation 400"])
         assertDataError(try d.augmented(Augmentation(maxShift: -1), seed: 1), ["maxShift -1"])
-    }
-}
-
-final class DataRNGTests: XCTestCase {
-    func testSplitMix64ReferenceValues() {
-        var r = DataRNG(seed: 0)
-        XCTAssertEqual(r.next(), 0xE220_A839_7B1D_CDAF)
-        XCTAssertEqual(r.next(), 0x6E78_9E6A_A1B9_65F4)
-        var a = DataRNG(seed: 42), b = DataRNG(seed: 42)
-        for _ in 0..<10 { XCTAssertEqual(a.next(), b.next()) }
-    }
-
-    func testRanges() {
-        var r = DataRNG(seed: 7)
-        var seen = Set<Int>()
-        for _ in 0..<1000 {
-            let d = r.nextDouble()
-            XCTAssertTrue(d >= 0 && d < 1)
-            let k = r.nextInt(below: 5)
-            XCTAssertTrue((0..<5).contains(k))
-            seen.insert(k)
-        }
-        XCTAssertEqual(seen.count, 5)
-        let p = r.permutation(20)
-        XCTAssertEqual(p.sorted(), Array(0..<20))
-        XCTAssertEqual(r.permutation(0), [])
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import XCTest
 import NN
@@ -184,7 +185,7 @@ final class DomainModelTests: XCTestCase {
         let stopAt: Int
         var updates = 0
         init(_ stopAt: Int, _ context: @escaping () -> Context?) { self.stopAt = stopAt; self.context = context }
-        func update(_ progress: ProgressUpdate) { updates += 1; if updates == stopAt { context()?.cancellation.set() } }
+        func update(_ progress: ProgressEvent) { updates += 1; if updates == stopAt { context()?.cancellation.set() } }
         func finish() {}
     }
 

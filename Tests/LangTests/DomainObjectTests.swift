@@ -1,5 +1,7 @@
+import Core
 import XCTest
 @testable import Lang
+@testable import Render
 
 /// A stand-in for a domain value, registered the way phase 2 registers real ones.
 final class ToyModel: DomainObject {
@@ -40,7 +42,7 @@ final class ToyModel: DomainObject {
             for epoch in 1...epochs {
                 if context.cancellation.isSet { break }
                 epochsTrained += 1
-                context.progress?.update(ProgressUpdate(label: "fit", epoch: epoch, epochs: epochs, step: 1, steps: 1, loss: 1.0 / Double(epoch)))
+                context.progress?.update(ProgressEvent(label: "fit", epoch: epoch, epochs: epochs, step: 1, steps: 1, loss: 1.0 / Double(epoch)))
             }
             context.progress?.finish()
             return .object(self)

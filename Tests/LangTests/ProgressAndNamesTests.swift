@@ -1,10 +1,12 @@
+import Core
 import Foundation
 import XCTest
 @testable import Lang
+@testable import Render
 
 /// The progress line on a terminal, and the names compare shows (issue 11, display).
 final class ProgressAndNamesTests: XCTestCase {
-    let long = ProgressUpdate(label: "LoRA-Ensemble member 2/4", epoch: 3, epochs: 8, step: 12, steps: 40, loss: 0.41234,
+    let long = ProgressEvent(label: "LoRA-Ensemble member 2/4", epoch: 3, epochs: 8, step: 12, steps: 40, loss: 0.41234,
                               accuracy: 0.8712, samplesPerSecond: 3264.4, eta: 3725)
 
     func testTheLineFitsTheTerminalDroppingLessImportantFieldsFirst() {
@@ -76,10 +78,10 @@ final class ProgressAndNamesTests: XCTestCase {
 /// with transient progress on a terminal.
 final class LongComputationTests: XCTestCase {
     final class Recorder: ProgressReporter {
-        var updates: [ProgressUpdate] = []
+        var updates: [ProgressEvent] = []
         var finished = 0
-        var onUpdate: (ProgressUpdate) -> Void = { _ in }
-        func update(_ p: ProgressUpdate) { updates.append(p); onUpdate(p) }
+        var onUpdate: (ProgressEvent) -> Void = { _ in }
+        func update(_ p: ProgressEvent) { updates.append(p); onUpdate(p) }
         func finish() { finished += 1 }
     }
 
@@ -175,7 +177,7 @@ final class LongComputationTests: XCTestCase {
     func testTransientProgressIsErasedAndNeverPrintedPlain() {
         var plain = ""
         let p = ProgressPrinter(inPlace: false) { plain += $0 }
-        var u = ProgressUpdate(label: "evaluating ens", epoch: 1, epochs: 1, step: 1, steps: 3, transient: true)
+        var u = ProgressEvent(label: "evaluating ens", epoch: 1, epochs: 1, step: 1, steps: 3, transient: true)
         for step in 1...3 { u.step = step; p.update(u) }
         p.finish()
         XCTAssertEqual(plain, "")

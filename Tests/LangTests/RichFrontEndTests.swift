@@ -1,13 +1,15 @@
+import Core
 import Foundation
 import XCTest
 @testable import Lang
+@testable import Render
 
 /// What a rich front end (Jupyter) gets from the language: a progress display
 /// redrawn in place, the name help is asked about at a cursor, values with
 /// their rich forms.
 final class RichFrontEndTests: XCTestCase {
-    func update(epoch: Int, step: Int, of steps: Int = 4, epochs: Int = 2, transient: Bool = false) -> ProgressUpdate {
-        ProgressUpdate(label: "ViT", epoch: epoch, epochs: epochs, step: step, steps: steps, loss: 0.5, accuracy: 0.25,
+    func update(epoch: Int, step: Int, of steps: Int = 4, epochs: Int = 2, transient: Bool = false) -> ProgressEvent {
+        ProgressEvent(label: "ViT", epoch: epoch, epochs: epochs, step: step, steps: steps, loss: 0.5, accuracy: 0.25,
                        samplesPerSecond: 100, eta: 3, transient: transient)
     }
 

@@ -120,7 +120,7 @@ final class BertTests: XCTestCase {
         let frozen = net.backbone.parameters().map { $0.data }
         _ = try Trainer.fit(network: net, data: data,
                             config: TrainConfig(epochs: 1, batchSize: 2, learningRate: 1e-3, weightDecay: 0.01, shuffle: false),
-                            schedule: { _, _ in 1e-3 }, progress: { losses.append($0.loss) }, cancel: nil)
+                            schedule: { _, _ in 1e-3 }, progress: { losses.append(Float($0.loss!)) }, cancel: nil)
         let expected = floats(train["losses"])
         XCTAssertEqual(losses.count, 2)
         for (a, b) in zip(losses, expected) { XCTAssertEqual(a, b, accuracy: 1e-5) }

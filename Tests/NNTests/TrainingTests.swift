@@ -1,3 +1,4 @@
+import Core
 import Data
 import Foundation
 @testable import NN
@@ -13,7 +14,7 @@ final class TrainingTests: XCTestCase {
         let frozenBefore = ens.network.backbone.parameters().map { $0.data }
         var losses: [Float] = []
         try ens.fit(data, config: TrainConfig(epochs: 6, batchSize: 16, learningRate: 3e-3, seed: 1),
-                    progress: { p in if p.endOfEpoch { losses.append(p.epochLoss) } }, cancel: nil)
+                    progress: { p in if p.endsEpoch { losses.append(Float(p.epochLoss!)) } }, cancel: nil)
         XCTAssertEqual(losses.count, 6)
         XCTAssertEqual(ens.history.map { $0.loss }, losses)
         XCTAssertLessThan(losses.last!, losses.first! * 0.8, "loss did not go down: \(losses)")
@@ -78,7 +79,7 @@ final class TrainingTests: XCTestCase {
         let flag = CancellationFlag()
         var seen: [Int] = []
         let out = try ens.fit(data, config: TrainConfig(epochs: 3, batchSize: 8),
-                              progress: { p in seen.append(p.step); if p.step == 3 { flag.cancel() } }, cancel: flag)
+                              progress: { p in seen.append(p.stepsDone); if p.stepsDone == 3 { flag.set() } }, cancel: flag)
         XCTAssertTrue(out.cancelled)
         XCTAssertEqual(out.stepsDone, 3)
         XCTAssertEqual(seen, [1, 2, 3])
@@ -100,7 +101,7 @@ final class TrainingTests: XCTestCase {
         var config = TrainConfig(epochs: 3, batchSize: 8, learningRate: 1e-3, seed: 4)
         // The reference: the same training without validation, stopped after step 4 (the end of epoch 2).
         let reference = try model(), stopReference = CancellationFlag()
-        try reference.fit(data, config: config, progress: { if $0.step == 4 { stopReference.cancel() } }, cancel: stopReference)
+        try reference.fit(data, config: config, progress: { if $0.stepsDone == 4 { stopReference.set() } }, cancel: stopReference)
         config.validation = val
         // Batches of 256 over 40 samples: one forward batch per validation, 2 members x 40 samples.
         let ens = try model(), flag = CancellationFlag()
@@ -108,9 +109,9 @@ final class TrainingTests: XCTestCase {
         // Ctrl-C pressed in the second epoch's validation, at its first forward batch.
         let out = try EvaluationWatch.run(EvaluationWatch { n in
             batches.append(n)
-            if batches.count == 2 { flag.cancel() }
+            if batches.count == 2 { flag.set() }
         }) {
-            try ens.fit(data, config: config, progress: { steps.append($0.step) }, cancel: flag)
+            try ens.fit(data, config: config, progress: { steps.append($0.stepsDone) }, cancel: flag)
         }
         XCTAssertTrue(out.cancelled)
         XCTAssertEqual(batches, [80, 80], "stopped at the forward batch Ctrl-C came in")
@@ -146,14 +147,14 @@ final class TrainingTests: XCTestCase {
         let flag = CancellationFlag()
         var steps: [Int] = [], looks = 0
         var before: [[Float]] = []
-        // Ctrl-C comes in during the second step's first group; its front end's watcher brings the flag up to date.
+        // Ctrl-C comes in during the second step's first group (a watcher sets the flag).
         let out = try EvaluationWatch.run(EvaluationWatch { n in
             XCTAssertEqual(n, 0)
             looks += 1
-            if looks == 3 { flag.cancel() }
+            if looks == 3 { flag.set() }
         }) {
             try ens.fit(data, config: config, progress: { p in
-                steps.append(p.step)
+                steps.append(p.stepsDone)
                 before = ens.network.trainableParameters().map { $0.data }
             }, cancel: flag)
         }
@@ -169,13 +170,14 @@ final class TrainingTests: XCTestCase {
     func testProgressReportsRatesAndETA() throws {
         let data = try syntheticData(count: 16)
         let model = try LoRAEnsemble(backbone: ViT(tinyConfig, seed: 3), options: LoRAOptions(members: 2, rank: 2))
-        var last: TrainProgress?
+        var last: ProgressEvent?
         try model.fit(data, config: TrainConfig(epochs: 2, batchSize: 8), progress: { last = $0 }, cancel: nil)
         let p = try XCTUnwrap(last)
-        XCTAssertEqual(p.step, 4); XCTAssertEqual(p.totalSteps, 4); XCTAssertEqual(p.eta, 0)
-        XCTAssertGreaterThan(p.samplesPerSecond, 0)
-        XCTAssertTrue(p.endOfEpoch)
-        XCTAssertEqual(p.learningRate, LRSchedule.warmupCosine(base: 1e-4, warmupSteps: 0, totalSteps: 4).learningRate(atStep: 3))
+        XCTAssertEqual(p.stepsDone, 4); XCTAssertEqual(p.steps * p.epochs, 4); XCTAssertEqual(p.eta, 0)
+        XCTAssertEqual(p.fractionDone, 1)
+        XCTAssertGreaterThan(try XCTUnwrap(p.samplesPerSecond), 0)
+        XCTAssertTrue(p.endsEpoch)
+        XCTAssertEqual(p.learningRate, Double(LRSchedule.warmupCosine(base: 1e-4, warmupSteps: 0, totalSteps: 4).learningRate(atStep: 3)))
     }
 
     func testUserErrorsAreClear() throws {

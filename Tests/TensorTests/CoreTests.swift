@@ -1,3 +1,4 @@
+import Core
 import XCTest
 import Foundation
 @testable import Tensor

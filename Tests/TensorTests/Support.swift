@@ -1,4 +1,5 @@
 // Shared test helpers: finite-difference gradient checks, fixtures, naive references.
+import Core
 import Foundation
 import XCTest
 @testable import Tensor

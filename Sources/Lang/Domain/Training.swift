@@ -1,3 +1,4 @@
+import Core
 import Data
 import NN
 import Render
@@ -55,29 +56,19 @@ enum Training {
             config.augmentation = Augmentation(horizontalFlip: 0, verticalFlip: 0, maxRotation: 10, maxShift: max(1, min(data.height, data.width) / 8))
         }
 
-        let cancel = NN.CancellationFlag()
         context.cancellation.clear()
         let reporter = context.quiet ? nil : context.progress
         let label = value.label
         let outcome: FitOutcome
-        // Ctrl-C is also looked at after every forward batch of the validation
-        // passes (and other evaluation inside fit), which report no steps.
-        let watch = EvaluationWatch { _ in if context.cancellation.isSet { cancel.cancel() } }
         do {
-            outcome = try EvaluationWatch.run(watch) { try value.model.fit(data, config: config, progress: { p in
-                if context.cancellation.isSet { cancel.cancel() }
+            // Ctrl-C's flag is the trainer's: it stops between steps, between member
+            // groups and at the next forward batch of the validation.
+            outcome = try value.model.fit(data, config: config, progress: { event in
                 guard let reporter else { return }
-                let perEpoch = max(1, p.totalSteps / max(1, p.epochs))
-                let inEpoch = p.step - p.epoch * perEpoch
-                let member = p.memberCount > 1 ? " member \(p.member + 1)/\(p.memberCount)" : ""
-                reporter.update(ProgressUpdate(label: label + member, epoch: p.epoch + 1, epochs: p.epochs,
-                                               step: p.endOfEpoch ? perEpoch : min(inEpoch, perEpoch), steps: perEpoch,
-                                               loss: Double(p.endOfEpoch ? p.epochLoss : p.loss),
-                                               accuracy: Double(p.endOfEpoch ? p.epochAccuracy : p.accuracy),
-                                               samplesPerSecond: p.samplesPerSecond, eta: p.eta,
-                                               overall: (Double(p.member) + Double(p.step) / Double(max(1, p.totalSteps))) / Double(max(1, p.memberCount))))
-                if context.cancellation.isSet { cancel.cancel() }
-            }, cancel: cancel) }
+                var event = event
+                event.label = label
+                reporter.update(event)
+            }, cancel: context.cancellation)
         } catch {
             reporter?.finish()
             throw error

@@ -1,3 +1,4 @@
+import Core
 import NN
 
 /// Model work that runs forward passes (prediction, evaluation, attention,
@@ -15,7 +16,7 @@ enum WatchedEvaluation {
         let watch = EvaluationWatch { n in
             try context.checkCancelled()
             done += n
-            reporter?.update(ProgressUpdate(label: "\(what) \(model.displayName)", epoch: 1, epochs: 1,
+            reporter?.update(ProgressEvent(label: "\(what) \(model.displayName)", epoch: 1, epochs: 1,
                                             step: min(done, max(total, 1)), steps: max(total, 1), transient: true))
         }
         defer { reporter?.finish() }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Progress for a front end that redraws one display in place (Jupyter's
@@ -45,9 +46,9 @@ public final class ProgressDisplay: ProgressReporter {
         return lines.joined(separator: "\n")
     }
 
-    public func update(_ p: ProgressUpdate) {
+    public func update(_ p: ProgressEvent) {
         if p.transient { return }
-        if p.step >= p.steps && p.epoch != lastEpochFinished {
+        if p.endsEpoch && p.epoch != lastEpochFinished {
             lastEpochFinished = p.epoch
             finished.append(ProgressPrinter.plain(p))
             current = nil

@@ -1,7 +1,7 @@
+import Core
 import Foundation
-import Render
 
-/// Prints progress. On a terminal: one line redrawn in place, fitted to the
+/// Prints progress events (`Core.ProgressEvent`). On a terminal: one line redrawn in place, fitted to the
 /// terminal's width (less important fields are dropped first), with a bar
 /// over the whole run:
 /// `epoch 3/8  [#######.............]  step 12/40  loss 0.4123  acc 0.871  3,264 samples/s  ETA 1m 05s`.
@@ -22,14 +22,17 @@ public final class ProgressPrinter: ProgressReporter {
 
     /// The fields of a progress line, in display order, each with the rank at
     /// which it is dropped when the line is too wide (lower goes first; nil: never).
-    static func fields(_ p: ProgressUpdate) -> [(key: String, text: String, drop: Int?)] {
+    static func fields(_ p: ProgressEvent) -> [(key: String, text: String, drop: Int?)] {
         var f: [(String, String, Int?)] = []
-        if !p.label.isEmpty { f.append(("label", p.label, 1)) }
+        if !p.title.isEmpty { f.append(("label", p.title, 1)) }
         f.append(("epoch", "epoch \(p.epoch)/\(p.epochs)", nil))
         f.append(("bar", "", 4))
         if p.steps > 0 { f.append(("step", "step \(p.step)/\(p.steps)", 3)) }
-        if let l = p.loss { f.append(("loss", "loss " + NumberFormatting.fixed(l, decimals: 4), 6)) }
-        if let a = p.accuracy { f.append(("acc", "acc " + NumberFormatting.fixed(a, decimals: 3), 2)) }
+        // At an epoch's last step, the epoch's means (when known); otherwise the step's.
+        let loss = p.endsEpoch ? p.epochLoss ?? p.loss : p.loss
+        let accuracy = p.endsEpoch ? p.epochAccuracy ?? p.accuracy : p.accuracy
+        if let l = loss { f.append(("loss", "loss " + NumberFormatting.fixed(l, decimals: 4), 6)) }
+        if let a = accuracy { f.append(("acc", "acc " + NumberFormatting.fixed(a, decimals: 3), 2)) }
         if let s = p.samplesPerSecond, s.isFinite { f.append(("rate", NumberFormatting.grouped(Int(s.rounded())) + " samples/s", 0)) }
         if let e = p.eta { f.append(("eta", "ETA " + ProgressPrinter.eta(e), 5)) }
         return f.map { (key: $0.0, text: $0.1, drop: $0.2) }
@@ -37,7 +40,7 @@ public final class ProgressPrinter: ProgressReporter {
 
     /// The line for a terminal `columns` wide: at most `columns - 1` characters
     /// (the last column would make some terminals wrap), bar 10 to 30 wide.
-    static func fitted(_ p: ProgressUpdate, columns: Int) -> String {
+    static func fitted(_ p: ProgressEvent, columns: Int) -> String {
         let limit = max(20, columns - 1)
         var fields = fields(p)
         let dropOrder = fields.compactMap { f in f.drop.map { (f.key, $0) } }.sorted { $0.1 < $1.1 }.map { $0.0 }
@@ -76,7 +79,7 @@ public final class ProgressPrinter: ProgressReporter {
     }
 
     /// The plain per-epoch line: every field, no bar.
-    static func plain(_ p: ProgressUpdate) -> String {
+    static func plain(_ p: ProgressEvent) -> String {
         fields(p).filter { $0.key != "bar" }.map { $0.text }.joined(separator: "  ")
     }
 
@@ -85,7 +88,7 @@ public final class ProgressPrinter: ProgressReporter {
     private var transientDrawn = false
     static let transientDelay = 0.5
 
-    public func update(_ p: ProgressUpdate) {
+    public func update(_ p: ProgressEvent) {
         if p.transient {
             guard inPlace else { return }
             let now = Double(DispatchTime.now().uptimeNanoseconds) * 1e-9
@@ -98,7 +101,7 @@ public final class ProgressPrinter: ProgressReporter {
         if inPlace {
             write("\r\u{1B}[K" + ProgressPrinter.fitted(p, columns: columns()))
             drawn = true
-        } else if p.step >= p.steps && p.epoch != lastEpochPrinted {
+        } else if p.endsEpoch && p.epoch != lastEpochPrinted {
             lastEpochPrinted = p.epoch
             write(ProgressPrinter.plain(p) + "\n")
         }
