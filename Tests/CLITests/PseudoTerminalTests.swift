@@ -73,7 +73,13 @@ final class PseudoTerminalTests: XCTestCase {
             return mark
         }
 
+        /// Ends the REPL whatever state a failed test left it in. `setsid` may
+        /// have forked (then `process` is setsid, gone at once, and the REPL an
+        /// orphan), so the terminal's foreground group is killed too: a REPL
+        /// left running would outlive the test and could hold the suite.
         func close() {
+            let group = tcgetpgrp(master)
+            if group > 0 && group != getpgrp() { kill(-group, SIGKILL) }
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
             Glibc.close(master)
