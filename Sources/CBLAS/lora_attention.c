@@ -90,15 +90,6 @@ TARGET static void small_gemm(int ta, int tb, int m, int n, int k, float alpha, 
     }
 }
 
-// Swift's SIMD16<Float>.sum(): lanes added in order onto -0.
-INLINE float ordered_sum(__m512 v) {
-    float lanes[16];
-    _mm512_storeu_ps(lanes, v);
-    float s = -0.0f;
-    for (int i = 0; i < 16; i++) s += lanes[i];
-    return s;
-}
-
 // softmaxRow of Softmax.swift on one row of n (in place): max, exp, vsum's order, scale.
 INLINE void softmax_row(float *row, int n) {
     // max (order-free)
@@ -113,12 +104,7 @@ INLINE void softmax_row(float *row, int n) {
         __m512 e = fast_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, row + j), m));
         _mm512_mask_storeu_ps(row + j, mk, e);
     }
-    // vsum: 16 lane sums over whole blocks, ordered lane sum, then the tail in order.
-    __m512 acc = _mm512_setzero_ps();
-    int j = 0;
-    for (; j + 16 <= n; j += 16) acc = _mm512_add_ps(acc, _mm512_loadu_ps(row + j));
-    float s = ordered_sum(acc);
-    for (; j < n; j++) s += row[j];
+    float s = vsum(row, n);
     __m512 inv = _mm512_set1_ps(1.0f / s);
     for (int jj = 0; jj < n; jj += 16) {
         __mmask16 mk = tail_mask(n - jj);
@@ -151,12 +137,7 @@ TARGET void lora_attention_backward(int tq, int tk, int dh, int dv, float scale,
     for (int i = 0; i < tq; i++) {
         const float *pr = p + (ptrdiff_t)i * tk;
         float *dr = dps + (ptrdiff_t)i * tk;
-        // vdot: 16 lanes of separately rounded products and sums, ordered lane sum, tail in order.
-        __m512 acc = _mm512_setzero_ps();
-        int j = 0;
-        for (; j + 16 <= tk; j += 16) acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(pr + j), _mm512_loadu_ps(dr + j)));
-        float s = ordered_sum(acc);
-        for (; j < tk; j++) s += pr[j] * dr[j];
+        float s = vdot(pr, dr, tk);
         __m512 sv = _mm512_set1_ps(s);
         for (int jj = 0; jj < tk; jj += 16) {
             __mmask16 mk = tail_mask(tk - jj);

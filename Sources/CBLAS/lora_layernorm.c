@@ -6,35 +6,6 @@
 #include "lora_kernels.h"
 #include "lora_simd.h"
 
-// Swift's SIMD16<Float>.sum(): lanes added in order onto -0.
-INLINE float lane_sum(__m512 v) {
-    float lanes[16];
-    _mm512_storeu_ps(lanes, v);
-    float s = -0.0f;
-    for (int i = 0; i < 16; i++) s += lanes[i];
-    return s;
-}
-
-// vsum of FastMath.swift.
-INLINE float vsum(const float *p, int n) {
-    __m512 acc = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_loadu_ps(p + i));
-    float s = lane_sum(acc);
-    for (; i < n; i++) s += p[i];
-    return s;
-}
-
-// vdot of FastMath.swift.
-INLINE float vdot(const float *a, const float *b, int n) {
-    __m512 acc = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
-    float s = lane_sum(acc);
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-
 TARGET void lora_layernorm_forward(long rows, int d, const float *x, const float *gamma, const float *beta,
                                    float eps, float invD, float *y, float *mean, float *rstd) {
     for (long row = 0; row < rows; row++) {

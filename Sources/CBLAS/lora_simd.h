@@ -1,5 +1,6 @@
 // Shared pieces of the AVX-512 kernels (private to CBLAS): target macros,
-// fastExp of Sources/Tensor/FastMath.swift in 16 lanes, tail masks.
+// fastExp of Sources/Tensor/FastMath.swift in 16 lanes, tail masks, and the
+// ordered sums (vsum, vdot) that make the kernels equal the portable loops bit for bit.
 #ifndef LORA_SIMD_H
 #define LORA_SIMD_H
 #include <immintrin.h>
@@ -30,5 +31,34 @@ INLINE __m512 fast_exp16(__m512 v) {
 }
 
 INLINE __mmask16 tail_mask(int r) { return (__mmask16)(r >= 16 ? 0xFFFF : ((1u << r) - 1)); }
+
+// Swift's SIMD16<Float>.sum(): lanes added in order onto -0.
+INLINE float lane_sum(__m512 v) {
+    float lanes[16];
+    _mm512_storeu_ps(lanes, v);
+    float s = -0.0f;
+    for (int i = 0; i < 16; i++) s += lanes[i];
+    return s;
+}
+
+// vsum of FastMath.swift: 16 lane sums over whole blocks, ordered lane sum, then the tail in order.
+INLINE float vsum(const float *p, int n) {
+    __m512 acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_loadu_ps(p + i));
+    float s = lane_sum(acc);
+    for (; i < n; i++) s += p[i];
+    return s;
+}
+
+// vdot of FastMath.swift: 16 lanes of separately rounded products and sums, ordered lane sum, tail in order.
+INLINE float vdot(const float *a, const float *b, int n) {
+    __m512 acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
+    float s = lane_sum(acc);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
 
 #endif
