@@ -11,8 +11,13 @@ extern "C" {
 /// 1 when this CPU runs the kernels below (AVX-512F), else 0 (never call them then).
 int lora_kernels_available(void);
 
-/// Largest tk * max(dh, dv) the attention kernels take (a transposed operand is packed on the stack).
+/// Largest tk * max(dh, dv) the attention kernels take, tk rounded up to a
+/// multiple of 16 (a transposed operand is packed on the stack).
 #define LORA_ATTENTION_PACK_MAX 16384
+
+/// Up to this many vectors of 16 keys (tk <= 128), a block of rows of scores
+/// stays in registers from the product through the softmax (and dP through dS).
+#define LORA_ATTENTION_FUSED_VECTORS 8
 
 /// One (batch, head) slice of attention without DropKey: P (tq x tk, row-major)
 /// = softmax over the first nk keys of scale * Q K^T (keys from nk on get 0);
