@@ -80,7 +80,9 @@ enum TextBench {
         for p in params { p.grad = nil }
     }
 
-    static func run(model: String?, threads: Int, steps: Int) throws {
+    /// `profilePeak`: also print the LoRA-Ensemble step broken down by category
+    /// (`--profile`), against that sgemm GFLOP/s of this run.
+    static func run(model: String?, threads: Int, steps: Int, profilePeak: Double? = nil) throws {
         let dir = modelDirectory(model)
         let bert = try load(dir)
         let texts = try texts(bert)
@@ -117,6 +119,12 @@ enum TextBench {
             try trainStep(ens, texts: texts, params: params, opt: opt)
         }
         print(String(format: "text_lora4_step_ms threads=%d %.3f", threads, step * 1000))
+        if let peak = profilePeak {
+            try StepProfile.run(steps: max(2, steps / 2), peak: peak, label: "MiniLM LoRA-Ensemble M = 4 step") {
+                ens.prefixCache.removeAll()
+                try trainStep(ens, texts: texts, params: params, opt: opt)
+            }
+        }
     }
 
     /// Writes the bench's token ids (16 rows of 128, one row a line) for the peers.

@@ -7,9 +7,10 @@
 //   lora-bench ensemble [--threads N] [--steps S] [--members 1,4,16]
 //                                                   LoRA-Ensemble training steps (--profile as engine)
 //   lora-bench evaluate [--threads N] [--steps S]   inference: predict 1,024 images (eval mode, no graph)
-//   lora-bench text     [--threads N] [--steps S] [--model DIR]
+//   lora-bench text     [--threads N] [--steps S] [--model DIR] [--profile]
 //                                                   MiniLM forward, forward + backward (frozen
 //                                                   backbone), 4-member LoRA-Ensemble step
+//                                                   (--profile: that step broken down by category)
 //   lora-bench textids FILE [--model DIR]           the text bench's token ids, for the peers
 //   lora-bench textmem lora16|full [--model DIR] [--members-at-once K] [--steps S]
 //                                                   peak RSS and time of MiniLM training steps
@@ -225,7 +226,8 @@ do {
         }
     case "text":
         print("blas_core \(Engine.blasCoreName)")
-        try TextBench.run(model: option("--model"), threads: threads, steps: Int(option("--steps") ?? "") ?? 5)
+        let peak = profiling ? max(try sgemmGFlops(256), try sgemmGFlops(1024)) : nil
+        try TextBench.run(model: option("--model"), threads: threads, steps: Int(option("--steps") ?? "") ?? 5, profilePeak: peak)
     case "textids":
         guard args.count > 1 else { throw NNError.invalidConfiguration("usage: lora-bench textids FILE [--model DIR]") }
         try TextBench.writeIDs(model: option("--model"), to: args[1])
