@@ -246,26 +246,27 @@ INLINE void softmax_grad_block(const int R, const int NV, int dv, float scale, c
     int whole = tk / 16, tail = tk - 16 * whole;
     for (int r = 0; r < R; r++) {
         const float *pr = p + (ptrdiff_t)r * tk;
-        __m512 pv[8];
-        for (int v = 0; v < NV; v++) pv[v] = _mm512_maskz_loadu_ps(lanes_below(tk, 16 * v), pr + 16 * v);
         // vdot(P row, dP row, tk): separately rounded products, lane sums, ordered lane sum, tail in order.
+        // (P is read from cache twice rather than held: the accumulators fill the registers.)
         __m512 dot = _mm512_setzero_ps();
         for (int v = 0; v < NV; v++)
-            if (v < whole) dot = _mm512_add_ps(dot, _mm512_mul_ps(pv[v], acc[r][v]));
+            if (v < whole) dot = _mm512_add_ps(dot, _mm512_mul_ps(_mm512_loadu_ps(pr + 16 * v), acc[r][v]));
         float s = lane_sum(dot);
         if (tail > 0) {
             float lanes[16];
-            __m512 t = _mm512_mul_ps(pv[0], acc[r][0]);
-            for (int v = 1; v < NV; v++)
-                if (v == whole) t = _mm512_mul_ps(pv[v], acc[r][v]);
+            __m512 t = _mm512_setzero_ps();
+            for (int v = 0; v < NV; v++)
+                if (v == whole) t = _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes_below(tk, 16 * v), pr + 16 * v), acc[r][v]);
             _mm512_storeu_ps(lanes, t);
             for (int l = 0; l < tail; l++) s += lanes[l];
         }
         __m512 sv = _mm512_set1_ps(s);
         float *dr = ds + (ptrdiff_t)r * tk;
-        for (int v = 0; v < NV; v++)
-            _mm512_mask_storeu_ps(dr + 16 * v, lanes_below(tk, 16 * v),
-                                  _mm512_mul_ps(_mm512_mul_ps(pv[v], _mm512_sub_ps(acc[r][v], sv)), sc));
+        for (int v = 0; v < NV; v++) {
+            __mmask16 mk = lanes_below(tk, 16 * v);
+            _mm512_mask_storeu_ps(dr + 16 * v, mk,
+                                  _mm512_mul_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mk, pr + 16 * v), _mm512_sub_ps(acc[r][v], sv)), sc));
+        }
     }
 }
 
