@@ -229,6 +229,13 @@ final class BertTests: XCTestCase {
         expect("too short")
     }
 
+    /// The same with the portable loops (OpenBLAS's products in attention) instead of the AVX-512 kernels.
+    func testMiniLMMatchesPyTorchLayerByLayerPortable() throws {
+        Engine.vectorKernels = false
+        defer { Engine.vectorKernels = true }
+        try testMiniLMMatchesPyTorchLayerByLayer()
+    }
+
     func testMiniLMMatchesPyTorchLayerByLayer() throws {
         let folder = (ProcessInfo.processInfo.environment["LORA_MODELS"] ?? NSHomeDirectory() + "/.cache/lora/models") + "/minilm"
         guard FileManager.default.fileExists(atPath: folder + "/model.safetensors") else {
@@ -249,7 +256,11 @@ final class BertTests: XCTestCase {
             XCTAssertLessThan(maxAbsDiff(h.data, ref.tensors["hidden.0"]!.data), 1e-4)
             for i in 0..<6 {
                 h = try bert.encode(h, layers: i..<(i + 1), context: ctx)
-                XCTAssertLessThan(maxAbsDiff(h.data, ref.tensors["hidden.\(i + 1)"]!.data), 1e-4, "layer \(i)")
+                // Float rounding through attention and LayerNorm, relative to the layer's largest value
+                // (about 10): OpenBLAS's and the attention kernel's summation orders both stay near 1e-5.
+                let want = ref.tensors["hidden.\(i + 1)"]!.data
+                let size = want.reduce(Float(0)) { Swift.max($0, abs($1)) }
+                XCTAssertLessThan(maxAbsDiff(h.data, want), 2e-5 * size, "layer \(i)")
             }
             let pooled = try bert.features(.texts(texts), context: ForwardContext())
             XCTAssertLessThan(maxAbsDiff(pooled.data, ref.tensors["mean"]!.data), 1e-4)
