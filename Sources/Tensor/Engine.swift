@@ -38,17 +38,24 @@ public enum Engine {
     private static let _linearBlockRows = Atomic<Int>(0)
 
     /// The pool behind every parallel loop, rebuilt when `threads` changes
-    /// (idle workers of an old pool stay parked).
+    /// (the old pool's workers end once idle; a region running on it completes).
     private static let _pool = Mutex<WorkerPool?>(nil)
     static var pool: WorkerPool {
         let width = threads
         return _pool.withLock { current in
             if let p = current, p.width == width { return p }
-            let p = WorkerPool(width: width)
+            current?.stop()
+            let p = WorkerPool(width: width, spinNanoseconds: poolSpinNanoseconds)
             current = p
             return p
         }
     }
+
+    /// How long an idle worker spins before it blocks (LORA_POOL_SPIN_US overrides, for measuring).
+    static let poolSpinNanoseconds: Int = {
+        if let s = ProcessInfo.processInfo.environment["LORA_POOL_SPIN_US"], let us = Int(s), us >= 0 { return us * 1000 }
+        return WorkerPool.defaultSpinNanoseconds
+    }()
 
     /// Runs `body(i)` for i in 0..<n, on the engine's threads when n > 1
     /// (the calling thread takes part).
