@@ -45,17 +45,22 @@ public enum Engine {
         return _pool.withLock { current in
             if let p = current, p.width == width { return p }
             current?.stop()
-            let p = WorkerPool(width: width, spinNanoseconds: poolSpinNanoseconds)
+            let p = WorkerPool(width: width, spinNanoseconds: poolSpinNanoseconds,
+                               contendedSpinNanoseconds: poolContendedSpinNanoseconds)
             current = p
             return p
         }
     }
 
-    /// How long an idle worker spins before it blocks (LORA_POOL_SPIN_US overrides, for measuring).
-    static let poolSpinNanoseconds: Int = {
-        if let s = ProcessInfo.processInfo.environment["LORA_POOL_SPIN_US"], let us = Int(s), us >= 0 { return us * 1000 }
-        return WorkerPool.defaultSpinNanoseconds
-    }()
+    /// How long an idle worker spins before it blocks, on a quiet machine and on
+    /// contended cores (LORA_POOL_SPIN_US and LORA_POOL_CONTENDED_SPIN_US override, for measuring).
+    static let poolSpinNanoseconds = microsecondsSetting("LORA_POOL_SPIN_US") ?? WorkerPool.defaultSpinNanoseconds
+    static let poolContendedSpinNanoseconds = microsecondsSetting("LORA_POOL_CONTENDED_SPIN_US")
+        ?? WorkerPool.defaultContendedSpinNanoseconds
+    private static func microsecondsSetting(_ name: String) -> Int? {
+        guard let s = ProcessInfo.processInfo.environment[name], let us = Int(s), us >= 0 else { return nil }
+        return us * 1000
+    }
 
     /// Runs `body(i)` for i in 0..<n, on the engine's threads when n > 1
     /// (the calling thread takes part).

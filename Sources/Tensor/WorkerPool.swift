@@ -2,9 +2,12 @@
 // parallel regions (a gemm split, a layernorm, a gelu) tens of microseconds
 // apart; waking a parked thread for each (as DispatchQueue.concurrentPerform
 // does) costs about 15 us per region on this machine, a large share of a
-// 30 us region. Here an idle worker spins for a short while (`spinNanoseconds`,
-// longer than the usual gap between two regions of a step), so the next region
+// 30 us region. Here an idle worker spins for a while, so the next region
 // starts at once, and then blocks on a condition variable until the next one.
+// How long depends on the machine: 1 ms (longer than nearly every serial
+// stretch of a step) while the cores are free, 20 us once a spinning thread
+// has found it lost its core (the clock jumped between two polls) within the
+// last 200 ms.
 //
 // A worker JOINS a region before it takes chunks, and the caller waits only
 // for the workers that joined. The caller takes chunks too, and once every
@@ -27,8 +30,17 @@ import Synchronization
 final class WorkerPool: @unchecked Sendable {
     /// Number of threads including the caller's.
     let width: Int
-    /// How long an idle worker, or the caller waiting for a joined worker, spins before it blocks.
+    /// How long an idle worker, or the caller waiting for a joined worker,
+    /// spins before it blocks: `spinNanoseconds` on a quiet machine,
+    /// `contendedSpinNanoseconds` while the cores are contended (a spinning
+    /// worker found it had lost its core within the last
+    /// `contendedWindowNanoseconds`).
     let spinNanoseconds: Int
+    let contendedSpinNanoseconds: Int
+    static let contendedWindowNanoseconds = 200_000_000
+    /// A spinning thread that saw the clock jump by this much between two polls was descheduled.
+    static let preemptedNanoseconds = 30_000
+    private let contendedUntil = Atomic<Int>(0)
     private let generation = Atomic<Int>(0)
     private let next = Atomic<Int>(0)
     /// The open region: generation << 20 | closed << 19 | workers that joined it.
@@ -50,12 +62,15 @@ final class WorkerPool: @unchecked Sendable {
     private var wake = pthread_cond_t()
     private var done = pthread_cond_t()
 
-    /// The default spin: a step's serial stretches between regions are mostly shorter.
-    static let defaultSpinNanoseconds = 100_000
+    /// The default spins: on a quiet machine longer than nearly every serial
+    /// stretch between two regions of a step; on contended cores short.
+    static let defaultSpinNanoseconds = 1_000_000, defaultContendedSpinNanoseconds = 20_000
 
-    init(width: Int, spinNanoseconds: Int = WorkerPool.defaultSpinNanoseconds) {
+    init(width: Int, spinNanoseconds: Int = WorkerPool.defaultSpinNanoseconds,
+         contendedSpinNanoseconds: Int = WorkerPool.defaultContendedSpinNanoseconds) {
         self.width = max(1, width)
         self.spinNanoseconds = max(0, spinNanoseconds)
+        self.contendedSpinNanoseconds = max(0, min(spinNanoseconds, contendedSpinNanoseconds))
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wake, nil)
         pthread_cond_init(&done, nil)
@@ -97,13 +112,21 @@ final class WorkerPool: @unchecked Sendable {
             // Spin for new work, then block.
             var g = generation.load(ordering: .acquiring)
             if g == seen {
-                let deadline = Self.now() + spinNanoseconds
+                var last = Self.now()
+                var deadline = last + spinBudget(at: last)
                 var polls = 0
                 while g == seen {
                     polls &+= 1
                     if polls & 63 == 0 {
                         if stopping.load(ordering: .relaxed) { return }
-                        if Self.now() >= deadline {
+                        let t = Self.now()
+                        if t - last > Self.preemptedNanoseconds {
+                            // This thread lost its core for a while: the cores are contended.
+                            contendedUntil.store(t + Self.contendedWindowNanoseconds, ordering: .relaxed)
+                            deadline = min(deadline, t + contendedSpinNanoseconds)
+                        }
+                        last = t
+                        if t >= deadline {
                             g = park(seen)
                             break
                         }
@@ -205,13 +228,28 @@ final class WorkerPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
+    /// How long to spin before blocking, from `now`: long on a quiet machine,
+    /// short while the cores are contended.
+    @inline(__always)
+    private func spinBudget(at now: Int) -> Int {
+        now < contendedUntil.load(ordering: .relaxed) ? contendedSpinNanoseconds : spinNanoseconds
+    }
+
     /// Waits until `joined` workers have left the region.
     private func awaitWorkers(_ joined: Int) {
-        let deadline = Self.now() + spinNanoseconds
+        let start = Self.now()
+        var last = start, deadline = start + spinBudget(at: start)
         var polls = 0
         while left.load(ordering: .acquiring) < joined {
             polls &+= 1
-            if polls & 63 == 0 && Self.now() >= deadline {
+            guard polls & 63 == 0 else { continue }
+            let t = Self.now()
+            if t - last > Self.preemptedNanoseconds {
+                contendedUntil.store(t + Self.contendedWindowNanoseconds, ordering: .relaxed)
+                deadline = min(deadline, t + contendedSpinNanoseconds)
+            }
+            last = t
+            if t >= deadline {
                 if PoolStats.on { PoolStats.callerBlocks.wrappingAdd(1, ordering: .relaxed) }
                 pthread_mutex_lock(&mutex)
                 callerBlocked.store(true, ordering: .sequentiallyConsistent)
