@@ -50,7 +50,8 @@ public final class ProgressPrinter: ProgressReporter {
         if let l = loss { f.append(("loss", "loss " + NumberFormatting.fixed(l, decimals: 4), 6)) }
         if let a = accuracy { f.append(("acc", "acc " + NumberFormatting.fixed(a, decimals: 3), 2)) }
         if let s = p.samplesPerSecond, s.isFinite { f.append(("rate", NumberFormatting.grouped(Int(s.rounded())) + " samples/s", 0)) }
-        if let e = p.eta { f.append(("eta", "ETA " + ProgressPrinter.eta(e), 5)) }
+        // The ETA counts training steps only: left out while the validation runs.
+        if let e = p.eta, p.validation == nil { f.append(("eta", "ETA " + ProgressPrinter.eta(e), 5)) }
         return f.map { (key: $0.0, text: $0.1, drop: $0.2) }
     }
 
