@@ -138,6 +138,7 @@ public enum SafeTensors {
         var tensors: [String: Tensor] = [:]
         var skipped: [(name: String, dtype: String)] = []
         var spans: [(Int, Int, String)] = []
+        var converted = 0, convertedReported = 0
         for (name, entry) in header where name != "__metadata__" {
             guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
                   let shapeNumbers = e["shape"] as? [Any], let offsetNumbers = e["data_offsets"] as? [Any], offsetNumbers.count == 2 else {
@@ -186,8 +187,11 @@ public enum SafeTensors {
                 }
             }
             tensors[name] = try Tensor(shape: shape, data: values)
-            if count >= 1 << 20 {
-                try WorkWatch.report("reading " + ((path as NSString).lastPathComponent), done: offs[1], of: dataCount)
+            // Converting is reported every 4 MB too (many small tensors add up).
+            converted += w * count
+            if converted - convertedReported >= FileBytes.reportEvery {
+                convertedReported = converted
+                try WorkWatch.report("reading " + ((path as NSString).lastPathComponent), done: converted, of: dataCount)
             }
         }
         spans.sort { ($0.0, $0.1) < ($1.0, $1.1) }
