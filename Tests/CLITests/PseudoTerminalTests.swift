@@ -270,7 +270,7 @@ final class PseudoTerminalTests: XCTestCase {
             return XCTFail("the validation did not stop at Ctrl-C:\n\(term.transcript)")
         }
         XCTAssertLessThan(Date().timeIntervalSince(pressed), 10)
-        XCTAssertTrue(term.waitFor("\r\n  0 epochs finished, step 3 of 9 in all; the model is as after that step\r\n", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("\r\n  the model is as after step 3 of 9 (0 epochs finished)\r\n", after: mark), term.transcript)
         XCTAssertTrue(term.waitFor("\nlora> ", after: mark), term.transcript)
         XCTAssertTrue(term.process.isRunning, "Ctrl-C during validation left the REPL:\n\(term.transcript)")
         mark = term.type("print(m.history.epochs, m.history.interruptions)\n")

@@ -201,7 +201,7 @@ final class DomainModelTests: XCTestCase {
         try session.runSource(tinySetup, name: "stop.lora")
         _ = try session.evaluateEntry("base.fit(train, epochs: 5, batch: 16)")
         // Two lines, each within an 80-column terminal.
-        XCTAssertTrue(out.contains("ViT: interrupted in epoch 3 of 5 at step 4 of 10\n  2 epochs finished, step 24 of 50 in all; the model is as after that step\n"), out)
+        XCTAssertTrue(out.contains("ViT: interrupted in epoch 3 of 5 at step 4 of 10\n  the model is as after step 24 of 50 (2 epochs finished)\n"), out)
         XCTAssertFalse(out.contains("trained ViT for 5 epochs"), out)
         XCTAssertFalse(ctx!.cancellation.isSet, "the flag is consumed by the stop")
         XCTAssertEqual(reporter.updates, 24)

@@ -83,7 +83,7 @@ enum Training {
             // Two lines, each fitted to the terminal (an 80-column one shows them whole).
             let width = context.terminalWidth
             context.print(TextWrap.wrapped("\(label): \(stop)", columns: width))
-            context.print(TextWrap.wrapped("  \(trained) epoch\(trained == 1 ? "" : "s") finished, step \(NumberFormatting.grouped(outcome.stepsDone)) of \(NumberFormatting.grouped(outcome.totalSteps)) in all; the model is as after that step",
+            context.print(TextWrap.wrapped("  the model is as after step \(NumberFormatting.grouped(outcome.stepsDone)) of \(NumberFormatting.grouped(outcome.totalSteps)) (\(trained) epoch\(trained == 1 ? "" : "s") finished)",
                                            columns: width))
             // In a script (or notebook) Ctrl-C stops the whole run; at the REPL
             // the prompt comes back with every variable intact.
