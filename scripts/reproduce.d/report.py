@@ -89,7 +89,7 @@ class Task:
     def cost_table(self):
         if not self.methods:
             return "(not run)"
-        out = ["| method | parameters | trainable | trainable share | parameters + AdamW state (MiB) | train time (s, under load) | peak memory (MiB) | above data + backbone (MiB) |",
+        out = [f"| method | parameters | trainable | trainable share | parameters + AdamW state (MiB) | train time (s{under}) | peak memory (MiB) | above data + backbone (MiB) |",
                "|---|---|---|---|---|---|---|---|"]
         for m in self.methods:
             params, _ = self.agg(m, "before", "params")
@@ -171,7 +171,7 @@ def sweep_table():
         key = (lambda v: float(v.split()[0])) if axis != "heads" else (lambda v: v)
         for v in sorted(values, key=key):
             settings.append((axis, v, base if v.endswith("(base)") else sweeps[(axis, v)]))
-    out = ["| setting | accuracy | NLL | ECE | ECE after T | T | disagreement | OOD AUROC (MI) | OOD AUROC (max p) | trainable | train time (s, under load) |",
+    out = [f"| setting | accuracy | NLL | ECE | ECE after T | T | disagreement | OOD AUROC (MI) | OOD AUROC (max p) | trainable | train time (s{under}) |",
            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for axis, v, r in settings:
         b, a = r["before"], r.get("after", {})
@@ -196,7 +196,7 @@ B_MEMBERS = o.image_fine.split(",")[0].split("=")[-1].strip()
 
 
 def headline():
-    out = ["| task | method | seeds | accuracy | NLL | ECE | ECE after T | OOD AUROC (MI) | trainable | train time (s, under load) |",
+    out = [f"| task | method | seeds | accuracy | NLL | ECE | ECE after T | OOD AUROC (MI) | trainable | train time (s{under}) |",
            "|---|---|---|---|---|---|---|---|---|---|"]
     for tname, t in [("images", image), ("text", text)]:
         for m in ["single", "explicit", "lora_ensemble"]:
@@ -242,6 +242,17 @@ if pre:
     pre_line = (f"Backbone on the test images of classes 0-4: accuracy {float(p[1]):.4f}, NLL {float(p[2]):.4f}; "
                 f"pre-training took {float(p[3]):.0f} s (once, cached; not counted below); {int(p[4]):,} parameters.")
 log_table, load_mean, load_max, cpu_sentence = run_log()
+cores = int(meta.get("cores", "2")) if meta.get("cores", "").isdigit() else 2
+# The run's own processes use every core, so a load average up to about the core count is the run itself.
+quiet = load_max <= cores + 0.5
+under = "" if quiet else ", under load"
+if quiet:
+    load_sentence = (f"Nothing else ran: the load average over the processes' starts and ends was {load_mean:.1f} on average "
+                     f"(at most {load_max:.1f}), the run's own threads, so the times below are those of {cores} quiet cores.")
+else:
+    load_sentence = (f"The cores were shared with other work: the load average over the processes' starts and ends was "
+                     f"{load_mean:.1f} on average (at most {load_max:.1f}), so every wall-clock and train time below was "
+                     "measured under that load and is indicative only (the run log at the end has each process).")
 mins = int(o.seconds) / 60
 started = datetime.datetime.fromtimestamp(int(meta.get("started", "0")), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
 planned = meta.get("seeds", "?")
@@ -267,9 +278,8 @@ doc = f"""# Reproduction: LoRA-Ensemble against its baselines (Fashion-MNIST ima
 {status}
 
 Written by `scripts/reproduce{' --quick' if o.mode == 'quick' else ''}`; the run started {started} UTC at commit
-`{meta.get('commit', 'unknown')}` and took {mins:.1f} minutes so far on {meta.get('cores', '?')} cores. The cores were shared
-with other work: the load average over the processes' starts and ends was {load_mean:.1f} on average (at most {load_max:.1f}),
-so every wall-clock and train time below was measured under that load and is indicative only (the run log at the end has each process).{cpu_sentence}
+`{meta.get('commit', 'unknown')}` and took {mins:.1f} minutes{'' if o.complete == 'final' else ' so far'} on {meta.get('cores', '?')} cores.
+{load_sentence}{cpu_sentence}
 
 ## Headline
 
