@@ -35,16 +35,17 @@ extension Engine {
     /// thread (`lora-bench gemmshapes`, 2-core AMD EPYC): weight gradients
     /// op(A) = A^T with M, N <= 256 and K >= 512 (the sum over a batch's rows),
     /// 1.1-1.7x; products with K <= 192 over at least 512 rows (layers'
-    /// forward and input gradients), 1.05-1.5x, except B not transposed with
-    /// K < 16 and N > 64 (0.86x). Never for N < 16 (a tile's row of 16 lanes
-    /// is then mostly empty: the rank-4 LoRA products dB and dH ran at 0.65x in
-    /// the M = 16 LoRA-Ensemble step). Elsewhere (square products, K >= 256, a
-    /// few hundred rows) OpenBLAS is as fast or faster.
+    /// forward and input gradients), 1.05-1.5x. Never for N < 16 (a tile's
+    /// row of 16 lanes is then mostly empty: the rank-4 LoRA products dB and dH
+    /// ran at 0.65x in the M = 16 LoRA-Ensemble step), nor for the other
+    /// rank-r products (K < 16: hB^T; M < 16: dA), slower there in that step.
+    /// Elsewhere (square products, K >= 256, a few hundred rows) OpenBLAS is
+    /// as fast or faster.
     @inline(__always)
     static func ownGemmShape(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int) -> Bool {
         guard n >= 16 else { return false }
-        if ta { return m <= 256 && n <= 256 && k >= 512 }
-        return m >= 512 && k <= 192 && (tb || k >= 16 || n <= 64)
+        if ta { return m >= 16 && m <= 256 && n <= 256 && k >= 512 }
+        return m >= 512 && k >= 16 && k <= 192
     }
 }
 
