@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "ClusterMPI", dependencies: ["Cluster", "CMPI"]),
         // Atomic file writes (temp + fsync + rename), used by every layer that writes files
         // (under MPI only rank 0 writes).
-        .target(name: "Files", dependencies: ["Cluster"]),
+        .target(name: "Files", dependencies: ["Cluster", "Core"]),
         // What the machine can give (available memory), so big work is refused up front.
         .target(name: "Machine"),
         // The shared vocabulary of a run, one of each: Ctrl-C's cancellation flag,
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "TextTests", dependencies: ["Text"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["Core", "NN", "Tensor", "Data", "Files", "Uncertainty"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UncertaintyTests", dependencies: ["Uncertainty"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FilesTests", dependencies: ["Files"]),
+        .testTarget(name: "FilesTests", dependencies: ["Files", "Core"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Core", "Files"]),

@@ -5,10 +5,15 @@
 #      ended by its process id afterwards, also on Ctrl-C): the step at 1 and
 #      at 2 threads, R rounds alternating, best of rounds. Target: 2 threads no
 #      slower than 1.
-#   2. The machine as it is (quote only on a quiet machine: the load is
-#      printed): R rounds (at least 5) at 2 threads and at 1, alternating; the
-#      round-to-round spread max/min - 1 of the rounds' medians. Target: under 10%.
+#   2. The machine as it is: R rounds (at least 5) at 2 threads and at 1,
+#      alternating; the round-to-round spread max/min - 1 of the rounds'
+#      medians. Target: under 10%, on a quiet machine.
 # Each round is a fresh process timing the median of S steps (default 20) after 2 warm-up steps.
+# Each part prints the share of the cores other processes and the hypervisor
+# (steal) took meanwhile: the spread is a quiet-machine figure only when both
+# are small (other processes at most 10%, steal at most 2%; flagged otherwise).
+# LORA_BENCH_BIN=PATH times that lora-bench binary (e.g. an older build, to compare);
+# LORA_POOL_STATS=1 adds each round's worker-pool counters (regions, waits) on stderr.
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib/setup.sh"
 cd "$ROOT"
@@ -31,11 +36,14 @@ if [ "$quiet_rounds" -lt 5 ]; then
 fi
 [ "$rounds" -ge 1 ] || rounds=1
 
-if [ "${LORA_BENCH_SKIP_BUILD:-0}" != 1 ]; then   # 1: use the lora-bench already built
+bin="${LORA_BENCH_BIN:-.build/release/lora-bench}"
+if [ -n "${LORA_BENCH_BIN:-}" ]; then
+    test -x "$bin" || { echo "error: LORA_BENCH_BIN '$bin' is not an executable: give the path of a lora-bench binary" >&2; exit 2; }
+elif [ "${LORA_BENCH_SKIP_BUILD:-0}" != 1 ]; then   # 1: use the lora-bench already built
     echo "==> building lora-bench (release)" >&2
     swift build -c release --product lora-bench 2>&1 | grep -E "error|warning: unre" >&2 || true
 fi
-test -x .build/release/lora-bench || { echo "error: build failed" >&2; exit 1; }
+test -x "$bin" || { echo "error: build failed" >&2; exit 1; }
 
 tmp="$(mktemp -d)"
 busy_pid=""
@@ -43,15 +51,27 @@ stop_busy() { if [ -n "$busy_pid" ]; then kill "$busy_pid" 2>/dev/null || true; 
 trap 'stop_busy; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 step() {  # step THREADS: the round's median step in ms
-    .build/release/lora-bench engine --no-sgemm --threads "$1" --steps "$steps" | awk '/^vit_step_ms/ {print $NF}'
+    "$bin" engine --no-sgemm --threads "$1" --steps "$steps" | awk '/^vit_step_ms/ {print $NF}'
 }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# CPU ticks (all cores): "steal busy total ours"; busy excludes idle, iowait and steal;
+# ours: this script's reaped children (the bench rounds, yes).
+cpu_ticks() {
+    local ours; ours="$(sed 's/.*) //' /proc/$$/stat | awk '{print $14 + $15}')"
+    awk -v ours="$ours" '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t - $5 - $6 - $9, t, ours}' /proc/stat
+}
+# others_since "TICKS": what the hypervisor (steal) and other processes took since then, in % of all cores.
+others_since() {
+    cpu_ticks | awk -v a="$1" 'BEGIN {split(a, o, " ")} {d = $3 - o[3]; if (d <= 0) d = 1
+        printf "other processes %.0f%%, steal %.1f%% of the cores", 100 * (($2 - o[2]) - ($4 - o[4])) / d, 100 * ($1 - o[1]) / d}'
+}
 spread() { awk '{v[NR] = $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1} END {printf "%.1f", 100 * (hi / lo - 1)}' "$1"; }
 fastest() { sort -g "$1" | head -n 1; }
 all() { tr '\n' ' ' < "$1" | sed 's/ $//'; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(load) at the start"
 # 1. One core busy.
+busy_ticks="$(cpu_ticks)"
 yes > /dev/null &
 busy_pid=$!
 echo "==> one core busy (yes > /dev/null, pid $busy_pid): $rounds rounds at 1 and 2 threads" >&2
@@ -62,7 +82,7 @@ done
 busy_load="$(load)"
 stop_busy
 b1="$(fastest "$tmp/busy.1")"; b2="$(fastest "$tmp/busy.2")"
-echo "one core busy (yes > /dev/null beside the bench; load $busy_load at its end):"
+echo "one core busy (yes > /dev/null beside the bench; load $busy_load at its end; $(others_since "$busy_ticks")):"
 echo "  1 thread:  best $b1 ms (rounds: $(all "$tmp/busy.1") ms)"
 echo "  2 threads: best $b2 ms (rounds: $(all "$tmp/busy.2") ms)"
 awk -v a="$b1" -v b="$b2" 'BEGIN {printf "  2 threads / 1 thread: %.3f: 2 threads %s 1 (target: no slower)\n", b / a, b <= a ? "no slower than" : "SLOWER than"}'
@@ -70,11 +90,13 @@ awk -v a="$b1" -v b="$b2" 'BEGIN {printf "  2 threads / 1 thread: %.3f: 2 thread
 # 2. Round-to-round spread on the machine as it is.
 echo "==> spread: $quiet_rounds rounds at 2 and 1 threads (load $(load))" >&2
 start_load="$(load)"
+quiet_ticks="$(cpu_ticks)"
 for r in $(seq 1 "$quiet_rounds"); do
     step 2 >> "$tmp/quiet.2"
     step 1 >> "$tmp/quiet.1"
 done
-echo "round-to-round spread (max/min - 1 of $quiet_rounds rounds' medians; load $start_load at the start, $(load) at the end$(awk -v l="${start_load%% *}" 'BEGIN {if (l + 0 > 0.5) printf ": NOT a quiet machine, not a quiet-machine figure"}')):"
+quiet_others="$(others_since "$quiet_ticks")"
+echo "round-to-round spread (max/min - 1 of $quiet_rounds rounds' medians; load $start_load at the start, $(load) at the end; $quiet_others$(echo "$quiet_others" | awk '{o = $3 + 0; s = $5 + 0} o > 10 || s > 2 {printf ": NOT a quiet machine, not a quiet-machine figure"}')):"
 for t in 2 1; do
     s="$(spread "$tmp/quiet.$t")"
     awk -v s="$s" -v t="$t" -v r="$(all "$tmp/quiet.$t")" 'BEGIN {

@@ -35,17 +35,22 @@ public struct ProgressEvent: Sendable, Equatable {
     /// Work whose progress only a terminal shows, and only once it has taken
     /// a moment (evaluation, prediction); the line is erased when it ends.
     public var transient: Bool
+    /// During the validation at the end of an epoch (`fit(validation:)`): the
+    /// part of it done, 0...1 (nil: a training step). The step fields are then
+    /// the epoch's last step's.
+    public var validation: Double?
 
     public init(label: String = "", epoch: Int, epochs: Int, step: Int, steps: Int, member: Int = 0, members: Int = 1,
                 loss: Double? = nil, accuracy: Double? = nil, epochLoss: Double? = nil, epochAccuracy: Double? = nil,
                 learningRate: Double? = nil, samplesPerSecond: Double? = nil,
-                eta: Double? = nil, overall: Double? = nil, transient: Bool = false) {
+                eta: Double? = nil, overall: Double? = nil, transient: Bool = false, validation: Double? = nil) {
         self.label = label; self.epoch = epoch; self.epochs = epochs; self.step = step; self.steps = steps
         self.member = member; self.members = members
         self.loss = loss; self.accuracy = accuracy; self.epochLoss = epochLoss; self.epochAccuracy = epochAccuracy
         self.learningRate = learningRate
         self.samplesPerSecond = samplesPerSecond; self.eta = eta
         self.overall = overall; self.transient = transient
+        self.validation = validation
     }
 
     /// The label as shown: "ens", or "ens member 2/4" while member 2 of 4 trains.

@@ -129,7 +129,9 @@ struct ARFFTextTable {
         var classIndex: [String: Int] = [:]
         for (k, v) in values.enumerated() where classIndex[v] == nil { classIndex[v] = k }
         // Instances.
+        var progress = ParseProgress(file: file, bytes: bytes.count)
         while let (no, raw) = lines.next() {
+            try progress.line(at: lines.pos)
             let line = ARFFLines.trimmed(raw)
             if line.isEmpty || line.first == 0x25 { continue }
             if line.first == 0x7B {

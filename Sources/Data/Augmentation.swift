@@ -43,6 +43,12 @@ public struct Augmentation: Equatable, Sendable {
     /// drawing from `rng`. `fill` holds the background value per channel.
     public func apply(to images: inout [Float], count: Int, channels: Int, height: Int, width: Int,
                       fill: [Float], rng: inout RNG) {
+        apply(to: &images, count: count, channels: channels, height: height, width: width, fill: fill, rng: &rng, after: { _ in })
+    }
+
+    /// `apply`, calling `after` with each image's index once it is done (throwing stops there).
+    func apply(to images: inout [Float], count: Int, channels: Int, height: Int, width: Int,
+               fill: [Float], rng: inout RNG, after: (Int) throws -> Void) rethrows {
         let size = channels * height * width
         var scratch = [Float](repeating: 0, count: size)
         for n in 0..<count {
@@ -57,6 +63,7 @@ public struct Augmentation: Equatable, Sendable {
                                flipHorizontal: fh, flipVertical: fv, degrees: angle, shiftX: dx, shiftY: dy, fill: fill)
                 for k in 0..<size { img[k] = scratch[k] }
             }
+            try after(n)
         }
     }
 
@@ -109,8 +116,10 @@ extension Dataset {
         try augmentation.validate()
         var d = self
         var rng = RNG(seed: seed, stream: .data)
-        augmentation.apply(to: &d.images, count: count, channels: channels, height: height, width: width,
-                           fill: background, rng: &rng)
+        // Ctrl-C (the thread's WorkWatch) stops it between images; `self` is unchanged.
+        let progress = SampleProgress("augmenting \(name)", samples: count, valuesPerSample: 4 * channels * height * width)
+        try augmentation.apply(to: &d.images, count: count, channels: channels, height: height, width: width,
+                               fill: background, rng: &rng, after: progress.done)
         return d
     }
 

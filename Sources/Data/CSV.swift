@@ -117,6 +117,7 @@ public struct CSVTable {
             var values: [Float] = []
             values.reserveCapacity(min(buf.count / 2, 1 << 26))
             var texts: [String] = []
+            var progress = ParseProgress(file: file, bytes: buf.count)
             var lines = lines
             func flush() {
                 features.append(contentsOf: values)
@@ -125,6 +126,7 @@ public struct CSVTable {
                 texts.removeAll(keepingCapacity: true)
             }
             while let line = try lines.nextLine(file: file) {
+                try progress.line(at: line.stop)
                 if line.quoted {
                     flush()
                     let text = String(decoding: buf[line.start..<line.stop], as: UTF8.self)

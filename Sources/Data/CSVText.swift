@@ -27,11 +27,13 @@ struct CSVRecords {
             var i = (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ? 3 : 0
             var line = 1
             var records: [Record] = []
+            var progress = ParseProgress(file: file, bytes: n)
             func nul(_ line: Int) -> DataError {
                 DataError.malformed(file: file, problem: "the file holds a NUL byte (a binary file, not CSV text?)",
                                     at: .line(line, column: nil), remedy: "give a plain-text CSV or TSV file in UTF-8")
             }
             while i < n {
+                try progress.line(at: i)
                 let recordLine = line
                 var fields: [Field] = []
                 var quotedField = false

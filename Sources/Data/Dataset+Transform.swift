@@ -7,7 +7,8 @@ extension Dataset {
         var mean = [Float](repeating: 0, count: channels)
         var std = [Float](repeating: 1, count: channels)
         guard count > 0 else { return Normalization(mean: mean, std: std) }
-        images.withUnsafeBufferPointer { p in
+        let progress = SampleProgress("measuring \(name)", samples: channels * count, valuesPerSample: plane)
+        try images.withUnsafeBufferPointer { p in
             for c in 0..<channels {
                 var s = 0.0, s2 = 0.0
                 for n in 0..<count {
@@ -20,6 +21,7 @@ extension Dataset {
                     }
                     s += Double(a)
                     s2 += Double(a2)
+                    try progress.done(c * count + n)
                 }
                 let m = s / Double(count * plane)
                 let v = max(0, s2 / Double(count * plane) - m * m)
@@ -37,7 +39,7 @@ extension Dataset {
     public func normalized() throws -> Dataset {
         try requireImages("normalize()")
         if normalization != nil { return self }
-        return applying(try channelStatistics())
+        return try applying(try channelStatistics())
     }
 
     /// `normalized()` in place.
@@ -57,20 +59,23 @@ extension Dataset {
         guard normalization == nil else {
             throw DataError.invalidArgument(problem: "\(name) is already normalized", remedy: "normalize the original data set")
         }
-        return applying(stats)
+        return try applying(stats)
     }
 
     /// Applies statistics that match the channels (not checked here).
-    private func applying(_ stats: Normalization) -> Dataset {
+    /// Ctrl-C (the thread's `WorkWatch`) stops it between samples; `self` is unchanged.
+    private func applying(_ stats: Normalization) throws -> Dataset {
         var d = self
         let plane = height * width
-        d.images.withUnsafeMutableBufferPointer { p in
+        let progress = SampleProgress("normalizing \(name)", samples: count, valuesPerSample: channels * plane)
+        try d.images.withUnsafeMutableBufferPointer { p in
             for n in 0..<count {
                 for c in 0..<channels {
                     let m = stats.mean[c], inv = 1 / stats.std[c]
                     let base = (n * channels + c) * plane
                     for k in 0..<plane { p[base + k] = (p[base + k] - m) * inv }
                 }
+                try progress.done(n)
             }
         }
         d.normalization = stats
@@ -109,8 +114,9 @@ extension Dataset {
         let planes = count * channels
         let inPlane = height * width, outPlane = newH * newW
         let w = width
-        let out = [Float](unsafeUninitializedCapacity: planes * outPlane) { o, initialized in
-            images.withUnsafeBufferPointer { src in
+        let progress = SampleProgress("resizing \(name)", samples: planes, valuesPerSample: outPlane)
+        let out = try [Float](unsafeUninitializedCapacity: planes * outPlane) { o, initialized in
+            try images.withUnsafeBufferPointer { src in
                 for p in 0..<planes {
                     let s = src.baseAddress! + p * inPlane
                     let d = o.baseAddress! + p * outPlane
@@ -123,6 +129,7 @@ extension Dataset {
                             d[oy * newW + ox] = top * (1 - ly) + bottom * ly
                         }
                     }
+                    try progress.done(p)
                 }
             }
             initialized = planes * outPlane

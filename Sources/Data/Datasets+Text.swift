@@ -173,8 +173,12 @@ extension Datasets {
             if !entry.isEmpty { out.append(try TextCheck.text(entry[...], file: file, line: entryLine, column: nil)) }
             entry.removeAll(keepingCapacity: true)
         }
+        var progress = ParseProgress(file: file, bytes: bytes.count)
+        var position = 0
         for raw in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNo += 1
+            position += raw.count + 1
+            try progress.line(at: min(position, bytes.count))
             var line = Array(raw)
             if line.last == 0x0D { line.removeLast() }
             if line == [0x25] {

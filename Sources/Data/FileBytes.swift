@@ -1,3 +1,4 @@
+import Core
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -5,8 +6,18 @@ import Darwin
 #endif
 
 /// Reading whole files into memory, with gzip streams inflated by zlib.
-/// Every failure is a `DataError` that names the file.
+/// Every failure is a `DataError` that names the file. Large files are read
+/// and inflated a few megabytes at a time, each piece reported to the thread's
+/// `WorkWatch` ("reading NAME", "inflating NAME"): progress, and Ctrl-C stops there.
 public enum FileBytes {
+    /// Bytes between two reports to the `WorkWatch`.
+    public static let reportEvery = 4 << 20
+
+    /// "NAME" of a path (its last component).
+    static func name(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
     /// Reads the file at `path`. When it starts with the gzip magic (1f 8b) it
     /// is inflated; the result is the decompressed bytes.
     public static func read(_ path: String, remedy: String = "check the path") throws -> [UInt8] {
@@ -42,9 +53,11 @@ public enum FileBytes {
         let size = Int(st.st_size)
         var failure: Int32 = 0
         var got = 0
+        var stop: Error? = nil
+        let part = "reading " + name(path)
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, initialized in
             while got < size {
-                let n = Glibc_read(fd, buf.baseAddress! + got, size - got)
+                let n = Glibc_read(fd, buf.baseAddress! + got, min(size - got, reportEvery))
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = errno
@@ -52,9 +65,13 @@ public enum FileBytes {
                 }
                 if n == 0 { break }   // file shrank while reading
                 got += n
+                if size > reportEvery {
+                    do { try WorkWatch.report(part, done: got, of: size) } catch { stop = error; break }
+                }
             }
             initialized = got
         }
+        if let stop { throw stop }
         if failure != 0 {
             throw DataError.unreadable(path: path, reason: String(cString: strerror(failure)))
         }

@@ -1,3 +1,4 @@
+import Core
 import CZlib
 import Machine
 
@@ -51,13 +52,17 @@ final class GzipReader {
                     let at = consumed - Int(stream.pointee.avail_in)
                     stream.pointee.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress! + at)
                 }
-                let room = min(count - written, 1 << 30)
+                // A few megabytes per call, reported to the WorkWatch (progress, Ctrl-C).
+                let room = min(count - written, FileBytes.reportEvery)
                 stream.pointee.next_out = out + written
                 stream.pointee.avail_out = uInt(room)
                 let rc = CZlib.inflate(stream, Z_NO_FLUSH)
                 let got = room - Int(stream.pointee.avail_out)
                 written += got
                 produced += got
+                if got == FileBytes.reportEvery {
+                    try WorkWatch.report("inflating " + FileBytes.name(file), done: consumed - Int(stream.pointee.avail_in), of: n)
+                }
                 switch rc {
                 case Z_STREAM_END:
                     let used = consumed - Int(stream.pointee.avail_in)

@@ -1,4 +1,5 @@
 import Cluster
+import Core
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +21,11 @@ import Darwin
 ///   system's limit work) is removed on every error and when SIGINT or SIGTERM
 ///   ends the process during the write; a later write into the same directory
 ///   removes temporaries left by processes that no longer run (SIGKILL, power loss).
+/// - Large writes go out a few megabytes at a time, each reported to the
+///   thread's `WorkWatch` ("writing NAME"): progress on a terminal, and Ctrl-C
+///   stops the write there. The temporary is removed and the destination is
+///   left exactly as it was (a watch asked once more just before the rename
+///   catches a Ctrl-C pressed during the flush to disk).
 public enum AtomicFile {
     /// Why a write failed, with the path and what to do.
     public struct WriteError: Error, CustomStringConvertible {
@@ -33,15 +39,43 @@ public enum AtomicFile {
     public static let temporaryPrefix = ".lora-"
 
     public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
-        try write(to: path) { fd, temp in
+        try write(to: path) { fd, _ in
+            var progress = Progress(path: path, total: bytes.count)
+            try progress.write(bytes, to: fd)
+        }
+    }
+
+    /// Bytes between two reports to the `WorkWatch` (and chances to stop).
+    public static let reportEvery = 4 << 20
+
+    /// Writes a file's bytes, piece after piece, to a descriptor, reporting
+    /// "writing NAME" to the thread's `WorkWatch` every `reportEvery` bytes
+    /// (what `produce` uses to stream a large file: `SafeTensors.write`).
+    public struct Progress {
+        public let path: String
+        public let total: Int
+        public private(set) var done = 0
+        private var reported = 0
+        /// "writing m.safetensors".
+        public var part: String { "writing " + ((path as NSString).lastPathComponent) }
+
+        public init(path: String, total: Int) { self.path = path; self.total = total }
+
+        /// Writes `bytes` whole (retrying short writes and EINTR).
+        public mutating func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32) throws {
             var offset = 0
             while offset < bytes.count {
-                let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                let n = Foundation.write(fd, bytes.baseAddress! + offset, min(bytes.count - offset, AtomicFile.reportEvery))
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw WriteError(path: path, problem: "writing failed (\(String(cString: strerror(errno)))); check the free disk space")
                 }
                 offset += n
+                done += n
+                if done - reported >= AtomicFile.reportEvery {
+                    reported = done
+                    try WorkWatch.report(part, done: done, of: max(total, done))
+                }
             }
         }
     }
@@ -113,6 +147,11 @@ public enum AtomicFile {
             if again >= 0 { _ = fsync(again); close(again) }
             guard fsync(fd) == 0 else {
                 throw WriteError(path: path, problem: "flushing to disk failed (\(String(cString: strerror(errno)))); check the free disk space")
+            }
+            // The last chance to stop (Ctrl-C during the flush): the destination is still untouched.
+            if WorkWatch.isWatching {
+                let size = Int(lseek(fd, 0, SEEK_END))
+                try WorkWatch.report("writing " + ((path as NSString).lastPathComponent), done: max(0, size), of: max(0, size))
             }
             isOpen = false
             guard close(fd) == 0 else {

@@ -22,7 +22,12 @@ public struct SHA256 {
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var s = SHA256()
         s.update(bytes)
-        return s.finish().map { String($0, radix: 16).leftPadded(2) }.joined()
+        return s.finishHex()
+    }
+
+    /// The digest as hex (after the last `update`).
+    public mutating func finishHex() -> String {
+        finish().map { String($0, radix: 16).leftPadded(2) }.joined()
     }
 
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {

@@ -35,10 +35,11 @@ public final class Session {
     /// Runs `text`, already in `file` at line `firstLine` (notebooks map cells to
     /// the lines of their markdown file this way); echoes like `run(_:in:echo:)`.
     public func run(_ text: String, in file: SourceFile, firstLine: Int, echo: Bool) throws {
-        let interpreter = self.interpreter
+        let (interpreter, context) = (self.interpreter, self.context)
         let value = try DeepStack.run { () throws -> Value? in
             let program = try Parser.parse(text, file: file, firstLine: firstLine)
-            return try interpreter.run(program)
+            // Reading, writing and converting files report to the session (progress, Ctrl-C).
+            return try WatchedWork.run(context) { try interpreter.run(program) }
         }
         if echo, let v = value {
             if case .null = v { return }

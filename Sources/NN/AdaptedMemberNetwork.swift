@@ -34,6 +34,28 @@ extension AdaptedMemberNetwork {
     var projectionAdapters: [[Projection: ProjectionAdapter]] {
         adapters.map { $0.mapValues { $0 as ProjectionAdapter } }
     }
+
+    /// Without a graph only one layer's tensors live at a time: the member's
+    /// copy of the shared tokens and the layer's input, the packed q, k, v,
+    /// attention output, o projection, residual sum and LayerNorm outputs
+    /// (about 9d), the attention probabilities (heads x T), the MLP's hidden
+    /// layer before and after GELU; four bytes each, times 1.25 for kernels'
+    /// scratch.
+    public func predictionBytesPerMember(batch: Int) -> Double {
+        let a = architecture
+        let d = Double(a.width), tokens = Double(longestTokens)
+        let hidden = backbone.blocks.map { Double($0.mlp.fc1.outFeatures) }.max() ?? 4 * d
+        let floats = tokens * (10 * d + 2 * hidden + Double(a.heads) * tokens)
+        return 4 * 1.25 * floats * Double(batch)
+    }
+
+    /// Tokens of the longest input the model reads (class token included for images).
+    var longestTokens: Int {
+        switch architecture.input {
+        case .text(let maxTokens): return maxTokens
+        case .images(_, let h, let w, let patch): return (h / patch) * (w / patch) + 1
+        }
+    }
 }
 
 /// The initial draws of an adapted network, in the order every seed's numbers

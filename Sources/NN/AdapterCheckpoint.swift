@@ -1,3 +1,5 @@
+import Core
+import Data
 import Files
 import Foundation
 import Tensor
@@ -12,11 +14,27 @@ extension Checkpoint {
     static let backboneHashKey = "backbone_sha256"
 
     /// SHA-256 of a file's bytes, as hex.
+    /// Read and hashed a few megabytes at a time, each piece reported to the
+    /// thread's `WorkWatch` (progress; Ctrl-C stops there).
     static func fileHash(_ path: String) throws -> String {
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw NNError.checkpoint(path: path, detail: "cannot be read to compute its SHA-256; check the path")
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.readRaw(path)
+        } catch let e as DataError {
+            throw NNError.checkpoint(path: path, detail: "cannot be read to compute its SHA-256 (\(e)); check the path")
         }
-        return SHA256.hex(bytes)
+        var sha = SHA256()
+        let part = "hashing " + ((path as NSString).lastPathComponent)
+        try bytes.withUnsafeBytes { raw in
+            var at = 0
+            while at < raw.count {
+                let n = min(FileBytes.reportEvery, raw.count - at)
+                sha.update(UnsafeRawBufferPointer(rebasing: raw[at..<(at + n)]))
+                at += n
+                if raw.count > FileBytes.reportEvery { try WorkWatch.report(part, done: at, of: raw.count) }
+            }
+        }
+        return sha.finishHex()
     }
 
     /// Saves the adapters and heads of `model` to `path`. The backbone goes to

@@ -14,6 +14,16 @@ public final class BatchEnsembleAdapter: Module, ProjectionAdapter {
         s = parameter(Tensor.randn([members, inFeatures], mean: 1, std: std, rng: &rng))
     }
 
+    /// The factors of members `range` only (slices), for prediction in member groups.
+    private init(slicing r: Tensor, _ s: Tensor) {
+        self.r = r; self.s = s
+    }
+
+    func members(_ range: Range<Int>) throws -> BatchEnsembleAdapter {
+        if range == 0..<members { return self }
+        return BatchEnsembleAdapter(slicing: try r.slice(axis: 0, range: range), try s.slice(axis: 0, range: range))
+    }
+
     public var localParameters: [(name: String, tensor: Tensor)] { [("r", r), ("s", s)] }
 
     public func project(_ x: Tensor, through base: Linear) throws -> Tensor {
@@ -75,5 +85,22 @@ public final class BatchEnsembleNetwork: AdaptedMemberNetwork {
         // The shared weights may train: no prefix cache.
         let pass = MemberPass(backbone: backbone, members: members, adapters: projectionAdapters, cache: nil)
         return try heads(pass.features(input, context: context))
+    }
+}
+
+/// Prediction in member groups (memory bounded like LoRA-Ensemble's): the
+/// embedding once per batch, then a few members at a time with their slices
+/// of r, s and the heads. Every row sees the same operations as in one pass
+/// of all members, so the numbers are the same. Training stays one pass: the
+/// shared weights learn from every member's rows.
+extension BatchEnsembleNetwork: MemberGroupPrediction {
+    public func sharedPart(_ input: ModelInput, context: ForwardContext) throws -> EmbeddedBatch {
+        try MemberPass(backbone: backbone, members: members, adapters: projectionAdapters, cache: nil).shared(input, context: context)
+    }
+
+    public func memberLogits(shared: EmbeddedBatch, members range: Range<Int>, context: ForwardContext) throws -> Tensor {
+        let ad = try adapters.map { layer in try layer.mapValues { try $0.members(range) as ProjectionAdapter } }
+        let group = MemberPass(backbone: backbone, members: range.count, adapters: ad, cache: nil)
+        return try heads(group.features(shared: shared, context: context), members: range)
     }
 }

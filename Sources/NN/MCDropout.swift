@@ -30,7 +30,8 @@ public final class MCDropout: EnsembleModel {
     public func fit(_ data: Dataset, config: TrainConfig, progress: ProgressHandler?, cancel: CancellationFlag?) throws -> FitOutcome {
         // Validation uses the MC passes, as predictions do.
         let out = try Trainer.fit(network: network, data: data, config: config, dropKey: p, progress: progress, cancel: cancel,
-                                  validationPredict: { [self] v in try predict(v, batchSize: 256) })
+                                  validationPredict: { [self] v in try predict(v, batchSize: 256) },
+                                  validationPasses: samples)
         history += out.history
         return out
     }

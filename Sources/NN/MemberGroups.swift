@@ -1,24 +1,33 @@
 import Machine
 import Tensor
 
-/// A member network whose training step can run its members in groups: the
-/// part every member shares (embedding and frozen layers) once per batch,
-/// then forward + backward of a few members at a time, their gradients
-/// accumulating, so only one group's activations are alive at once.
-/// (LoRA-Ensemble: its shared layers are frozen and each member's adapters
-/// and head get gradients only from that member's rows.)
-public protocol MemberGroupNetwork: MemberNetwork {
+/// A member network whose prediction can run its members in groups: the
+/// part every member shares (the embedding, and the layers below the first
+/// adapter) once per batch, then a few members at a time, so only one
+/// group's tensors are alive at once; the numbers are those of all members
+/// at once (each member's rows go through the same operations).
+/// (LoRA-Ensemble and BatchEnsemble: members differ only by their adapters
+/// and heads, sliced per group.)
+public protocol MemberGroupPrediction: MemberNetwork {
     /// The shared part of a batch: what every group starts from.
     func sharedPart(_ input: ModelInput, context: ForwardContext) throws -> EmbeddedBatch
     /// Logits [k, B, classes] of members `range` (k of them) from the shared part.
     func memberLogits(shared: EmbeddedBatch, members range: Range<Int>, context: ForwardContext) throws -> Tensor
-    /// An estimate of the bytes one member's forward pass keeps for backward
-    /// on a batch of `batch` samples (of the longest kind the model reads).
-    func activationBytesPerMember(batch: Int) -> Double
     /// An estimate of the bytes one member's forward pass without a graph
     /// (prediction, evaluation) holds at its peak on a batch of `batch`: the
     /// transients of one layer at a time.
     func predictionBytesPerMember(batch: Int) -> Double
+}
+
+/// A member network whose training step can run its members in groups too:
+/// forward + backward of a few members at a time, their gradients
+/// accumulating. (LoRA-Ensemble: its shared layers are frozen and each
+/// member's adapters and head get gradients only from that member's rows.
+/// Not BatchEnsemble, whose shared weights train on every member's rows.)
+public protocol MemberGroupNetwork: MemberGroupPrediction {
+    /// An estimate of the bytes one member's forward pass keeps for backward
+    /// on a batch of `batch` samples (of the longest kind the model reads).
+    func activationBytesPerMember(batch: Int) -> Double
 }
 
 /// How many members one training step runs at once, and why.
@@ -69,7 +78,7 @@ public struct MemberGroupPlan: Equatable, CustomStringConvertible, Sendable {
     /// prediction's peak memory is bounded like training's. nil for networks
     /// that run their members in one pass only.
     public static func forPrediction(_ network: MemberNetwork, batch: Int) -> MemberGroupPlan? {
-        guard let grouped = network as? MemberGroupNetwork, network.members > 1 else { return nil }
+        guard let grouped = network as? MemberGroupPrediction, network.members > 1 else { return nil }
         return automatic(members: network.members, bytesPerMember: grouped.predictionBytesPerMember(batch: batch))
     }
 

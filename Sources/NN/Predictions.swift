@@ -143,7 +143,7 @@ enum Evaluation {
     }
 
     /// Probabilities (or logits) [members, samples.count, C] of `samples` of `data`.
-    /// With a plan of groups smaller than all members (a `MemberGroupNetwork`),
+    /// With a plan of groups smaller than all members (a `MemberGroupPrediction`),
     /// each batch's shared part runs once and the members group by group, so
     /// only one group's tensors are alive at a time; every forward batch of a
     /// group is reported to the `EvaluationWatch` (Ctrl-C, progress).
@@ -161,7 +161,7 @@ enum Evaluation {
                 }
             }
         }
-        let grouped = network as? MemberGroupNetwork
+        let grouped = network as? MemberGroupPrediction
         try Tensor.noGrad {
             var start = samples.lowerBound
             while start < samples.upperBound {

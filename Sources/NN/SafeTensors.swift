@@ -1,3 +1,5 @@
+import Core
+import Data
 import Foundation
 import Files
 import Machine
@@ -24,25 +26,28 @@ public enum SafeTensors {
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while json.count % 8 != 0 { json.append(0x20) }            // pad with spaces to 8-byte alignment
-        var out = Data(capacity: 8 + json.count + offset)
+        var prefix = Data(capacity: 8 + json.count)
         var n = UInt64(json.count).littleEndian
-        withUnsafeBytes(of: &n) { out.append(contentsOf: $0) }
-        out.append(json)
-        for (_, t) in tensors {
-            t.data.withUnsafeBufferPointer { b in
-                #if _endian(little)
-                out.append(UnsafeBufferPointer(start: UnsafeRawPointer(b.baseAddress)?.assumingMemoryBound(to: UInt8.self), count: 4 * b.count))
-                #else
-                for v in b { var bits = v.bitPattern.littleEndian; withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) } }
-                #endif
-            }
-        }
+        withUnsafeBytes(of: &n) { prefix.append(contentsOf: $0) }
+        prefix.append(json)
         do {
-            try AtomicFile.write(out, to: path)
+            // Streamed tensor by tensor (no copy of the whole file in memory);
+            // Ctrl-C (the thread's WorkWatch) stops it between pieces, the old file untouched.
+            try AtomicFile.write(to: path) { fd, _ in
+                var progress = AtomicFile.Progress(path: path, total: prefix.count + offset)
+                try prefix.withUnsafeBytes { try progress.write($0, to: fd) }
+                for (_, t) in tensors {
+                    #if _endian(little)
+                    try t.data.withUnsafeBytes { try progress.write($0, to: fd) }
+                    #else
+                    var le = [UInt8](); le.reserveCapacity(4 * t.count)
+                    for v in t.data { var bits = v.bitPattern.littleEndian; withUnsafeBytes(of: &bits) { le.append(contentsOf: $0) } }
+                    try le.withUnsafeBytes { try progress.write($0, to: fd) }
+                    #endif
+                }
+            }
         } catch let e as AtomicFile.WriteError {
             throw NNError.checkpoint(path: path, detail: "cannot be written: \(e.problem)")
-        } catch {
-            throw NNError.checkpoint(path: path, detail: "could not write: \(error); check that the directory exists and is writable")
         }
     }
 
@@ -108,15 +113,19 @@ public enum SafeTensors {
             try AvailableMemory.check(3 * Double(st.st_size), for: "reading this \(AvailableMemory.format(Double(st.st_size))) file",
                                       remedy: "free memory, or read it on a machine with more")
         } catch { throw fail("\(error)") }
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw fail("cannot read the file; check its permissions")
+        // Read a few megabytes at a time: progress, and Ctrl-C stops there (the thread's WorkWatch).
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.readRaw(path)
+        } catch let e as DataError {
+            throw fail("cannot read the file (\(e)); check its permissions")
         }
         guard bytes.count >= 8 else { throw fail("file is \(bytes.count) bytes, too short for a safetensors header (8-byte length + JSON)") }
         let n = bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | (UInt64($1.element) << (8 * UInt64($1.offset))) }
         guard n > 0, n <= UInt64(bytes.count - 8), n < 100_000_000 else {
             throw fail("header length \(n) does not fit in the file of \(bytes.count) bytes; the file is not safetensors or is truncated")
         }
-        let headerData = bytes.subdata(in: 8..<(8 + Int(n)))
+        let headerData = Data(bytes[8..<(8 + Int(n))])
         guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
             throw fail("the header (bytes 8..<\(8 + n)) is not a JSON object; the file is not safetensors or is corrupt")
         }
@@ -129,6 +138,7 @@ public enum SafeTensors {
         var tensors: [String: Tensor] = [:]
         var skipped: [(name: String, dtype: String)] = []
         var spans: [(Int, Int, String)] = []
+        var converted = 0, convertedReported = 0
         for (name, entry) in header where name != "__metadata__" {
             guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
                   let shapeNumbers = e["shape"] as? [Any], let offsetNumbers = e["data_offsets"] as? [Any], offsetNumbers.count == 2 else {
@@ -177,6 +187,12 @@ public enum SafeTensors {
                 }
             }
             tensors[name] = try Tensor(shape: shape, data: values)
+            // Converting is reported every 4 MB too (many small tensors add up).
+            converted += w * count
+            if converted - convertedReported >= FileBytes.reportEvery {
+                convertedReported = converted
+                try WorkWatch.report("reading " + ((path as NSString).lastPathComponent), done: converted, of: dataCount)
+            }
         }
         spans.sort { ($0.0, $0.1) < ($1.0, $1.1) }
         for i in spans.indices.dropFirst() where spans[i].0 < spans[i - 1].1 {

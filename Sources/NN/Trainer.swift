@@ -54,14 +54,20 @@ enum Trainer {
     /// Ctrl-C (`cancel`) looked at after every forward batch of the validation pass.
     struct ValidationStopped: Error {}
 
-    /// `validate`, stopping with `ValidationStopped` at the first forward batch
-    /// after `cancel` is set (nil: runs to the end, as ranks of an MPI run must,
-    /// whose stop is agreed between steps).
-    static func validateStoppable(_ data: Dataset, predict: (Dataset) throws -> MemberPredictions,
-                                  cancel: CancellationFlag?) throws -> ValidationMetrics {
-        guard let cancel else { return try validate(data, predict: predict) }
-        if cancel.isSet { throw ValidationStopped() }
-        return try EvaluationWatch.adding({ _ in if cancel.isSet { throw ValidationStopped() } }) {
+    /// `validate`, watched after every forward batch: `progress` gets the part
+    /// done (member-samples done of `work`), and the validation stops with
+    /// `ValidationStopped` at the first batch after `cancel` is set (nil: runs
+    /// to the end, as ranks of an MPI run must, whose stop is agreed between steps).
+    static func validateWatched(_ data: Dataset, predict: (Dataset) throws -> MemberPredictions, work: Int,
+                                cancel: CancellationFlag?, progress: ((Double) -> Void)?) throws -> ValidationMetrics {
+        if cancel?.isSet == true { throw ValidationStopped() }
+        guard cancel != nil || progress != nil else { return try validate(data, predict: predict) }
+        var done = 0
+        return try EvaluationWatch.adding({ n in
+            if cancel?.isSet == true { throw ValidationStopped() }
+            done += n
+            progress?(min(1, Double(done) / Double(max(1, work))))
+        }) {
             try validate(data, predict: predict)
         }
     }
@@ -104,7 +110,7 @@ enum Trainer {
                     schedule: Schedule? = nil, dropKey: Float = 0,
                     member: Int = 0, memberCount: Int = 1,
                     progress: ProgressHandler?, cancel: CancellationFlag?,
-                    validationPredict: ((Dataset) throws -> MemberPredictions)? = nil,
+                    validationPredict: ((Dataset) throws -> MemberPredictions)? = nil, validationPasses: Int? = nil,
                     onEpochEnd: ((Int) throws -> Void)? = nil,
                     onStepEnd: ((Int, Int) throws -> Void)? = nil,
                     parallel: ParallelStep? = nil) throws -> FitOutcome {
@@ -210,13 +216,31 @@ enum Trainer {
                 let elapsed = now() - start
                 let sps = Double(samplesSeen) / max(elapsed, 1e-9)
                 let last = bi == stepsPerEpoch - 1
+                // Single precision, as the history records them.
+                let event = ProgressEvent(epoch: epoch + 1, epochs: config.epochs, step: bi + 1, steps: stepsPerEpoch,
+                                          member: member, members: memberCount,
+                                          loss: Double(lv), accuracy: Double(Float(acc.correct) / Float(acc.total)),
+                                          epochLoss: Double(Float(lossSum / Double(seen))),
+                                          epochAccuracy: Double(Float(correctSum) / Float(seen)),
+                                          learningRate: Double(lr), samplesPerSecond: sps,
+                                          eta: Double(total - step) * elapsed / Double(step),
+                                          overall: (Double(member) + Double(step) / Double(total)) / Double(max(1, memberCount)))
                 var validation: ValidationMetrics? = nil
                 if last {
                     let trainSeconds = now() - epochStart
                     if let v = config.validation {
                         let predict = validationPredict ?? { try Evaluation.predict(network, data: $0, batchSize: 256) }
+                        // Progress through the validation: the epoch's last step's line, "validating 40%".
+                        let shown: ((Double) -> Void)? = progress.map { handler in
+                            { part in
+                                var e = event
+                                e.validation = part
+                                handler(e)
+                            }
+                        }
                         do {
-                            validation = try validateStoppable(v, predict: predict, cancel: parallel.stopsAlone ? cancel : nil)
+                            validation = try validateWatched(v, predict: predict, work: (validationPasses ?? m) * v.count,
+                                                             cancel: parallel.stopsAlone ? cancel : nil, progress: shown)
                         } catch is ValidationStopped {
                             // The model is as after this step; the epoch gets no record.
                             return FitOutcome(stepsDone: step, totalSteps: total, cancelled: true, seconds: now() - start, history: history,
@@ -227,15 +251,7 @@ enum Trainer {
                     history.append(EpochRecord(epoch: epoch, member: member, loss: Float(lossSum / Double(seen)),
                                                accuracy: Float(correctSum) / Float(seen), seconds: trainSeconds, validation: validation))
                 }
-                // Single precision, as the history records them.
-                progress?(ProgressEvent(epoch: epoch + 1, epochs: config.epochs, step: bi + 1, steps: stepsPerEpoch,
-                                        member: member, members: memberCount,
-                                        loss: Double(lv), accuracy: Double(Float(acc.correct) / Float(acc.total)),
-                                        epochLoss: Double(Float(lossSum / Double(seen))),
-                                        epochAccuracy: Double(Float(correctSum) / Float(seen)),
-                                        learningRate: Double(lr), samplesPerSecond: sps,
-                                        eta: Double(total - step) * elapsed / Double(step),
-                                        overall: (Double(member) + Double(step) / Double(total)) / Double(max(1, memberCount))))
+                progress?(event)
             }
             try onEpochEnd?(epoch)
         }

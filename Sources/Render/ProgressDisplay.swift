@@ -48,7 +48,10 @@ public final class ProgressDisplay: ProgressReporter {
 
     public func update(_ p: ProgressEvent) {
         if p.transient { return }
-        if p.endsEpoch && p.epoch != lastEpochFinished {
+        if p.validation != nil {
+            // The epoch's validation: the current line says how far it is; the epoch's line comes after it.
+            current = ProgressPrinter.fitted(p, columns: columns)
+        } else if p.endsEpoch && p.epoch != lastEpochFinished {
             lastEpochFinished = p.epoch
             finished.append(ProgressPrinter.plain(p))
             current = nil

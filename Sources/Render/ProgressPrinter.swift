@@ -22,19 +22,36 @@ public final class ProgressPrinter: ProgressReporter {
 
     /// The fields of a progress line, in display order, each with the rank at
     /// which it is dropped when the line is too wide (lower goes first; nil: never).
+    ///
+    /// Work without epochs (transient: evaluation, writing or reading a file,
+    /// resizing images) shows its label, a bar and the part done:
+    /// `writing m.safetensors  [#######.............]  35%`. During a fit's
+    /// validation the step's place says how far the validation is: `validating 40%`.
     static func fields(_ p: ProgressEvent) -> [(key: String, text: String, drop: Int?)] {
         var f: [(String, String, Int?)] = []
+        if p.transient && p.epochs <= 1 {
+            if !p.title.isEmpty { f.append(("label", p.title, 1)) }
+            f.append(("bar", "", 4))
+            f.append(("percent", percent(p.fractionDone), nil))
+            if let e = p.eta { f.append(("eta", "ETA " + ProgressPrinter.eta(e), 5)) }
+            return f.map { (key: $0.0, text: $0.1, drop: $0.2) }
+        }
         if !p.title.isEmpty { f.append(("label", p.title, 1)) }
         f.append(("epoch", "epoch \(p.epoch)/\(p.epochs)", nil))
         f.append(("bar", "", 4))
-        if p.steps > 0 { f.append(("step", "step \(p.step)/\(p.steps)", 3)) }
+        if let v = p.validation {
+            f.append(("step", "validating " + percent(v), 3))
+        } else if p.steps > 0 {
+            f.append(("step", "step \(p.step)/\(p.steps)", 3))
+        }
         // At an epoch's last step, the epoch's means (when known); otherwise the step's.
         let loss = p.endsEpoch ? p.epochLoss ?? p.loss : p.loss
         let accuracy = p.endsEpoch ? p.epochAccuracy ?? p.accuracy : p.accuracy
         if let l = loss { f.append(("loss", "loss " + NumberFormatting.fixed(l, decimals: 4), 6)) }
         if let a = accuracy { f.append(("acc", "acc " + NumberFormatting.fixed(a, decimals: 3), 2)) }
         if let s = p.samplesPerSecond, s.isFinite { f.append(("rate", NumberFormatting.grouped(Int(s.rounded())) + " samples/s", 0)) }
-        if let e = p.eta { f.append(("eta", "ETA " + ProgressPrinter.eta(e), 5)) }
+        // The ETA counts training steps only: left out while the validation runs.
+        if let e = p.eta, p.validation == nil { f.append(("eta", "ETA " + ProgressPrinter.eta(e), 5)) }
         return f.map { (key: $0.0, text: $0.1, drop: $0.2) }
     }
 
@@ -69,6 +86,11 @@ public final class ProgressPrinter: ProgressReporter {
         return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
     }
 
+    /// "0%" ... "100%" (rounded down: 100% only when done).
+    static func percent(_ fraction: Double) -> String {
+        "\(Int((max(0, min(1, fraction)) * 100).rounded(.down)))%"
+    }
+
     /// "42s", "3m 07s", "1h 02m" (the ETA's precision need not exceed its size).
     static func eta(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "?" }
@@ -101,7 +123,7 @@ public final class ProgressPrinter: ProgressReporter {
         if inPlace {
             write("\r\u{1B}[K" + ProgressPrinter.fitted(p, columns: columns()))
             drawn = true
-        } else if p.endsEpoch && p.epoch != lastEpochPrinted {
+        } else if p.validation == nil && p.endsEpoch && p.epoch != lastEpochPrinted {
             lastEpochPrinted = p.epoch
             write(ProgressPrinter.plain(p) + "\n")
         }

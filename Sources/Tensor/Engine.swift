@@ -38,16 +38,28 @@ public enum Engine {
     private static let _linearBlockRows = Atomic<Int>(0)
 
     /// The pool behind every parallel loop, rebuilt when `threads` changes
-    /// (idle workers of an old pool stay parked).
+    /// (the old pool's workers end once idle; a region running on it completes).
     private static let _pool = Mutex<WorkerPool?>(nil)
     static var pool: WorkerPool {
         let width = threads
         return _pool.withLock { current in
             if let p = current, p.width == width { return p }
-            let p = WorkerPool(width: width)
+            current?.stop()
+            let p = WorkerPool(width: width, spinNanoseconds: poolSpinNanoseconds,
+                               contendedSpinNanoseconds: poolContendedSpinNanoseconds)
             current = p
             return p
         }
+    }
+
+    /// How long an idle worker spins before it blocks, on a quiet machine and on
+    /// contended cores (LORA_POOL_SPIN_US and LORA_POOL_CONTENDED_SPIN_US override, for measuring).
+    static let poolSpinNanoseconds = microsecondsSetting("LORA_POOL_SPIN_US") ?? WorkerPool.defaultSpinNanoseconds
+    static let poolContendedSpinNanoseconds = microsecondsSetting("LORA_POOL_CONTENDED_SPIN_US")
+        ?? WorkerPool.defaultContendedSpinNanoseconds
+    private static func microsecondsSetting(_ name: String) -> Int? {
+        guard let s = ProcessInfo.processInfo.environment[name], let us = Int(s), us >= 0 else { return nil }
+        return us * 1000
     }
 
     /// Runs `body(i)` for i in 0..<n, on the engine's threads when n > 1

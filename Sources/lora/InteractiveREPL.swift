@@ -85,6 +85,8 @@ final class InteractiveREPL {
             do {
                 if try session.evaluateEntry(entry) == .quit { return 0 }
             } catch {
+                // The terminal echoed Ctrl-C ("^C") where the cursor was: the message starts the line instead.
+                if let e = error as? LangError, e.kind == .interrupted { Output.standard("\r\u{1B}[K") }
                 Output.report(error)
             }
             session.context.progress?.finish()

@@ -270,11 +270,59 @@ final class PseudoTerminalTests: XCTestCase {
             return XCTFail("the validation did not stop at Ctrl-C:\n\(term.transcript)")
         }
         XCTAssertLessThan(Date().timeIntervalSince(pressed), 10)
-        XCTAssertTrue(term.waitFor("(0 epochs finished, step 3 of 9 in all)", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("\r\n  the model is as after step 3 of 9 (0 epochs finished)\r\n", after: mark), term.transcript)
         XCTAssertTrue(term.waitFor("\nlora> ", after: mark), term.transcript)
         XCTAssertTrue(term.process.isRunning, "Ctrl-C during validation left the REPL:\n\(term.transcript)")
         mark = term.type("print(m.history.epochs, m.history.interruptions)\n")
         XCTAssertTrue(term.waitFor("0 [\"interrupted in epoch 1 of 3 at step 3 of 3, during validation\"]", after: mark), term.transcript)
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
+        term.type(":quit\n")
+        waitForExit(term)
+        XCTAssertFalse(term.process.isRunning, ":quit did not quit")
+    }
+
+    /// Ctrl-C during a large save at the REPL: the write stops, the old file
+    /// stays as it was, no temporary is left, the message says so in one
+    /// line, and the session goes on with its variables.
+    func testCtrlCDuringSaveKeepsTheOldFileAndTheSession() throws {
+        let dir = NSTemporaryDirectory() + "lora-pty-save-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/big.safetensors"
+        let term = try Terminal(environment: ["LORA_HISTORY": dir + "/history"])
+        defer { term.close(); try? term.transcript.write(toFile: NSTemporaryDirectory() + "lora-pty-save-transcript.txt", atomically: true, encoding: .utf8) }
+        XCTAssertTrue(term.waitFor("lora> "), "no prompt:\n\(term.transcript)")
+        // About 60 MB of parameters: long enough to be caught while writing.
+        var mark = term.type("let m = vit(image: 32, patch: 4, dim: 384, depth: 8, heads: 6, classes: 10)\n")
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark, timeout: 30), term.transcript)
+        mark = term.type("let r = 1\n")
+        XCTAssertTrue(term.waitFor("\nlora> ", after: mark), term.transcript)
+        func temporaries() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix(".lora-") }
+        }
+        for attempt in 0..<3 {
+            try "the previous checkpoint".write(toFile: path, atomically: false, encoding: .utf8)
+            mark = term.type("r = m.save(\"\(path)\")\n")
+            var caught = false
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                if !temporaries().isEmpty { term.type("\u{3}"); caught = true; break }
+                if term.contains("\nlora> ", after: mark) { break }
+                _ = term.waitFor("\u{0}", after: mark, timeout: 0.001)
+            }
+            XCTAssertTrue(term.waitFor("\nlora> ", after: mark, timeout: 30), term.transcript)
+            // The save may have ended just before the key: try again.
+            guard caught, term.contains("interrupted; \(path) unchanged", after: mark) else {
+                if attempt == 2 { return XCTFail("in three tries, Ctrl-C during the save never stopped it:\n\(term.transcript)") }
+                continue
+            }
+            XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "the previous checkpoint")
+            XCTAssertEqual(temporaries(), [])
+            break
+        }
+        XCTAssertTrue(term.process.isRunning, "Ctrl-C during save left the REPL:\n\(term.transcript)")
+        mark = term.type("r\n")
+        XCTAssertTrue(term.waitFor("1\r\n", after: mark), "the variable being assigned changed:\n\(term.transcript)")
         XCTAssertTrue(term.waitFor("\nlora> ", after: mark))
         term.type(":quit\n")
         waitForExit(term)

@@ -94,4 +94,44 @@ final class SaveInterruptionTests: XCTestCase {
         XCTAssertTrue(text == old || size > 40_000_000, "half-written file: \(size) bytes")
         XCTAssertEqual(temporaries(scratch.path), [])
     }
+
+    /// One Ctrl-C in a script stops the write at its next piece: the script
+    /// ends with status 130 and "interrupted; big.safetensors unchanged", the
+    /// old file whole and no temporary left (before, the first Ctrl-C was
+    /// ignored until the whole file was written).
+    func testOneCtrlCDuringSaveStopsTheWriteAndTheScript() throws {
+        let scratch = try ScratchDirectory()
+        let old = "the previous checkpoint"
+        for _ in 0..<3 {
+            try scratch.write("big.safetensors", old)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try LoraBinary.path())
+            process.arguments = ["--quiet", "-e", SaveInterruptionTests.bigSave]
+            process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+            var env = ProcessInfo.processInfo.environment
+            env["LORA_HISTORY"] = scratch.path + "/history"
+            process.environment = env
+            let errors = Pipe()
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = errors
+            try process.run()
+            var caught = false
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning && Date() < deadline {
+                if !temporaries(scratch.path).isEmpty { kill(process.processIdentifier, SIGINT); caught = true; break }
+                usleep(200)
+            }
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            // The write may have ended (renamed) just before the signal: try again.
+            guard caught, stderr.contains("unchanged") else { continue }
+            XCTAssertEqual(process.terminationReason, .exit, "one Ctrl-C must not kill the process")
+            XCTAssertEqual(process.terminationStatus, 130, stderr)
+            XCTAssertTrue(stderr.contains("error: interrupted; big.safetensors unchanged"), stderr)
+            XCTAssertEqual(try String(contentsOfFile: scratch.path + "/big.safetensors", encoding: .utf8), old, "the old file was damaged")
+            XCTAssertEqual(temporaries(scratch.path), [], "the stopped write left its temporary")
+            return
+        }
+        XCTFail("in three tries, Ctrl-C during the write never stopped it (the file was replaced each time)")
+    }
 }

@@ -232,7 +232,7 @@ def _():
     expect(reply["status"] == "error" and reply["ename"] == "Interrupted", reply)
     errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
     expect(len(errors) == 1 and errors[0]["traceback"][0].endswith(": error: interrupted"), errors)
-    expect(stdout(outputs).startswith("ViT: interrupted ") and "the model is kept as after that step" in stdout(outputs), stdout(outputs))
+    expect(stdout(outputs).startswith("ViT: interrupted ") and "\n  the model is as after step " in stdout(outputs), stdout(outputs))
     reply, outputs = run("before + 1\nm.evaluate(d).samples")
     expect(reply["status"] == "ok" and stdout(outputs) == "42\n64\n", (reply, stdout(outputs)))
     reply, outputs = run("after")

@@ -105,17 +105,21 @@ final class TrainingTests: XCTestCase {
         config.validation = val
         // Batches of 256 over 40 samples: one forward batch per validation, 2 members x 40 samples.
         let ens = try model(), flag = CancellationFlag()
-        var batches: [Int] = [], steps: [Int] = []
+        var batches: [Int] = [], steps: [Int] = [], validating: [Double] = []
         // Ctrl-C pressed in the second epoch's validation, at its first forward batch.
         let out = try EvaluationWatch.run(EvaluationWatch { n in
             batches.append(n)
             if batches.count == 2 { flag.set() }
         }) {
-            try ens.fit(data, config: config, progress: { steps.append($0.stepsDone) }, cancel: flag)
+            try ens.fit(data, config: config, progress: { p in
+                if let v = p.validation { validating.append(v) } else { steps.append(p.stepsDone) }
+            }, cancel: flag)
         }
         XCTAssertTrue(out.cancelled)
         XCTAssertEqual(batches, [80, 80], "stopped at the forward batch Ctrl-C came in")
         XCTAssertEqual(steps, [1, 2, 3], "the step before the validation reports no progress")
+        // The first validation's one forward batch (2 members x 40 samples) is all of it; the second stopped before reporting.
+        XCTAssertEqual(validating, [1])
         XCTAssertEqual(out.stepsDone, 4)
         XCTAssertEqual(out.stop, FitStop(epoch: 1, epochs: 3, stepInEpoch: 2, stepsPerEpoch: 2, duringValidation: true))
         XCTAssertEqual(out.stop?.description, "interrupted in epoch 2 of 3 at step 2 of 2, during validation")

@@ -33,4 +33,42 @@ final class ProgressPrinterTests: XCTestCase {
         tty.finish()
         XCTAssertEqual(terminal, (1...2).map { "\r\u{1B}[K" + ProgressPrinter.fitted(step($0, of: 3), columns: 120) }.joined() + "\n")
     }
+
+    /// The epoch's validation, between its last step and that step's event:
+    /// a terminal's line says how far it is in the step's place; pipes and
+    /// Jupyter's display still get one line per epoch, the step's.
+    func testValidationShowsOnTheTerminalLineOnly() {
+        var validating = step(3, of: 3)
+        validating.validation = 0.4
+        // No ETA then: it counts the training steps only.
+        XCTAssertEqual(ProgressPrinter.fitted(validating, columns: 120),
+                       "ens member 2/4  epoch 1/2  [#########.....................]  validating 40%  loss 0.7500  acc 0.500  1,234 samples/s")
+        XCTAssertEqual(ProgressPrinter.fitted(validating, columns: 80), "ens member 2/4  epoch 1/2  [###.......]  validating 40%  loss 0.7500  acc 0.500")
+        var terminal = ""
+        let t = ProgressPrinter(inPlace: true, columns: { 80 }) { terminal += $0 }
+        t.update(step(2, of: 3))
+        t.update(validating)
+        XCTAssertTrue(terminal.hasSuffix("\r\u{1B}[K" + ProgressPrinter.fitted(validating, columns: 80)), terminal)
+        var piped = ""
+        let pipe = ProgressPrinter(inPlace: false) { piped += $0 }
+        for s in 1...2 { pipe.update(step(s, of: 3)) }
+        pipe.update(validating)
+        pipe.update(step(3, of: 3))
+        XCTAssertEqual(piped, ProgressPrinter.plain(step(3, of: 3)) + "\n", "one line per epoch, with the epoch's means")
+        var shown: [String] = []
+        let display = ProgressDisplay(interval: 0, now: { 0 }) { text, _ in shown.append(text) }
+        display.update(validating)
+        display.update(step(3, of: 3))
+        display.finish()
+        XCTAssertEqual(shown.last, ProgressPrinter.plain(step(3, of: 3)))
+        XCTAssertTrue(shown.contains { $0.contains("validating 40%") }, "\(shown)")
+    }
+
+    /// Work without epochs (writing a checkpoint, resizing images): label, bar, percent.
+    func testWorkWithoutEpochsShowsLabelBarAndPercent() {
+        let e = ProgressEvent(label: "writing ens.safetensors", epoch: 1, epochs: 1, step: 35, steps: 100, transient: true)
+        XCTAssertEqual(ProgressPrinter.fitted(e, columns: 60), "writing ens.safetensors  [" + String(repeating: "#", count: 9) + String(repeating: ".", count: 18) + "]  35%")
+        XCTAssertEqual(ProgressPrinter.percent(1), "100%")
+        XCTAssertEqual(ProgressPrinter.percent(0.999), "99%")
+    }
 }

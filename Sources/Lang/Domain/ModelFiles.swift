@@ -37,6 +37,20 @@ enum ModelFiles {
         return notes
     }
 
+    /// Runs a write of `path`; Ctrl-C during it (the write stops, its temporary
+    /// is removed) says so: "interrupted; ens.safetensors unchanged" (or "not
+    /// written" when there was no such file).
+    static func writing<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let existed = FileManager.default.fileExists(atPath: path)
+        do {
+            return try body()
+        } catch var e as LangError where e.kind == .interrupted {
+            e.message = "interrupted; \(path) \(existed ? "unchanged" : "not written")"
+            e.remedy = "Ctrl-C stopped the write before the file was replaced; save again"
+            throw e
+        }
+    }
+
     /// `ens.save_adapters(path, backbone:)`: adapters and heads only, naming the backbone file and its SHA-256.
     static func saveAdapters(_ v: ModelValue, to given: String, backbone: String?) throws {
         guard let ens = v.model as? LoRAEnsemble else {
@@ -44,7 +58,9 @@ enum ModelFiles {
         }
         let path = given
         let stem = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
-        try NN.Checkpoint.saveAdapters(ens, to: path, backbone: backbone ?? stem + ".backbone.safetensors", notes: notes(v))
+        try writing(path) {
+            try NN.Checkpoint.saveAdapters(ens, to: path, backbone: backbone ?? stem + ".backbone.safetensors", notes: notes(v))
+        }
     }
 
     static func save(_ v: ModelValue, to given: String) throws {
@@ -56,10 +72,12 @@ enum ModelFiles {
         }
         // NN's checkpoint writer is atomic (temp file + fsync + rename).
         let notes = notes(v)
-        if let b = v.backbone {
-            try NN.Checkpoint.save(b, to: path, history: v.model.history, notes: notes)
-        } else {
-            try NN.Checkpoint.save(v.model, to: path, notes: notes)
+        try writing(path) {
+            if let b = v.backbone {
+                try NN.Checkpoint.save(b, to: path, history: v.model.history, notes: notes)
+            } else {
+                try NN.Checkpoint.save(v.model, to: path, notes: notes)
+            }
         }
     }
 

@@ -73,7 +73,8 @@ public final class ModelValue: DomainObject {
             after.append("not trained yet")
         }
         if let last = lastFitInterruption {
-            after.append("last fit \(last): the model is as after that step")
+            after.append("last fit \(last);")
+            after.append("  the model is as after that step")
         }
         return .table(t, after: after)
     }

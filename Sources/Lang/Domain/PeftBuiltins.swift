@@ -24,6 +24,11 @@ enum PeftBuiltins {
                 out = try PeftAdapters.export(ens, to: dir, classNames: m.classNames)
             } catch NNError.invalidConfiguration(let why) {
                 throw args.error("ens", why)
+            } catch var e as LangError where e.kind == .interrupted {
+                // Each file is written atomically: those written are whole, the one being written is not there.
+                e.message = "interrupted; \(given) may lack some files (each one there is whole)"
+                e.remedy = "Ctrl-C stopped the export; export again to write every file"
+                throw e
             }
             if !ctx.quiet {
                 ctx.print("wrote \(out.members.count) PEFT adapter folder\(out.members.count == 1 ? "" : "s") (\(given)/member0 ...) and the base model (\(given)/\(PeftAdapters.baseFolder))")

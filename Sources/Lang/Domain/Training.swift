@@ -80,7 +80,11 @@ enum Training {
             let stop = outcome.stop ?? FitStop(epoch: 0, epochs: epochs, stepInEpoch: 0, stepsPerEpoch: 0)
             value.interruptions.append((stop: stop, epochRecords: value.model.history.count))
             let trained = outcome.history.count
-            context.print("\(label): \(stop) (\(trained) epoch\(trained == 1 ? "" : "s") finished, step \(NumberFormatting.grouped(outcome.stepsDone)) of \(NumberFormatting.grouped(outcome.totalSteps)) in all); the model is kept as after that step")
+            // Two lines, each fitted to the terminal (an 80-column one shows them whole).
+            let width = context.terminalWidth
+            context.print(TextWrap.wrapped("\(label): \(stop)", columns: width))
+            context.print(TextWrap.wrapped("  the model is as after step \(NumberFormatting.grouped(outcome.stepsDone)) of \(NumberFormatting.grouped(outcome.totalSteps)) (\(trained) epoch\(trained == 1 ? "" : "s") finished)",
+                                           columns: width))
             // In a script (or notebook) Ctrl-C stops the whole run; at the REPL
             // the prompt comes back with every variable intact.
             if !context.isInteractive {
