@@ -14,6 +14,8 @@
 //   lora-bench textids FILE [--model DIR]           the text bench's token ids, for the peers
 //   lora-bench textmem lora16|full [--model DIR] [--members-at-once K] [--steps S]
 //                                                   peak RSS and time of MiniLM training steps
+//   lora-bench gemmshapes [--threads N]             the own AVX-512 gemm vs OpenBLAS at the step's shapes
+//   any mode: --blas-gemm (every product through OpenBLAS), --portable-kernels (no AVX-512 kernels, OpenBLAS gemm)
 import Core
 import Data
 import Dispatch
@@ -46,7 +48,8 @@ let steps = Int(option("--steps") ?? "") ?? 10
 Engine.threads = threads
 if !CommandLine.arguments.contains("--no-malloc-tuning") { Tensor.keepFreedMemory() }
 if CommandLine.arguments.contains("--unfused-qkv") { MultiHeadAttention.fuseQKV = false }
-if CommandLine.arguments.contains("--portable-kernels") { Engine.vectorKernels = false }
+if CommandLine.arguments.contains("--portable-kernels") { Engine.vectorKernels = false; Engine.ownGemm = false }
+if CommandLine.arguments.contains("--blas-gemm") { Engine.ownGemm = false }
 
 /// The ViT of the benchmark: batch 64, 28x28x1, patch 4, dim 64, depth 4, heads 4, MLP 128, 10 classes.
 let benchConfig = ViTConfig(image: 28, channels: 1, patch: 4, dim: 64, depth: 4, heads: 4, mlp: 128, classes: 10)
@@ -159,6 +162,37 @@ do {
                          m, n, k, m * n * k, t1 * 1e6, threads, t2 * 1e6, t1 / t2))
         }
         Engine.gemmParallelMin = saved
+    case "gemmshapes":
+        // The own AVX-512 gemm against OpenBLAS at the step's shapes, alternating
+        // in one process (op(A) m x k, op(B) k x n; T = transposed operand).
+        let shapes: [(Bool, Bool, Int, Int, Int)] = [
+            (true, false, 64, 64, 3200), (true, false, 192, 64, 3200), (true, false, 64, 192, 3200),
+            (true, false, 128, 64, 3200), (true, false, 64, 128, 3200), (true, false, 8, 64, 200),
+            (false, true, 3200, 192, 64), (false, true, 3200, 64, 64), (false, true, 3200, 128, 64),
+            (false, true, 3200, 64, 128), (false, false, 3200, 64, 64), (false, false, 3200, 64, 128),
+            (false, false, 3200, 64, 192), (false, false, 200, 64, 8), (false, true, 200, 8, 64),
+            (false, false, 256, 256, 256), (false, false, 1024, 1024, 1024), (false, true, 2048, 384, 384),
+            (true, false, 384, 384, 2048), (true, false, 384, 1536, 2048)]
+        let savedOwn = Engine.ownGemm
+        for (ta, tb, m, n, k) in shapes {
+            var rng = RNG(seed: 3)
+            let a = Tensor.randn(ta ? [k, m] : [m, k], rng: &rng), b = Tensor.randn(tb ? [n, k] : [k, n], rng: &rng)
+            let reps = max(3, 200_000_000 / (m * n * k))
+            var best = [Double.infinity, Double.infinity]
+            for _ in 0..<5 {
+                for own in [false, true] {
+                    Engine.ownGemm = own
+                    let t0 = now()
+                    for _ in 0..<reps { _ = try Tensor.matmul(a, b, transposeA: ta, transposeB: tb) }
+                    best[own ? 1 : 0] = min(best[own ? 1 : 0], (now() - t0) / Double(reps))
+                }
+            }
+            Engine.ownGemm = savedOwn
+            let flop = 2 * Double(m * n * k)
+            print(String(format: "gemm %@%@ m=%d n=%d k=%d threads=%d: OpenBLAS %.1f GFLOP/s, own %.1f GFLOP/s (x%.2f)%@",
+                         ta ? "T" : "N", tb ? "T" : "N", m, n, k, threads, flop / best[0] / 1e9, flop / best[1] / 1e9,
+                         best[0] / best[1], Engine.usesOwnGemm(ta, tb, m, n, k) ? "" : " [OpenBLAS chosen]"))
+        }
     case "linearblock":
         // Row-block size of linear (bias written per block): [rows, in] x [out, in]^T + bias.
         for (rows, inF, outF) in [(3200, 64, 192), (3200, 64, 128), (3200, 128, 64), (51200, 64, 192)] {

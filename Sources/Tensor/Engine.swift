@@ -81,7 +81,7 @@ public enum Engine {
 
     /// Runs `body(chunk)` for chunk in 0..<chunks, in parallel over `threads`
     /// when `work` (roughly: elementary operations) is large enough to pay for it.
-    /// Bodies that multiply matrices call `sgemm1`, never the splitting `sgemm`
+    /// Bodies that multiply matrices call `gemm1`/`gemmShaped1` (one thread), never the splitting `sgemm`
     /// (BLAS itself is single-threaded).
     @inline(__always)
     static func parallelFor(_ n: Int, work: Int, minWork: Int = 1 << 16,

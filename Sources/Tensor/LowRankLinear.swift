@@ -67,8 +67,8 @@ extension Tensor {
                                 for (ui, u) in updates.enumerated() {
                                     let r = ranks[ui], o = u.b.shape[1]
                                     let h = hp + hOff[ui] + m * rm * r
-                                    sgemm1(false, true, rm, r, inF, 1, xp + m * rm * inF, inF, ap[ui] + m * r * inF, inF, 0, h, r)
-                                    sgemm1(false, true, rm, o, r, u.scale, h, r, bp[ui] + m * o * r, r, 1,
+                                    gemmShaped1(false, true, rm, r, inF, 1, xp + m * rm * inF, inF, ap[ui] + m * r * inF, inF, 0, h, r)
+                                    gemmShaped1(false, true, rm, o, r, u.scale, h, r, bp[ui] + m * o * r, r, 1,
                                            c + m * rm * outF + u.offset, outF)
                                 }
                             }
@@ -97,7 +97,7 @@ extension Tensor {
                             for m in range {
                                 for (ui, u) in updates.enumerated() {
                                     let r = ranks[ui], o = u.b.shape[1]
-                                    sgemm1(false, false, rm, r, o, u.scale, d + m * rm * outF + u.offset, outF,
+                                    gemmShaped1(false, false, rm, r, o, u.scale, d + m * rm * outF + u.offset, outF,
                                            bp[ui] + m * o * r, r, 0, dhp + hOff[ui] + m * rm * r, r)
                                 }
                             }
@@ -116,7 +116,7 @@ extension Tensor {
                             for m in range {
                                 for ui in updates.indices {
                                     let r = ranks[ui]
-                                    sgemm1(false, false, rm, inF, r, 1, dhp! + hOff[ui] + m * rm * r, r,
+                                    gemmShaped1(false, false, rm, inF, r, 1, dhp! + hOff[ui] + m * rm * r, r,
                                            ap[ui] + m * r * inF, inF, 1, g + m * rm * inF, inF)
                                 }
                             }
@@ -136,7 +136,7 @@ extension Tensor {
                             Profile.gemm("lowrank dA", true, false, r, inF, rm, batch: mem) {
                             Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                                 for m in range {
-                                    sgemm1(true, false, r, inF, rm, 1, dhp! + hOff[ui] + m * rm * r, r, xp + m * rm * inF, inF,
+                                    gemmShaped1(true, false, r, inF, rm, 1, dhp! + hOff[ui] + m * rm * r, r, xp + m * rm * inF, inF,
                                            fresh ? 0 : 1, g + m * r * inF, inF)
                                 }
                             }
@@ -147,7 +147,7 @@ extension Tensor {
                             Profile.gemm("lowrank dB", true, false, o, r, rm, batch: mem) {
                             Engine.parallelFor(mem, work: work, minWork: 1 << 20) { range in
                                 for m in range {
-                                    sgemm1(true, false, o, r, rm, u.scale, d + m * rm * outF + u.offset, outF,
+                                    gemmShaped1(true, false, o, r, rm, u.scale, d + m * rm * outF + u.offset, outF,
                                            hp + hOff[ui] + m * rm * r, r, fresh ? 0 : 1, g + m * o * r, r)
                                 }
                             }

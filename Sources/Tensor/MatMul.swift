@@ -1,10 +1,12 @@
-// Matrix products through BLAS (CBLAS's lora_sgemm, row-major). Transposed
-// operands are passed as BLAS flags, never copied. `linear` is one gemm over
-// all leading rows: the workhorse of every model.
+// Matrix products through the engine's own AVX-512 gemm or OpenBLAS, chosen
+// per product (GemmKernel.swift), row-major. Transposed operands are passed as
+// flags, never copied. `linear` is one gemm over all leading rows: the
+// workhorse of every model.
 import CBLAS
 
 /// C (M x N, leading dim ldc) = alpha * op(A) * op(B) + beta * C, row-major,
-/// on one thread (for use inside the engine's parallel loops).
+/// on one thread, always OpenBLAS (attention's portable path relies on its
+/// sums; its kernel reproduces them). Products of the layers use `gemm1`.
 @inline(__always)
 func sgemm1(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
             _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
@@ -17,22 +19,24 @@ func sgemm1(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float
 /// OpenBLAS itself always runs single-threaded (its own thread pool would spin
 /// against the engine's parallel loops on the same cores); a large product is
 /// instead cut into `Engine.threads` blocks of rows (or columns, whichever
-/// dimension is larger) that run on the engine's threads. Every element of C is
-/// computed by the same kernel over the same k order either way.
+/// dimension is larger) that run on the engine's threads. The kernel (own or
+/// OpenBLAS) is chosen on the whole shape before the split, so every element
+/// of C is computed by the same kernel over the same k order either way.
 @inline(__always)
 func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
            _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
     let t = Engine.threads
+    let own = Engine.usesOwnGemm(ta, tb, m, n, k)
     if t <= 1 || m * n * k < Engine.gemmParallelMin || Swift.max(m, n) < 64 {
-        sgemm1(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        gemm1(own, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         return
     }
-    sgemmSplit(t, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    sgemmSplit(t, own, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 /// The parallel half of `sgemm`: blocks of 16 rows/columns (the kernels' tile) per thread.
-func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+func sgemmSplit(_ t: Int, _ own: Bool, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                 _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                 _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
     let byRows = m >= n
@@ -45,11 +49,11 @@ func sgemmSplit(_ t: Int, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, 
         if byRows {
             // Rows lo..<hi of op(A) and C.
             let ap = ta ? a + lo : a + lo * lda
-            sgemm1(ta, tb, hi - lo, n, k, alpha, ap, lda, b, ldb, beta, c + lo * ldc, ldc)
+            gemm1(own, ta, tb, hi - lo, n, k, alpha, ap, lda, b, ldb, beta, c + lo * ldc, ldc)
         } else {
             // Columns lo..<hi of op(B) and C.
             let bp = tb ? b + lo * ldb : b + lo
-            sgemm1(ta, tb, m, hi - lo, k, alpha, a, lda, bp, ldb, beta, c + lo, ldc)
+            gemm1(own, ta, tb, m, hi - lo, k, alpha, a, lda, bp, ldb, beta, c + lo, ldc)
         }
     }
 }
@@ -77,11 +81,14 @@ private func linearRowsBody(_ rows: Int, _ outF: Int, _ inF: Int, _ x: UnsafePoi
     let block = linearBlockRows > 0 ? linearBlockRows
         : (parallel ? Swift.max(256, (rows + 4 * t - 1) / (4 * t)) : Swift.max(rows, 1))
     let blocks = (rows + block - 1) / block
+    let own = Engine.usesOwnGemm(false, true, rows, outF, inF)   // on the whole product: blocks depend on threads
     Engine.parallelFor(blocks, work: rows * outF * inF, minWork: gemmParallelMin) { r in
         for bi in r {
             let lo = bi * block, hi = Swift.min(rows, lo + block)
+            // The own gemm adds the bias as it stores C (the same bits, one pass less).
+            if own, let b = bias, gemmBias1(hi - lo, outF, inF, x + lo * inF, inF, w, inF, b, c + lo * ldc, ldc) { continue }
             if let b = bias { for i in lo..<hi { (c + i * ldc).update(from: b, count: outF) } }
-            sgemm1(false, true, hi - lo, outF, inF, 1, x + lo * inF, inF, w, inF, bias == nil ? 0 : 1, c + lo * ldc, ldc)
+            gemm1(own, false, true, hi - lo, outF, inF, 1, x + lo * inF, inF, w, inF, bias == nil ? 0 : 1, c + lo * ldc, ldc)
         }
     }
 }
@@ -93,7 +100,7 @@ typealias Gemm = (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int, U
 @inline(__always)
 func sliceGemm(batch: Int) -> Gemm {
     if batch == 1 { return { sgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) } }
-    return { sgemm1($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) }
+    return { gemmShaped1($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) }
 }
 
 extension Tensor {
